@@ -3,7 +3,7 @@
 
 import { consumersOf, ruleCtx, SemicError, type Graph, type Node } from "./graph.ts";
 import { opRules } from "./ops/index.ts";
-import type { IndexVar, Stage } from "./ops/rule.ts";
+import { isLeaf, type IndexVar, type Stage } from "./ops/rule.ts";
 import * as S from "./scalar.ts";
 import { ravel, showShape, sizeOf, type Shape } from "./types.ts";
 
@@ -95,7 +95,7 @@ export function interpret(g: Graph, feeds: Feeds): Trace {
     const ctx = ruleCtx(g, node);
     const size = sizeOf(node.type.shape);
     aux[node.id] = {};
-    if (rule.role === "leaf") {
+    if (isLeaf(rule)) {
       values[node.id] = leafValue(node, feeds, size);
       continue;
     }

@@ -6,7 +6,7 @@ export const constant: OpRule = {
   name: "constant",
   arity: 0,
   attrs: { shape: "ints", values: "floats" },
-  role: "leaf",
+  role: "constant",
   infer(_xs, attrs) {
     const shape = attrs["shape"] as readonly number[];
     const values = attrs["values"] as readonly number[];

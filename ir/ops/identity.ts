@@ -2,7 +2,7 @@ import * as S from "../scalar.ts";
 import { refs, space, X, type OpRule } from "./rule.ts";
 
 /** A labelled identity: y = x, one weight-1 edge per element. */
-export function identity(opName: string): OpRule {
+export function identity(opName: string, role: "name" | "branch"): OpRule {
   const at = (shape: readonly number[]) => {
     const vars = space(shape);
     return { vars, idx: refs(vars) };
@@ -11,7 +11,7 @@ export function identity(opName: string): OpRule {
     name: opName,
     arity: 1,
     attrs: { label: "string" },
-    role: "identity",
+    role,
     infer: ([x]) => x!,
     forward(ctx) {
       const { vars, idx } = at(ctx.y.shape);

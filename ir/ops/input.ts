@@ -6,7 +6,7 @@ export const input: OpRule = {
   name: "input",
   arity: 0,
   attrs: { name: "string", shape: "ints", dtype: "string?" },
-  role: "leaf",
+  role: "input",
   infer(_xs, attrs) {
     const shape = attrs["shape"] as readonly number[];
     if (!shape.every((d) => Number.isInteger(d) && d > 0)) throw new ShapeError(`bad shape [${shape.join(",")}]`);

@@ -50,6 +50,9 @@ export interface RuleCtx {
   readonly attrs: Attrs;
 }
 
+export type Role = "input" | "param" | "constant" | "name" | "branch";
+export const isLeaf = (r: OpRule): boolean => r.role === "input" || r.role === "param" || r.role === "constant";
+
 export type Domain = "any" | "positive" | "nonzero" | "ids";
 
 export interface OpRule {
@@ -57,8 +60,12 @@ export interface OpRule {
   /** Number of inputs, or the minimum for variadic ops. */
   readonly arity: number | { readonly min: number };
   readonly attrs: AttrSchema;
-  /** Leaves get their values from outside (inputs, params, constants); identities forward x0 as is. */
-  readonly role?: "leaf" | "identity";
+  /**
+   * What passes need to know beyond the rule: leaves get their values from outside (model inputs,
+   * trained params, constants); "name" and "branch" are labelled identities, a branch's adjoint
+   * being reported as one consumer's contribution.
+   */
+  readonly role?: Role;
   /** Input domains for test generators (log wants positive inputs, gather wants ids). */
   readonly domain?: Readonly<Record<number, Domain>>;
   infer(xs: readonly TensorType[], attrs: Attrs): TensorType;

@@ -1,0 +1,179 @@
+// The host-side part of every generated module, emitted verbatim: argument checks, result
+// assembly, aggregation, and the top-path walk. It calls semiring lane functions only outside the
+// backward loops (readouts, aggregation, path ranking).
+
+export const walkerSource = String.raw`// ---- run-time support (the same in every generated module)
+
+function takeParam(params, name, size, F) {
+  const data = params?.[name];
+  if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
+  if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
+  return F.from(data);
+}
+
+function takeInput(inputs, name, size) {
+  const data = inputs?.[name];
+  if (data === undefined) throw new Error("missing input \"" + name + "\" (" + size + " values)");
+  if (data.length !== size) throw new Error("input \"" + name + "\" has " + data.length + " values, expected " + size);
+  return data;
+}
+
+const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
+
+function unravel(flat, shape) {
+  const index = new Array(shape.length);
+  for (let a = shape.length - 1; a >= 0; a--) {
+    index[a] = flat % shape[a];
+    flat = Math.floor(flat / shape[a]);
+  }
+  return index;
+}
+
+function ravel(index, shape) {
+  let flat = 0;
+  for (let a = 0; a < shape.length; a++) {
+    const i = index[a] < 0 ? index[a] + shape[a] : index[a];
+    if (!(i >= 0 && i < shape[a])) throw new Error("index [" + index + "] is out of range for shape [" + shape + "]");
+    flat = flat * shape[a] + i;
+  }
+  return flat;
+}
+
+function readLanes(b, id) {
+  return b.adjoints[id].map((lane) => lane.slice());
+}
+
+function readouts(b, lanes, n) {
+  const first = b.readout(...lanes.map((l) => l[0]));
+  const k = first.length;
+  const value = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const r = b.readout(...lanes.map((l) => l[i]));
+    for (let j = 0; j < k; j++) value[i * k + j] = r[j];
+  }
+  return { value, k };
+}
+
+function tensorResult(b, lanes, shape) {
+  const { value, k } = readouts(b, lanes, sizeOf(shape));
+  return {
+    shape: k === 1 ? shape.slice() : [...shape, k],
+    value,
+    lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
+  };
+}
+
+// ⊕ over the given axes.
+function aggregate(b, lanes, shape, axes) {
+  const rank = shape.length;
+  const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
+  for (const a of norm) if (!(a >= 0 && a < rank)) throw new Error("aggregation axis " + a + " is out of range for shape [" + shape + "]");
+  const keep = shape.map((_, a) => !norm.includes(a));
+  const outShape = shape.filter((_, a) => keep[a]);
+  const n = sizeOf(outShape);
+  const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
+  const total = sizeOf(shape);
+  for (let i = 0; i < total; i++) {
+    const idx = unravel(i, shape).filter((_, a) => keep[a]);
+    const o = ravel(idx, outShape);
+    const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
+    for (let l = 0; l < out.length; l++) out[l][o] = sum[l];
+  }
+  return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
+}
+
+// From element p of node, follow at each step the out-edge and child lane whose extended path value
+// ranks where this lane's value ranks among all candidates (consumers in program order, then
+// element order, break ties): the back-pointer, recomputed only along the walked path.
+function walkPath(m, b, node, p, lane) {
+  const { sense, rank, sources, extend } = b.paths;
+  const steps = [{ op: m.ops[node], tensor: m.names[node], index: unravel(p, m.shapes[node]), weight: 1 }];
+  let value = b.adjoints[node][lane][p];
+  while (node !== m.output) {
+    const cands = [];
+    for (const e of m.outEdges[node] ?? []) {
+      const child = b.adjoints[e.node];
+      if (!child) continue;
+      e.edges(p, (q, w) => {
+        for (const l of sources[lane][w >= 0 ? 0 : 1]) {
+          const v = extend(w, child[l][q]);
+          if (Number.isFinite(v)) cands.push({ e, q, w, l, v, order: cands.length });
+        }
+      });
+    }
+    if (cands.length === 0) break;
+    const dir = sense[lane] === "max" ? -1 : 1;
+    cands.sort((x, y) => (x.v === y.v ? x.order - y.order : x.v < y.v ? -dir : dir));
+    const c = cands[Math.min(rank[lane], cands.length) - 1];
+    steps.push({ op: c.e.op, tensor: c.e.tensor, index: unravel(c.q, c.e.shape), weight: c.w });
+    node = c.e.node;
+    p = c.q;
+    lane = c.l;
+  }
+  return { value, steps };
+}
+
+function topPaths(m, b, result, options) {
+  const from = options?.from ?? Object.keys(m.wrt)[0];
+  const id = m.wrt[from] ?? m.branches[from];
+  if (id === undefined) throw new Error("no tensor \"" + from + "\" to start a top path from");
+  const shape = m.shapes[id];
+  let p;
+  if (options?.index) p = ravel(options.index, shape);
+  else {
+    // The element whose best path is best.
+    const lanes = b.adjoints[id];
+    const first = b.paths.sense[0] === "max" ? 1 : -1;
+    p = 0;
+    for (let i = 1; i < lanes[0].length; i++) if (first * (lanes[0][i] - lanes[0][p]) > 0) p = i;
+  }
+  const lead = b.paths.sense[0];
+  const starts = b.lanes.map((_, l) => l).filter((l) => b.paths.sense[l] === lead).sort((x, y) => b.paths.rank[x] - b.paths.rank[y]);
+  return starts
+    .filter((l) => Number.isFinite(b.adjoints[id][l][p]))
+    .map((l) => walkPath(m, b, id, p, l));
+}
+
+function makeRunner(m) {
+  const states = {};
+  const stateOf = (name) => {
+    const make = m.backwards[name];
+    if (!make) throw new Error("semiring \"" + name + "\" was not compiled into this module (compiled: " + Object.keys(m.backwards).join(", ") + ")");
+    return (states[name] ??= make());
+  };
+  return {
+    forward: m.forward,
+    run(inputs, options = {}) {
+      const output = m.forward(inputs);
+      const results = {};
+      for (const name of options.semirings ?? Object.keys(m.backwards)) {
+        const b = stateOf(name);
+        b.run();
+        const res = { wrt: {}, branches: {} };
+        for (const w of options.wrt ?? Object.keys(m.wrt)) {
+          const id = m.wrt[w];
+          if (id === undefined) throw new Error("\"" + w + "\" was not compiled as a --wrt tensor (compiled: " + Object.keys(m.wrt).join(", ") + ")");
+          res.wrt[w] = tensorResult(b, readLanes(b, id), m.shapes[id]);
+        }
+        for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
+        if (options.aggregate) {
+          res.aggregated = {};
+          for (const [w, axes] of Object.entries(options.aggregate)) {
+            const id = m.wrt[w] ?? m.branches[w];
+            if (id === undefined) throw new Error("cannot aggregate \"" + w + "\": not a --wrt tensor or branch");
+            res.aggregated[w] = aggregate(b, readLanes(b, id), m.shapes[id], axes);
+          }
+        }
+        if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
+          const paths = topPaths(m, b, res, options.topPath);
+          res.topPath = paths[0]?.steps ?? [];
+          res.topPathValue = paths[0]?.value;
+          if (paths.length > 1) res.topPaths = paths;
+        }
+        results[name] = res;
+      }
+      return { output, results };
+    },
+  };
+}
+`;

@@ -1,0 +1,60 @@
+// The pipeline in one readable function: graph → (expansion) → backward plan → generated module.
+
+import type { Graph } from "../ir/graph.ts";
+import type { Semiring } from "../ir/semirings/semiring.ts";
+import { buildBackward, defaultWrt } from "./backward.ts";
+import { renderJsModule, type JsModule } from "./backends/js/module.ts";
+import { expandComposites, type Composite } from "../ir/passes/expand.ts";
+
+export interface CompileOptions {
+  readonly semirings: readonly Semiring[];
+  /** Tensors to differentiate with respect to (default: f32 inputs and name()d tensors). */
+  readonly wrt?: readonly string[];
+  /** Rewrite these composites into elementary ops first. */
+  readonly expand?: readonly Composite[];
+  readonly precision?: "f32" | "f64";
+}
+
+export interface Compiled {
+  readonly graph: Graph;
+  readonly js: JsModule;
+}
+
+export function compileGraph(graph: Graph, opts: CompileOptions): Compiled {
+  const g = opts.expand && opts.expand.length > 0 ? expandComposites(graph, opts.expand) : graph;
+  const plan = buildBackward(g, opts.wrt && opts.wrt.length > 0 ? opts.wrt : defaultWrt(g));
+  return { graph: g, js: renderJsModule(plan, opts.semirings, { precision: opts.precision }) };
+}
+
+/** Imports generated JS from memory (tests, `semic run`). */
+export async function importModule(js: string): Promise<{ createModel: (params: Record<string, ArrayLike<number>>) => GeneratedModel }> {
+  const url = `data:text/javascript;base64,${Buffer.from(js).toString("base64")}`;
+  return (await import(/* @vite-ignore */ url)) as { createModel: (params: Record<string, ArrayLike<number>>) => GeneratedModel };
+}
+
+export interface GeneratedTensor {
+  shape: number[];
+  value: Float64Array;
+  lanes: Record<string, Float32Array | Float64Array>;
+}
+export interface GeneratedStep {
+  op: string;
+  tensor: string;
+  index: number[];
+  weight: number;
+}
+export interface GeneratedResult {
+  wrt: Record<string, GeneratedTensor>;
+  branches: Record<string, GeneratedTensor>;
+  aggregated?: Record<string, GeneratedTensor & { axes: number[] }>;
+  topPath?: GeneratedStep[];
+  topPathValue?: number;
+  topPaths?: { value: number; steps: GeneratedStep[] }[];
+}
+export interface GeneratedModel {
+  forward(inputs: Record<string, ArrayLike<number>>): number;
+  run(
+    inputs: Record<string, ArrayLike<number>>,
+    options?: { semirings?: string[]; wrt?: string[]; aggregate?: Record<string, number[]>; topPath?: { from?: string; index?: number[] } | false },
+  ): { output: number; results: Record<string, GeneratedResult> };
+}
