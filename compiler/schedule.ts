@@ -70,7 +70,7 @@ function stageSteps(g: Graph, node: Node, stage: Stage, ordinal: number): Step[]
   ];
   if (red.finalize) {
     const outVars = stage.vars.filter((iv) => index.some((i) => i.k === "var" && i.name === iv.name));
-    const fin = bind(red.finalize(S.load(target, index)));
+    const fin = bind(red.finalize(S.load(stage.target, stage.index)));
     steps.push({ k: "kernel", kernel: { name: `${name}_fin`, comment: "finalize", vars: outVars, targets: [target], index, update: [fin] } });
   }
   return steps;

@@ -140,7 +140,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
       const sources = path.lanes.map((_, l) => [path.sources(l, true), path.sources(l, false)]);
       out.line(`const paths = { sense: ${json(path.lanes.map((p) => p.sense))}, rank: ${json(path.lanes.map((p) => p.rank))}, sources: ${json(sources)}, extend: ${laneFn(["w", "v"], [path.extend(w, val)], state).replace("=> [", "=> (").replace(/\]$/, ")")} };`);
     } else out.line(`const paths = null;`);
-    out.line(`return { run, adjoints, readout, plus, paths, zero: ${json(sr.zero)}, lanes: ${json(sr.lanes)} };`);
+    out.line(`return { run, adjoints, readout, plus, paths, zero: [${sr.zero.map((z) => S.showSx(S.c(z))).join(", ")}], lanes: ${json(sr.lanes)} };`);
     out.close();
   }
 

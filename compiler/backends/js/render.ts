@@ -115,7 +115,8 @@ export function renderKernel(k: Kernel, shapeOf: ShapeOf, out: CodeBuilder, stat
   const js = new JsExpr((name) => (accNames.has(name) ? name : `i${(depth.get(name) ?? 1) - 1}`));
   const lanes = k.targets.map((buf, l) => ({ buf, acc: accVar(l) }));
 
-  out.line(`// ${k.comment}`);
+  // A block per kernel keeps its temporaries and accumulators local.
+  out.open(`{ // ${k.comment}`);
   const emitTemps = (d: number) => {
     for (const x of binder.boundAt(d)) out.line(js.bind(x, `t${state.temps++}`));
   };
@@ -139,5 +140,6 @@ export function renderKernel(k: Kernel, shapeOf: ShapeOf, out: CodeBuilder, stat
     out.close();
     if (inRegister && d === targetDepth) out.line(lanes.map((ln) => `${ln.buf}[${js.num(target)}] = ${ln.acc};`).join(" "));
   }
+  out.close();
   for (const h of js.helpers) state.helpers.add(h);
 }
