@@ -1,8 +1,12 @@
 // The DSL frontend: source snippets (in-memory files) → graphs, checked by op sequence, attributes
 // and shapes; unsupported syntax and shape errors → located SemicErrors; defineSemiring → Sx.
 
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { loadModel, loadSemirings, type LoadOptions } from "../compiler/frontend/index.ts";
+import * as dsl from "../runtime/dsl.ts";
 import { SemicError, type Graph } from "../ir/graph.ts";
 import * as S from "../ir/scalar.ts";
 import type { Semiring } from "../ir/semirings/semiring.ts";
@@ -82,6 +86,53 @@ export default model("m", () => {
       `sum %10 {"axes":[1]} : [2]`,
       `mean %11 : []`,
     ]);
+  });
+
+  test("defaults of optional arguments: gelu erf, layerNorm eps 1e-5, linear without bias; gather ids", () => {
+    const { graph } = loadModel("/m.ts", {
+      fs: {
+        "/m.ts": `import { gather, gelu, input, layerNorm, linear, model, param, softmax, sum } from "semic/dsl";
+const cfg = { vocab: 10, d: 4 };
+export default model("enc", () => {
+  const e = gather(param("emb", [cfg.vocab, cfg.d]), input("ids", [3], "i32"));
+  const h = layerNorm(gelu(e), param("g", [cfg.d]), param("b", [cfg.d]));
+  const t = gelu(layerNorm(h, param("g2", [cfg.d]), param("b2", [cfg.d]), 1e-12), "tanh");
+  return sum(softmax(linear(t, param("w", [2, cfg.d]))));
+});`,
+      },
+    });
+    expect(ops(graph)).toEqual([
+      `param {"name":"emb","shape":[10,4]} : [10,4]`,
+      `input {"name":"ids","shape":[3],"dtype":"i32"} : [3]`,
+      `gather %0,%1 : [3,4]`,
+      `gelu %2 {"approximate":"erf"} : [3,4]`,
+      `param {"name":"g","shape":[4]} : [4]`,
+      `param {"name":"b","shape":[4]} : [4]`,
+      `layer_norm %3,%4,%5 {"eps":0.00001} : [3,4]`,
+      `param {"name":"g2","shape":[4]} : [4]`,
+      `param {"name":"b2","shape":[4]} : [4]`,
+      `layer_norm %6,%7,%8 {"eps":1e-12} : [3,4]`,
+      `gelu %9 {"approximate":"tanh"} : [3,4]`,
+      `param {"name":"w","shape":[2,4]} : [2,4]`,
+      `linear %10,%11 : [3,2]`,
+      `softmax %12 : [3,2]`,
+      `sum %13 : []`,
+    ]);
+  });
+
+  test("recursive helpers with a compile-time base case; closures made in loops keep their iteration", () => {
+    const { graph } = load(`
+function stack(x: Tensor, n: number): Tensor {
+  return n === 0 ? x : stack(relu(x), n - 1);
+}
+export default model("m", () => {
+  const fs: ((t: Tensor) => Tensor)[] = [];
+  for (let i = 1; i <= 2; i++) fs.push((t) => mul(t, i));
+  const x = stack(input("x", [2]), 2);
+  return sum(fs.reduce((acc, f) => f(acc), x));
+});`);
+    expect(graph.nodes.map((n) => n.op)).toEqual(["input", "relu", "relu", "constant", "mul", "constant", "mul", "sum"]);
+    expect(graph.nodes.filter((n) => n.op === "constant").map((n) => n.attrs["values"])).toEqual([[1], [2]]);
   });
 
   test("for loops with let reassignment, template names, shape arithmetic and x.shape", () => {
@@ -228,6 +279,21 @@ export default model("cfg", { layers: 1, width: 3, act: "relu", bias: false, siz
     ]);
   });
 
+  test("files on disk: relative imports, and edits are seen by the next load", () => {
+    const dir = mkdtempSync(join(tmpdir(), "semic-frontend-"));
+    try {
+      mkdirSync(join(dir, "lib"));
+      const helper = (op: string) => `import { ${op}, type Tensor } from "semic/dsl";\nexport const act = (x: Tensor) => ${op}(x);\n`;
+      writeFileSync(join(dir, "lib", "act.ts"), helper("relu"));
+      writeFileSync(join(dir, "m.ts"), `import { input, model, sum } from "semic/dsl";\nimport { act } from "./lib/act";\nexport default model("m", () => sum(act(input("x", [3]))));\n`);
+      expect(loadModel(join(dir, "m.ts")).graph.nodes.map((n) => n.op)).toEqual(["input", "relu", "sum"]);
+      writeFileSync(join(dir, "lib", "act.ts"), helper("tanh"));
+      expect(loadModel(join(dir, "m.ts")).graph.nodes.map((n) => n.op)).toEqual(["input", "tanh", "sum"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("the example MLP loads from disk quickly, with a config override", () => {
     const t0 = performance.now();
     const { graph, config } = loadModel("examples/mlp.ts");
@@ -244,12 +310,17 @@ export default model("cfg", { layers: 1, width: 3, act: "relu", bias: false, siz
   });
 });
 
+test("DSL functions exist at run time but only say that models are compiled", () => {
+  expect(() => dsl.add(1, 2)).toThrow("semic DSL functions are compiled, not run: use `semic compile`");
+  expect(() => dsl.model("m", () => dsl.input("x", [1]))).toThrow(/compiled, not run/);
+});
+
 describe("located errors", () => {
   const cases: [string, string, string, RegExp][] = [
     ["a while loop", "  let i = 0;\n  while (i < 3) i++;", "E_UNSUPPORTED_SYNTAX", /^\/model\.ts:5:3: while loops are not supported: loop bounds must be known at compile time/],
     ["Math.random()", "  const r = Math.random();", "E_UNSUPPORTED_SYNTAX", /^\/model\.ts:4:13: Math\.random\(\) is not supported: a model must be deterministic/],
     ["an unknown function", "  const y = frobnicate(x);", "E_UNSUPPORTED_SYNTAX", /^\/model\.ts:4:13: call to unknown function `frobnicate`/],
-    ["a non-constant loop bound", "  for (let i = 0; i < x; i++) {}", "E_UNSUPPORTED_SYNTAX", /^\/model\.ts:4:19: operator `<` on a tensor: tensor values are not known at compile time/],
+    ["a non-constant loop bound", "  for (let i = 0; i < x; i++) {}", "E_UNSUPPORTED_SYNTAX", /^\/model\.ts:4:23: a for-loop bound must be known at compile time, but `x` is a tensor f32\[2\]/],
     ["tensor arithmetic with operators", "  const y = x + x;", "E_UNSUPPORTED_SYNTAX", /^\/model\.ts:4:13: operator `\+` cannot be applied to tensors: use the DSL op add\(a, b\)/],
     ["an if on a tensor", "  if (x) {}", "E_UNSUPPORTED_SYNTAX", /^\/model\.ts:4:7: an if condition must be known at compile time, but it is a tensor f32\[2\]/],
     ["reassigning a const", "  const n = 1;\n  n = 2;", "E_UNSUPPORTED_SYNTAX", /^\/model\.ts:5:3: `n` is a constant/],
@@ -259,6 +330,12 @@ describe("located errors", () => {
     const e = semicError(() => load(`export default model("m", () => {\n  const x = input("x", [2]);\n${body}\n  return sum(x);\n});`));
     expect(e.code).toBe(code);
     expect(e.message).toMatch(message);
+  });
+
+  test("a loop bound declared without a value", () => {
+    const e = semicError(() => load(`declare const n: number;\nexport default model("m", () => {\n  for (let i = 0; i < n; i++) {}\n  return sum(input("x", [2]));\n});`));
+    expect(e.code).toBe("E_UNSUPPORTED_SYNTAX");
+    expect(e.message).toMatch(/^\/model\.ts:4:23: `n` is declared without a compile-time value/);
   });
 
   test("a shape error names the op, both shapes and the line of the call", () => {

@@ -57,6 +57,8 @@ function openDisk(file: string): DslProject {
       throw new SemicError("E_IO", `cannot read model file ${file}`);
     }
   }
+  // Adds the files the entry imports to the project, so that the next load refreshes them too.
+  project.resolveSourceFileDependencies();
   const cwd = process.cwd();
   return {
     project,
