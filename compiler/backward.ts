@@ -49,7 +49,12 @@ export function buildBackward(g: Graph, wrtNames: readonly string[] = defaultWrt
   }
   // Forward closure of the requested tensors ∩ backward closure of the output.
   const fromWrt = new Set<number>([...wrt.values()].map((n) => n.id));
-  for (const n of g.nodes) if (n.inputs.some((i) => fromWrt.has(i) && edgeSlots(g, n).has(n.inputs.indexOf(i)))) fromWrt.add(n.id);
+  // Integer tensors (ids, and anything moved from them) carry no gradient.
+  for (const n of g.nodes) {
+    if (n.type.dtype !== "f32") continue;
+    const slots = edgeSlots(g, n);
+    if (n.inputs.some((x, slot) => fromWrt.has(x) && slots.has(slot))) fromWrt.add(n.id);
+  }
   const toOut = new Set<number>([g.output]);
   for (let id = g.output; id >= 0; id--) {
     if (!toOut.has(id)) continue;

@@ -56,7 +56,7 @@ export class GraphBuilder {
     const rule = opRules[op];
     const types = inputs.map((i) => {
       const n = this.#nodes[i];
-      if (!n) throw new SemicError("E_GRAPH", `${op}: input %${i} is not defined before use`, loc);
+      if (!n) throw new SemicError("E_SSA", `${op}: input %${i} is not defined before use`, loc);
       return n.type;
     });
     const arity = rule.arity;
@@ -82,7 +82,7 @@ export class GraphBuilder {
 
   build(output: number): Graph {
     const out = this.#nodes[output];
-    if (!out) throw new SemicError("E_GRAPH", `output %${output} is not defined`);
+    if (!out) throw new SemicError("E_SSA", `output %${output} is not defined`);
     if (out.type.shape.length !== 0)
       throw new SemicError("E_OUTPUT", `the model output must be a scalar (pick or reduce first), got ${showType(out.type)}`, out.loc);
     return { name: this.name, nodes: [...this.#nodes], output };

@@ -57,7 +57,7 @@ export function roleLoader(g: Graph, node: Node, values: readonly Buffer[], aux:
       const shape = shapes[ref];
       if (!shape) throw new Error(`${node.op}: unknown tensor role ${ref}`);
       index.forEach((ix, a) => {
-        if (!(ix >= 0 && ix < shape[a]!)) throw new RangeError(`${node.op}: index ${ix} out of range for axis ${a} of ${ref}${showShape(shape)}`);
+        if (!(Number.isInteger(ix) && ix >= 0 && ix < shape[a]!)) throw new RangeError(`${node.op}: index ${ix} out of range for axis ${a} of ${ref}${showShape(shape)}`);
       });
       return bufs[ref]![ravel(index, shape)]!;
     },
