@@ -66,6 +66,8 @@ export function buildBackward(g: Graph, wrtNames: readonly string[] = defaultWrt
     const names = [...wrt.keys()].join(", ");
     throw new SemicError("E_WRT", `the output does not depend on ${names || "any requested tensor"}: no gradient path`);
   }
+  // A requested tensor with no path to the output still gets an adjoint: 0̄ everywhere.
+  for (const n of wrt.values()) live.add(n.id);
   const steps: BackwardStep[] = [];
   for (let id = g.nodes.length - 1; id >= 0; id--) {
     const node = g.nodes[id]!;
