@@ -1,19 +1,14 @@
 import { ShapeError, sizeOf } from "../types.ts";
-import type { OpRule } from "./rule.ts";
+import { leaf } from "./rule.ts";
 
 // Values fixed at compile time (row-major in `values`); no edges into a constant.
-export const constant: OpRule = {
+export const constant = leaf({
   name: "constant",
-  arity: 0,
-  attrs: { shape: "ints", values: "floats" },
   role: "constant",
-  infer(_xs, attrs) {
-    const shape = attrs["shape"] as readonly number[];
-    const values = attrs["values"] as readonly number[];
-    if (values.length !== sizeOf(shape))
-      throw new ShapeError(`${values.length} values do not fill shape [${shape.join(",")}]`);
-    return { dtype: "f32", shape };
+  attrs: { shape: "ints", values: "floats" },
+  check(shape, attrs) {
+    const values = attrs["values"];
+    if (!Array.isArray(values) || values.length !== sizeOf(shape))
+      throw new ShapeError(`${Array.isArray(values) ? values.length : 0} values do not fill shape [${shape.join(",")}]`);
   },
-  forward: () => [],
-  edges: () => [],
-};
+});

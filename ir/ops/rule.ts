@@ -254,3 +254,28 @@ export function movement(spec: MoveSpec): OpRule {
     },
   };
 }
+
+/** Leaves: values from outside the graph; the shape comes from an attribute. */
+export function leaf(spec: {
+  readonly name: string;
+  readonly role: "input" | "param" | "constant";
+  readonly attrs: AttrSchema;
+  readonly dtype?: (attrs: Attrs) => "f32" | "i32";
+  readonly check?: (shape: readonly number[], attrs: Attrs) => void;
+}): OpRule {
+  return {
+    name: spec.name,
+    arity: 0,
+    attrs: spec.attrs,
+    role: spec.role,
+    infer(_xs, attrs) {
+      const shape = attrs["shape"];
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0))
+        throw new ShapeError(`bad shape ${JSON.stringify(shape)}: dimensions must be positive integers`);
+      spec.check?.(shape, attrs);
+      return { dtype: spec.dtype?.(attrs) ?? "f32", shape };
+    },
+    forward: () => [],
+    edges: () => [],
+  };
+}
