@@ -3,6 +3,7 @@
 import { opRules, type OpName } from "./ops/index.ts";
 import type { Attrs } from "./ops/rule.ts";
 import { ShapeError, showType, type TensorType } from "./types.ts";
+import { attrProblems } from "./verify.ts";
 
 export interface SourceLoc {
   readonly file: string;
@@ -65,6 +66,8 @@ export class GraphBuilder {
       const want = typeof arity === "number" ? `${arity}` : `at least ${arity.min}`;
       throw new SemicError("E_ARITY", `${op} takes ${want} operand(s), got ${inputs.length}`, loc);
     }
+    const problems = attrProblems(op, attrs);
+    if (problems.length > 0) throw new SemicError("E_ATTR", problems.map((p) => p.message).join("; "), loc);
     let type: TensorType;
     try {
       type = rule.infer(types, attrs);
