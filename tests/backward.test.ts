@@ -150,3 +150,21 @@ describe("branches and aggregation", () => {
     }
   });
 });
+
+describe("expansion of composites", () => {
+  test("same gradient, different paths, through generated code", async () => {
+    const g = graphs["attention"]!;
+    const feeds = randomFeed(g, 6);
+    const { params, inputs } = splitFeeds(g, feeds);
+    const run = async (expand: ("softmax" | "log_softmax")[]) => {
+      const { compileGraph, importModule } = await import("../compiler/compile.ts");
+      const { js } = compileGraph(g, { semirings: [semirings.sumprod, semirings.count, semirings.maxprod], wrt: ["x"], expand, precision: "f64" });
+      return (await importModule(js.js)).createModel(params).run(inputs, { topPath: false }).results;
+    };
+    const plain = await run([]);
+    const expanded = await run(["softmax", "log_softmax"]);
+    expectLanesClose(expanded["sumprod"]!.wrt["x"]!.value, plain["sumprod"]!.wrt["x"]!.value, 1e-9, "gradient");
+    const paths = (r: typeof plain) => Array.from(r["count"]!.wrt["x"]!.value).reduce((a, b) => a + b, 0);
+    expect(paths(expanded)).not.toBe(paths(plain));
+  });
+});
