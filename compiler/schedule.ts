@@ -9,7 +9,7 @@ import type { Sx } from "../ir/scalar.ts";
 import { scaleBy, type Semiring } from "../ir/semirings/semiring.ts";
 import { showType } from "../ir/types.ts";
 import type { BackwardPlan } from "./backward.ts";
-import { accVar, type BufferInfo, type Kernel, type Step } from "./kernel.ts";
+import { accVar, type BufferInfo, type Step } from "./kernel.ts";
 
 const isAlias = (n: Node) => {
   const role = opRules[n.op].role;

@@ -53,7 +53,7 @@ export function roleLoader(g: Graph, node: Node, values: readonly Buffer[], aux:
   return {
     shapes,
     bufs,
-    load(ref: string, index: readonly number[]): number {
+    load: (ref: string, index: readonly number[]): number => {
       const shape = shapes[ref];
       if (!shape) throw new Error(`${node.op}: unknown tensor role ${ref}`);
       index.forEach((ix, a) => {

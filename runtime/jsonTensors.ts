@@ -14,7 +14,9 @@ const describe = (v: unknown): string =>
         ? `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`
         : typeof v === "object"
           ? "an object"
-          : `${typeof v} ${String(v)}`;
+          : typeof v === "number" || typeof v === "boolean" || typeof v === "bigint"
+            ? `${typeof v} ${String(v)}`
+            : typeof v;
 
 /** Flat row-major data → nested arrays (a number for shape []). */
 export function toNested(data: ArrayLike<number>, shape: readonly number[]): Nested {

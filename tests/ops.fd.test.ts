@@ -5,8 +5,8 @@
 import { describe, expect, test } from "vitest";
 import { GraphBuilder, SemicError, type Graph } from "../ir/graph.ts";
 import { interpret, type Feeds } from "../ir/interpret.ts";
-import { opNames, opRules, type OpName } from "../ir/ops/index.ts";
-import { isLeaf, type Attrs } from "../ir/ops/rule.ts";
+import { opNames, opRules } from "../ir/ops/index.ts";
+import { isLeaf } from "../ir/ops/rule.ts";
 import { expandComposites } from "../ir/passes/expand.ts";
 import * as S from "../ir/scalar.ts";
 import { sizeOf } from "../ir/types.ts";

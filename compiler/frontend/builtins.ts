@@ -139,7 +139,7 @@ export function makeMath(fail: Fail): ObjVal {
   for (const [name, num, sx] of [["max", Math.max, S.max], ["min", Math.min, S.min]] as const) {
     props.set(name, new BuiltinVal(`Math.${name}`, (args, at) => {
       const xs = args.map((a) => arg(name, a, at, true));
-      if (xs.every((x) => typeof x === "number")) return num(...(xs as number[]));
+      if (xs.every((x) => typeof x === "number")) return num(...(xs));
       if (xs.length === 0) return fail(at, `Math.${name} needs at least one argument`, "E_TYPE");
       return new SxVal(xs.map((x) => (typeof x === "number" ? S.c(x) : x)).reduce((a, b) => sx(a, b)));
     }));

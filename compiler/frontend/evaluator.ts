@@ -56,13 +56,13 @@ export class Evaluator {
   expr(node: Node, scope: Scope): Value {
     const h = this.handlers.expressions[node.getKind()] as Handler<SyntaxKind, Value> | undefined;
     if (!h) return this.fail(node, this.handlers.unsupported(node, "expression"));
-    return h(this, node as KindToNodeMappings[SyntaxKind], scope);
+    return h(this, node, scope);
   }
 
   exec(node: Node, scope: Scope): Completion {
     const h = this.handlers.statements[node.getKind()] as Handler<SyntaxKind, Completion> | undefined;
     if (!h) return this.fail(node, this.handlers.unsupported(node, "statement"));
-    return h(this, node as KindToNodeMappings[SyntaxKind], scope);
+    return h(this, node, scope);
   }
 
   /** Runs statements in `scope`, function declarations hoisted first. */

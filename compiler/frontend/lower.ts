@@ -4,7 +4,7 @@
 // Compile-time data is folded, helpers are inlined (evaluator.ts), and calls that the type
 // checker resolves to runtime/dsl.ts become graph nodes (dslOps.ts).
 
-import { Node, SyntaxKind, type KindToNodeMappings } from "ts-morph";
+import { Node, SyntaxKind, VariableDeclarationKind, type KindToNodeMappings } from "ts-morph";
 import * as S from "../../ir/scalar.ts";
 import { binaryOp, show, toSx, truthyData } from "./builtins.ts";
 import { callDsl } from "./dslOps.ts";
@@ -94,14 +94,14 @@ const statements: Table<Completion> = {
   [SyntaxKind.ContinueStatement]: (ev, n) => (n.getLabel() ? ev.fail(n, "labeled continue is not supported") : { kind: "continue" }),
   [SyntaxKind.VariableStatement]: (ev, n, scope) => {
     const kind = n.getDeclarationKind();
-    if (kind !== "const" && kind !== "let") return ev.fail(n, `\`${kind}\` declarations are not supported: use const or let`);
+    if (kind !== VariableDeclarationKind.Const && kind !== VariableDeclarationKind.Let) return ev.fail(n, `\`${kind}\` declarations are not supported: use const or let`);
     for (const d of n.getDeclarations()) {
       const init = d.getInitializer();
-      if (n.hasDeclareKeyword() || (!init && kind === "const")) {
+      if (n.hasDeclareKeyword() || (!init && kind === VariableDeclarationKind.Const)) {
         for (const name of boundNames(d.getNameNode())) scope.define(name, new OpaqueVal("is declared without a compile-time value"), false);
         continue;
       }
-      ev.bind(d.getNameNode(), init ? ev.expr(init, scope) : undefined, scope, kind === "let");
+      ev.bind(d.getNameNode(), init ? ev.expr(init, scope) : undefined, scope, kind === VariableDeclarationKind.Let);
     }
     return undefined;
   },
@@ -117,10 +117,10 @@ const statements: Table<Completion> = {
     const init = n.getInitializer();
     if (init && Node.isVariableDeclarationList(init)) {
       const kind = init.getDeclarationKind();
-      if (kind !== "let" && kind !== "const") return ev.fail(init, `\`${kind}\` declarations are not supported: use let`);
+      if (kind !== VariableDeclarationKind.Let && kind !== VariableDeclarationKind.Const) return ev.fail(init, `\`${kind}\` declarations are not supported: use let`);
       for (const d of init.getDeclarations()) {
         const v = d.getInitializer();
-        ev.bind(d.getNameNode(), v ? ev.expr(v, iter) : undefined, iter, kind === "let");
+        ev.bind(d.getNameNode(), v ? ev.expr(v, iter) : undefined, iter, kind === VariableDeclarationKind.Let);
       }
     } else if (init) ev.expr(init, iter);
     const cond = n.getCondition(), inc = n.getIncrementor();
@@ -146,7 +146,7 @@ const statements: Table<Completion> = {
       countIteration(ev, ++count, n);
       const iter = new Scope(scope);
       if (Node.isVariableDeclarationList(init)) {
-        for (const d of init.getDeclarations()) ev.bind(d.getNameNode(), item, iter, init.getDeclarationKind() === "let");
+        for (const d of init.getDeclarations()) ev.bind(d.getNameNode(), item, iter, init.getDeclarationKind() === VariableDeclarationKind.Let);
       } else ev.assign(init, item, iter);
       const c = loopBody(ev, n.getStatement(), iter);
       if (c === "break") return undefined;

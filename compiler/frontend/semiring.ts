@@ -27,12 +27,12 @@ export function lowerSemiring(ev: Evaluator, spec: Value, at: Node): Semiring {
   const lanesV = get("lanes");
   if (!Array.isArray(lanesV) || lanesV.length === 0 || !lanesV.every((l) => typeof l === "string"))
     return fail("`lanes` must be a non-empty array of lane names");
-  const lanes = lanesV as string[];
+  const lanes = lanesV;
   if (new Set(lanes).size !== lanes.length) fail("lane names must be distinct");
   const n = lanes.length;
   const numbers = (k: string): number[] => {
     const v = get(k);
-    if (Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number")) return v as number[];
+    if (Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number")) return v;
     return fail(`\`${k}\` must be an array of ${n} numbers (one per lane), got ${describe(v)}`);
   };
   const idem = get("idempotentPlus") ?? false;

@@ -176,7 +176,7 @@ export function elementwise(spec: ElementwiseSpec): OpRule {
 /** Normalised, sorted, de-duplicated reduction axes (all axes when absent). */
 export function reductionAxes(rank: number, axes: Attr | undefined): number[] {
   if (axes === undefined) return [...Array(rank).keys()];
-  const list = Array.isArray(axes) ? axes : [axes as number];
+  const list: readonly number[] = Array.isArray(axes) ? (axes as readonly number[]) : [axes as number];
   const norm = list.map((a) => (a < 0 ? a + rank : a));
   for (const a of norm) if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ShapeError(`axis ${a} is out of range for rank ${rank}`);
   return [...new Set(norm)].sort((a, b) => a - b);
@@ -242,7 +242,7 @@ export function movement(spec: MoveSpec): OpRule {
     name: spec.name,
     arity: spec.arity,
     attrs: spec.attrs,
-    infer: spec.infer,
+    infer: (xs, attrs) => spec.infer(xs, attrs),
     forward(ctx) {
       return spec.links(ctx).map((l) => {
         if (l.guard) throw new Error(`${spec.name}: guarded links cannot define the forward pass`);

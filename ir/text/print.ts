@@ -4,7 +4,7 @@
 
 import type { Graph, Node } from "../graph.ts";
 import { opRules } from "../ops/index.ts";
-import type { Attr, Attrs } from "../ops/rule.ts";
+import type { Attr } from "../ops/rule.ts";
 import { showType } from "../types.ts";
 
 export const formatNumber = (x: number): string => (Object.is(x, -0) ? "-0" : String(x));
@@ -21,9 +21,9 @@ export const formatSymbol = (name: string): string => `@${plainSymbol.test(name)
 
 function formatAttrs(n: Node): string {
   const schemaKeys = Object.keys(opRules[n.op]?.attrs ?? {});
-  const present = Object.keys(n.attrs).filter((k) => (n.attrs as Attrs)[k] !== undefined);
+  const present = Object.keys(n.attrs).filter((k) => (n.attrs)[k] !== undefined);
   const keys = [...schemaKeys.filter((k) => present.includes(k)), ...present.filter((k) => !schemaKeys.includes(k)).sort()];
-  return keys.length ? ` {${keys.map((k) => `${k} = ${formatAttr((n.attrs as Attrs)[k]!)}`).join(", ")}}` : "";
+  return keys.length ? ` {${keys.map((k) => `${k} = ${formatAttr((n.attrs)[k]!)}`).join(", ")}}` : "";
 }
 
 export function printGraph(g: Graph): string {

@@ -20,7 +20,6 @@ import { makeDataset } from "../../examples/scripts/firstTokenTask.ts";
 import { expectMatchesBruteForce, splitFeeds } from "../oracle/check.ts";
 import { bruteForce, numericSemiring } from "../oracle/paths.ts";
 import { randomFeed } from "../oracle/random.ts";
-import { scalarize } from "../oracle/scalarize.ts";
 
 const example = (p: string) => fileURLToPath(new URL(`../../examples/${p}`, import.meta.url));
 const builtins: Semiring[] = [...Object.values(semirings), topk(3)];
