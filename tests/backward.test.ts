@@ -168,3 +168,23 @@ describe("expansion of composites", () => {
     expect(paths(expanded)).not.toBe(paths(plain));
   });
 });
+
+describe("ties", () => {
+  test("the top path takes the first consumer in program order, then the lowest element", async () => {
+    const g = build("ties", (b, op) => {
+      const x = op("input", [], { name: "x", shape: [1] });
+      const first = op("branch", [x], { label: "first" });
+      const second = op("branch", [x], { label: "second" });
+      const wide = op("add", [op("add", [first, second]), op("constant", [], { shape: [2], values: [0, 0] })]);
+      return op("sum", [wide]);
+    });
+    const { mod } = await compileAndLoad(g, [semirings.maxprod, topk(4)], ["x"]);
+    const res = mod.createModel({}).run({ x: [1] }).results;
+    const path = res["maxprod"]!.topPath!.map((s) => `${s.tensor}${JSON.stringify(s.index)}`);
+    expect(path.slice(1, 2)).toEqual(["first[0]"]);
+    expect(path[3]).toBe(`${res["maxprod"]!.topPath![3]!.tensor}[0]`);
+    // All four paths tie; topk lists them in the same order: (first, y0), (first, y1), (second, y0), (second, y1).
+    const order = res["topk"]!.topPaths!.map((p) => `${p.steps[1]!.tensor}/${p.steps[3]!.index[0]}`);
+    expect(order).toEqual(["first/0", "first/1", "second/0", "second/1"]);
+  });
+});
