@@ -4,6 +4,7 @@ import type { Graph } from "../ir/graph.ts";
 import type { Semiring } from "../ir/semirings/semiring.ts";
 import { buildBackward, defaultWrt } from "./backward.ts";
 import { renderJsModule, type JsModule } from "./backends/js/module.ts";
+import { renderWgslModule, type WgslModule } from "./backends/wgsl/module.ts";
 import { expandComposites, type Composite } from "../ir/passes/expand.ts";
 
 export interface CompileOptions {
@@ -24,6 +25,13 @@ export function compileGraph(graph: Graph, opts: CompileOptions): Compiled {
   const g = opts.expand && opts.expand.length > 0 ? expandComposites(graph, opts.expand) : graph;
   const plan = buildBackward(g, opts.wrt && opts.wrt.length > 0 ? opts.wrt : defaultWrt(g));
   return { graph: g, js: renderJsModule(plan, opts.semirings, { precision: opts.precision }) };
+}
+
+/** The same pipeline for the WebGPU target: a standalone JS module plus WGSL per pass. */
+export function compileGraphWgsl(graph: Graph, opts: Omit<CompileOptions, "precision">): { readonly graph: Graph; readonly wgsl: WgslModule } {
+  const g = opts.expand && opts.expand.length > 0 ? expandComposites(graph, opts.expand) : graph;
+  const plan = buildBackward(g, opts.wrt && opts.wrt.length > 0 ? opts.wrt : defaultWrt(g));
+  return { graph: g, wgsl: renderWgslModule(plan, opts.semirings) };
 }
 
 /** Imports generated JS from memory (tests, `semic run`). */

@@ -47,7 +47,7 @@ export function bf16ToNumber(h: number): number {
 
 /** Copy a byte range into a fresh, aligned ArrayBuffer. */
 const copyRange = (bytes: Uint8Array, begin: number, end: number): ArrayBuffer =>
-  Uint8Array.prototype.slice.call(bytes, begin, end).buffer as ArrayBuffer;
+  Uint8Array.prototype.slice.call(bytes, begin, end).buffer;
 
 function decodeTensor(
   file: string,

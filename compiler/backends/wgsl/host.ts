@@ -1,0 +1,74 @@
+// The host-side JavaScript of a generated WGSL module: per semiring the lane functions the result
+// assembly needs (readout, ⊕, path ranking), and the out-edge enumerators that top-path walking
+// runs over read-back forward values. Host code is JS, so it is spelled by the JS backend.
+
+import { leafName, type Node } from "../../../ir/graph.ts";
+import * as S from "../../../ir/scalar.ts";
+import type { Semiring } from "../../../ir/semirings/semiring.ts";
+import type { BackwardPlan } from "../../backward.ts";
+import { forwardBuffers } from "../../schedule.ts";
+import { CodeBuilder } from "../emit.ts";
+import { edgeEnumerator } from "../js/edges.ts";
+import { JsExpr } from "../js/render.ts";
+
+const json = (x: unknown) => JSON.stringify(x);
+export const tensorName = (n: Node) => leafName(n) ?? `%${n.id}`;
+
+/** `(a0, a1, …) => [lane expressions]`. */
+function laneFn(params: readonly string[], exprs: readonly S.Sx[]): string {
+  const js = new JsExpr((n) => n);
+  return `(${params.join(", ")}) => [${exprs.map((e) => js.num(e)).join(", ")}]`;
+}
+
+function semiringHost(sr: Semiring): string {
+  const xs = sr.lanes.map((_, l) => S.v(`x${l}`)), ys = sr.lanes.map((_, l) => S.v(`y${l}`));
+  const px = xs.map((x) => S.showSx(x)), py = ys.map((y) => S.showSx(y));
+  const path = sr.traits.path;
+  let paths = "null";
+  if (path) {
+    const sources = path.lanes.map((_, l) => [path.sources(l, true), path.sources(l, false)]);
+    const extend = new JsExpr((n) => n).num(path.extend(S.v("w"), S.v("v")));
+    paths = `{ sense: ${json(path.lanes.map((p) => p.sense))}, rank: ${json(path.lanes.map((p) => p.rank))}, sources: ${json(sources)}, extend: (w, v) => ${extend} }`;
+  }
+  return [
+    `{`,
+    `    lanes: ${json(sr.lanes)},`,
+    `    zero: [${sr.zero.map((z) => S.showSx(S.c(z))).join(", ")}],`,
+    `    readout: ${laneFn(px, sr.readout(xs))},`,
+    `    plus: ${laneFn([...px, ...py], sr.plus(xs, ys))},`,
+    `    paths: ${paths},`,
+    `  }`,
+  ].join("\n");
+}
+
+/** `const host = {...}`: lane functions per semiring and, where a semiring walks paths, out-edges. */
+export function hostSource(plan: BackwardPlan, semirings: readonly Semiring[]): string {
+  const g = plan.graph;
+  const out = new CodeBuilder();
+  out.line(`// Out-edges of one element, for walking top paths: visit(output element, edge weight).`);
+  out.open(`function outEdges(vals) {`);
+  if (semirings.some((s) => s.traits.path)) {
+    for (const b of forwardBuffers(g)) out.line(`const ${b.name} = vals[${json(b.name)}];`);
+    plan.steps.forEach((st, i) => out.lines(edgeEnumerator(`edges${i}`, st, g).split("\n")));
+    const byNode = new Map<number, string[]>();
+    plan.steps.forEach((st, i) => {
+      const list = byNode.get(st.source.id) ?? [];
+      list.push(`{ node: ${st.node.id}, op: ${json(st.node.op)}, tensor: ${json(tensorName(st.node))}, shape: ${json(st.node.type.shape)}, edges: edges${i} }`);
+      byNode.set(st.source.id, list);
+    });
+    // Consumers in program order (plan steps run in reverse).
+    out.open(`return {`);
+    for (const id of [...plan.live].sort((a, b) => a - b)) out.line(`${id}: [${(byNode.get(id) ?? []).reverse().join(", ")}],`);
+    out.close(`};`);
+  } else out.line(`return {};`);
+  out.close();
+  out.line();
+  out.open(`const host = {`);
+  out.line(`outEdges,`);
+  out.line(`walker: { tensorResult, aggregate, topPaths },`);
+  out.open(`semirings: {`);
+  for (const sr of semirings) out.line(`${json(sr.name)}: ${semiringHost(sr)},`);
+  out.close(`},`);
+  out.close(`};`);
+  return out.toString();
+}

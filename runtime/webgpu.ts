@@ -1,0 +1,361 @@
+// Host driver of semic's generated WGSL modules: buffers, pipelines, dispatch, readback and result
+// assembly on a GPUDevice the caller owns. Self-contained (no imports, no node: APIs) because
+// generated modules embed it as text (compiler/backends/wgsl/driver.ts strips the types), so one
+// file runs in Node (Dawn) and in a browser page alike. Results have the shape of the JS module's
+// run(); top paths are walked on the host over read-back adjoints (the walker of js/walker.ts).
+
+// Numeric flags, so the driver needs no GPUBufferUsage/GPUMapMode globals (Dawn's Node bindings
+// only provide them when a caller installs them).
+const USAGE_MAP_READ = 0x0001;
+const USAGE_COPY_SRC = 0x0004;
+const USAGE_COPY_DST = 0x0008;
+const USAGE_STORAGE = 0x0080;
+const MAP_READ = 0x0001;
+
+export interface WgslBufferSpec {
+  readonly name: string;
+  /** Elements (4 bytes each). */
+  readonly size: number;
+  readonly dtype: "f32" | "i32";
+}
+
+/** Sets `size` elements from `offset` to the f32 with these bits. */
+export interface WgslFill { readonly k: "fill"; readonly buffer: string; readonly offset: number; readonly size: number; readonly bits: number }
+export interface WgslDispatch { readonly k: "dispatch"; readonly entry: string; readonly bindings: readonly (readonly [number, string])[]; readonly grid: readonly [number, number] }
+export type WgslStep = WgslFill | WgslDispatch;
+
+export interface WgslPass {
+  /** Key of its WGSL source. */
+  readonly module: string;
+  readonly steps: readonly WgslStep[];
+}
+
+export interface WgslSemiringSpec {
+  readonly buffers: readonly WgslBufferSpec[];
+  readonly pass: WgslPass;
+  /** Per live node, where each lane lives: [buffer, element offset]. */
+  readonly lanes: Readonly<Record<string, readonly (readonly [string, number])[]>>;
+}
+
+export interface WgslGraphInfo {
+  readonly wrt: Readonly<Record<string, number>>;
+  readonly branches: Readonly<Record<string, number>>;
+  readonly shapes: Readonly<Record<string, readonly number[]>>;
+  readonly names: Readonly<Record<string, string>>;
+  readonly ops: Readonly<Record<string, string>>;
+  readonly output: number;
+}
+
+export interface WgslModelSpec {
+  readonly name: string;
+  readonly buffers: readonly WgslBufferSpec[];
+  readonly inputs: readonly { readonly name: string; readonly buffer: string; readonly size: number; readonly dtype: "f32" | "i32" }[];
+  readonly params: readonly { readonly name: string; readonly buffer: string; readonly size: number }[];
+  readonly constants: readonly { readonly buffer: string; readonly values: readonly number[] }[];
+  /** Buffer holding the scalar output. */
+  readonly output: string;
+  readonly forward: WgslPass;
+  readonly semirings: Readonly<Record<string, WgslSemiringSpec>>;
+  readonly graph: WgslGraphInfo;
+}
+
+type Lanes = Float32Array[];
+export interface WgslTensor {
+  shape: number[];
+  value: Float64Array;
+  lanes: Record<string, Float32Array | Float64Array>;
+}
+export interface WgslPathStep {
+  op: string;
+  tensor: string;
+  index: number[];
+  weight: number;
+}
+export interface WgslSemiringResult {
+  wrt: Record<string, WgslTensor>;
+  branches: Record<string, WgslTensor>;
+  aggregated?: Record<string, WgslTensor & { axes: number[] }>;
+  topPath?: WgslPathStep[];
+  topPathValue?: number;
+  topPaths?: { value: number; steps: WgslPathStep[] }[];
+}
+export interface WgslRunOptions {
+  semirings?: string[];
+  wrt?: string[];
+  aggregate?: Record<string, number[]>;
+  topPath?: { from?: string; index?: number[] } | false;
+}
+
+/** A semiring's host-side lane functions (generated JS). */
+export interface WgslSemiringHost {
+  readonly lanes: readonly string[];
+  readonly zero: readonly number[];
+  readout(...x: number[]): number[];
+  plus(...x: number[]): number[];
+  readonly paths: unknown;
+}
+type Backward = WgslSemiringHost & { adjoints: Record<string, Lanes> };
+type Walk = WgslGraphInfo & { outEdges: unknown };
+
+/** What the generated module supplies: lane functions, edge enumerators, and js/walker.ts's result assembly. */
+export interface WgslHost {
+  readonly semirings: Readonly<Record<string, WgslSemiringHost>>;
+  outEdges(values: Record<string, Float32Array | Int32Array>): unknown;
+  readonly walker: {
+    tensorResult(b: Backward, lanes: Lanes, shape: readonly number[]): WgslTensor;
+    aggregate(b: Backward, lanes: Lanes, shape: readonly number[], axes: number[]): WgslTensor & { axes: number[] };
+    topPaths(m: Walk, b: Backward, res: WgslSemiringResult, options: WgslRunOptions["topPath"]): { value: number; steps: WgslPathStep[] }[];
+  };
+}
+
+export interface WgslModel {
+  /** Runs the forward pass; resolves to the scalar output. */
+  forward(inputs: Record<string, ArrayLike<number>>): Promise<number>;
+  /** Forward, then the backward pass of each chosen semiring (all by default). */
+  run(inputs: Record<string, ArrayLike<number>>, options?: WgslRunOptions): Promise<{ output: number; results: Record<string, WgslSemiringResult> }>;
+  /** Frees the model's GPU buffers (the device stays the caller's). */
+  destroy(): void;
+}
+
+// One shader fills every range (seeds, 0̄, reduction identities); zero fills use clearBuffer.
+const FILL_WGSL = `struct Fill { offset: u32, count: u32, bits: u32 }
+@group(0) @binding(0) var<storage, read_write> data: array<u32>;
+@group(0) @binding(1) var<uniform> fill: Fill;
+@compute @workgroup_size(64)
+fn fill_range(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * n.x + wid.x) * 64u + lid;
+  if (i < fill.count) { data[fill.offset + i] = fill.bits; }
+}`;
+const MAX_GROUPS = 65535;
+const USAGE_UNIFORM = 0x0040;
+
+/** A named tensor's values, checked like the JS module checks them. */
+function wgslTake(what: "parameter" | "input", from: Record<string, ArrayLike<number>> | undefined, name: string, size: number): ArrayLike<number> {
+  const data = from?.[name];
+  if (data === undefined) throw new Error(`missing ${what} "${name}" (${size} values)`);
+  if (data.length !== size) throw new Error(`${what} "${name}" has ${data.length} values, expected ${size}`);
+  return data;
+}
+
+interface ReadRequest {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly size: number;
+  data?: ArrayBuffer;
+}
+
+export async function createWgslModel(
+  device: GPUDevice,
+  spec: WgslModelSpec,
+  shaders: Readonly<Record<string, string>>,
+  host: WgslHost,
+  params: Record<string, ArrayLike<number>>,
+): Promise<WgslModel> {
+  const gpuBuffers = new Map<string, GPUBuffer>();
+  const allocate = (scope: string, b: WgslBufferSpec) => {
+    const bytes = Math.max(4, b.size * 4);
+    if (bytes > device.limits.maxStorageBufferBindingSize)
+      throw new Error(`${spec.name}: buffer ${b.name} needs ${bytes} bytes, over this device's maxStorageBufferBindingSize (${device.limits.maxStorageBufferBindingSize})`);
+    gpuBuffers.set(scope + b.name, device.createBuffer({ label: b.name, size: bytes, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST }));
+  };
+  for (const b of spec.buffers) allocate("", b);
+  for (const [name, sr] of Object.entries(spec.semirings)) for (const b of sr.buffers) allocate(`${name}:`, b);
+  const bufferOf = (scope: string, name: string): GPUBuffer => {
+    const b = gpuBuffers.get(scope + name) ?? gpuBuffers.get(name);
+    if (!b) throw new Error(`${spec.name}: no buffer ${name}`);
+    return b;
+  };
+  for (const p of spec.params) device.queue.writeBuffer(bufferOf("", p.buffer), 0, Float32Array.from(wgslTake("parameter", params, p.name, p.size)));
+  for (const c of spec.constants) device.queue.writeBuffer(bufferOf("", c.buffer), 0, Float32Array.from(c.values));
+
+  let fillPipeline: Promise<GPUComputePipeline> | undefined;
+  const uniforms: GPUBuffer[] = [];
+  // Pipelines and bind groups per pass, built on first use.
+  type Encoded = (enc: GPUCommandEncoder) => void;
+  const passes = new Map<string, Promise<Encoded>>();
+  const prepare = (scope: string, pass: WgslPass): Promise<Encoded> => {
+    let p = passes.get(scope);
+    if (!p) passes.set(scope, (p = buildPass(scope, pass)));
+    return p;
+  };
+  async function buildPass(scope: string, pass: WgslPass): Promise<Encoded> {
+    const module = device.createShaderModule({ label: `${spec.name}.${pass.module}`, code: shaders[pass.module]! });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === "error");
+    if (errors.length > 0) throw new Error(`${spec.name}.${pass.module}.wgsl: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join("; ")}`);
+    const dispatches = pass.steps.filter((s): s is WgslDispatch => s.k === "dispatch");
+    const fills = pass.steps.filter((s): s is WgslFill => s.k === "fill" && s.bits !== 0);
+    fillPipeline ??= device.createComputePipelineAsync({
+      label: "fill_range", layout: "auto", compute: { module: device.createShaderModule({ label: "fill", code: FILL_WGSL }), entryPoint: "fill_range" },
+    });
+    const [fillP, ...pipelines] = await Promise.all([
+      fillPipeline,
+      ...dispatches.map((s) => device.createComputePipelineAsync({ label: s.entry, layout: "auto", compute: { module, entryPoint: s.entry } })),
+    ]);
+    const groups = dispatches.map((s, i) =>
+      device.createBindGroup({
+        layout: pipelines[i]!.getBindGroupLayout(0),
+        entries: s.bindings.map(([binding, name]) => ({ binding, resource: { buffer: bufferOf(scope, name) } })),
+      }),
+    );
+    const fillGroups = fills.map((s) => {
+      const u = device.createBuffer({ size: 16, usage: USAGE_UNIFORM | USAGE_COPY_DST });
+      uniforms.push(u);
+      device.queue.writeBuffer(u, 0, new Uint32Array([s.offset, s.size, s.bits, 0]));
+      return device.createBindGroup({
+        layout: fillP.getBindGroupLayout(0),
+        entries: [{ binding: 0, resource: { buffer: bufferOf(scope, s.buffer) } }, { binding: 1, resource: { buffer: u } }],
+      });
+    });
+    return (enc) => {
+      let cp: GPUComputePassEncoder | undefined;
+      let [d, f] = [0, 0];
+      for (const s of pass.steps) {
+        if (s.k === "fill" && s.bits === 0) {
+          cp?.end();
+          cp = undefined;
+          enc.clearBuffer(bufferOf(scope, s.buffer), s.offset * 4, s.size * 4);
+          continue;
+        }
+        cp ??= enc.beginComputePass();
+        if (s.k === "fill") {
+          const groupsNeeded = Math.ceil(s.size / 64);
+          const x = Math.min(groupsNeeded, MAX_GROUPS);
+          cp.setPipeline(fillP);
+          cp.setBindGroup(0, fillGroups[f++]!);
+          cp.dispatchWorkgroups(x, Math.ceil(groupsNeeded / x));
+          continue;
+        }
+        cp.setPipeline(pipelines[d]!);
+        cp.setBindGroup(0, groups[d]!);
+        cp.dispatchWorkgroups(s.grid[0], s.grid[1]);
+        d++;
+      }
+      cp?.end();
+    };
+  }
+
+  const upload = (inputs: Record<string, ArrayLike<number>>) => {
+    for (const i of spec.inputs) {
+      const data = wgslTake("input", inputs, i.name, i.size);
+      device.queue.writeBuffer(bufferOf("", i.buffer), 0, i.dtype === "i32" ? Int32Array.from(data) : Float32Array.from(data));
+    }
+  };
+
+  /** Copies every request into one staging buffer, submits, and maps it. */
+  async function submitAndRead(enc: GPUCommandEncoder, reads: ReadRequest[]): Promise<void> {
+    let total = 0;
+    const at = reads.map((r) => {
+      const o = total;
+      total += r.size * 4;
+      return o;
+    });
+    const staging = device.createBuffer({ size: Math.max(4, total), usage: USAGE_MAP_READ | USAGE_COPY_DST });
+    reads.forEach((r, i) => enc.copyBufferToBuffer(r.buffer, r.offset * 4, staging, at[i]!, r.size * 4));
+    device.queue.submit([enc.finish()]);
+    await staging.mapAsync(MAP_READ);
+    const all = staging.getMappedRange();
+    reads.forEach((r, i) => (r.data = all.slice(at[i]!, at[i]! + r.size * 4)));
+    staging.unmap();
+    staging.destroy();
+  }
+
+  const forwardPass = () => prepare("", spec.forward);
+  const outputRead = (): ReadRequest => ({ buffer: bufferOf("", spec.output), offset: 0, size: 1 });
+  const sizeOfShape = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+  return {
+    async forward(inputs) {
+      const fwd = await forwardPass();
+      upload(inputs);
+      const enc = device.createCommandEncoder();
+      fwd(enc);
+      const out = outputRead();
+      await submitAndRead(enc, [out]);
+      return new Float32Array(out.data!)[0]!;
+    },
+
+    async run(inputs, options = {}) {
+      const g = spec.graph;
+      const names = options.semirings ?? Object.keys(spec.semirings);
+      for (const name of names)
+        if (!spec.semirings[name]) throw new Error(`semiring "${name}" was not compiled into this module (compiled: ${Object.keys(spec.semirings).join(", ")})`);
+      const wrtNames = options.wrt ?? Object.keys(g.wrt);
+      for (const w of wrtNames)
+        if (g.wrt[w] === undefined) throw new Error(`"${w}" was not compiled as a --wrt tensor (compiled: ${Object.keys(g.wrt).join(", ")})`);
+      for (const w of Object.keys(options.aggregate ?? {}))
+        if (g.wrt[w] === undefined && g.branches[w] === undefined) throw new Error(`cannot aggregate "${w}": not a --wrt tensor or branch`);
+      const fwd = await forwardPass();
+      const bwds = await Promise.all(names.map((n) => prepare(`${n}:`, spec.semirings[n]!.pass)));
+      upload(inputs);
+      const enc = device.createCommandEncoder();
+      fwd(enc);
+      bwds.forEach((b) => b(enc));
+
+      // What to read back: requested tensors; for path walks every adjoint and forward value.
+      const out = outputRead();
+      const reads: ReadRequest[] = [out];
+      const laneReads = new Map<string, Map<number, ReadRequest[]>>();
+      let values: Map<string, ReadRequest> | undefined;
+      for (const name of names) {
+        const sr = spec.semirings[name]!;
+        const walks = !!host.semirings[name]!.paths && options.topPath !== false && Object.keys(g.wrt).length > 0;
+        const ids = walks
+          ? Object.keys(sr.lanes).map(Number)
+          : [...wrtNames.map((w) => g.wrt[w]!), ...Object.values(g.branches), ...Object.keys(options.aggregate ?? {}).map((w) => g.wrt[w] ?? g.branches[w]!)];
+        const byNode = new Map<number, ReadRequest[]>();
+        for (const id of ids) {
+          if (byNode.has(id)) continue;
+          const size = sizeOfShape(g.shapes[id]!);
+          const rs = sr.lanes[id]!.map(([buffer, offset]) => ({ buffer: bufferOf(`${name}:`, buffer), offset, size }));
+          byNode.set(id, rs);
+          reads.push(...rs);
+        }
+        laneReads.set(name, byNode);
+        if (walks && !values) {
+          values = new Map(spec.buffers.map((b) => [b.name, { buffer: bufferOf("", b.name), offset: 0, size: b.size }]));
+          reads.push(...values.values());
+        }
+      }
+      await submitAndRead(enc, reads);
+
+      const vals: Record<string, Float32Array | Int32Array> = {};
+      for (const b of spec.buffers) {
+        const r = values?.get(b.name);
+        if (r) vals[b.name] = b.dtype === "i32" ? new Int32Array(r.data!) : new Float32Array(r.data!);
+      }
+      const w = host.walker;
+      const results: Record<string, WgslSemiringResult> = {};
+      for (const name of names) {
+        const byNode = laneReads.get(name)!;
+        const adjoints: Record<string, Lanes> = {};
+        for (const [id, rs] of byNode) adjoints[id] = rs.map((r) => new Float32Array(r.data!));
+        const b: Backward = { ...host.semirings[name]!, adjoints };
+        const lanesOf = (id: number) => adjoints[id]!.map((l) => l.slice());
+        const res: WgslSemiringResult = { wrt: {}, branches: {} };
+        for (const wn of wrtNames) res.wrt[wn] = w.tensorResult(b, lanesOf(g.wrt[wn]!), g.shapes[g.wrt[wn]!]!);
+        for (const [label, id] of Object.entries(g.branches)) res.branches[label] = w.tensorResult(b, lanesOf(id), g.shapes[id]!);
+        if (options.aggregate) {
+          res.aggregated = {};
+          for (const [wn, axes] of Object.entries(options.aggregate)) {
+            const id = g.wrt[wn] ?? g.branches[wn]!;
+            res.aggregated[wn] = w.aggregate(b, lanesOf(id), g.shapes[id]!, axes);
+          }
+        }
+        if (b.paths && options.topPath !== false && Object.keys(g.wrt).length > 0) {
+          const paths = w.topPaths({ ...g, outEdges: host.outEdges(vals) }, b, res, options.topPath);
+          res.topPath = paths[0]?.steps ?? [];
+          res.topPathValue = paths[0]?.value;
+          if (paths.length > 1) res.topPaths = paths;
+        }
+        results[name] = res;
+      }
+      return { output: new Float32Array(out.data!)[0]!, results };
+    },
+
+    destroy() {
+      for (const b of [...gpuBuffers.values(), ...uniforms]) b.destroy();
+      gpuBuffers.clear();
+    },
+  };
+}
