@@ -10,8 +10,8 @@ import { opRules } from "../ir/ops/index.ts";
 import { DEFAULT_TOPK, semiringNames } from "../ir/semirings/index.ts";
 import { printGraph } from "../ir/text/print.ts";
 import { bindTensors, loadTensorFile, type ExpectedTensor } from "../runtime/weights.ts";
-import * as compileModule from "./compile.ts";
-import { compileGraph, importModule, type CompileOptions, type GeneratedResult } from "./compile.ts";
+import { dawnDevice, NO_ADAPTER } from "../runtime/dawn.ts";
+import { compileGraph, compileGraphWgsl, importModule, type CompileOptions, type GeneratedModel, type GeneratedResult } from "./compile.ts";
 import {
   CliError,
   collect,
@@ -45,6 +45,7 @@ interface CompileCliOptions extends SemiringOptions {
   out: string;
 }
 interface RunCliOptions extends SemiringOptions {
+  target: "js" | "wgsl";
   params: string;
   inputs: string;
   aggregate?: string[];
@@ -68,43 +69,27 @@ async function prepare(file: string, o: SemiringOptions) {
   return { graph, semirings, options, loadTime: elapsed(t0) };
 }
 
-/** The WGSL backend, when compile.ts exports it (`compileGraphWgsl`, or `compileWgsl`). */
-function wgslCompiler(): (graph: Graph, opts: CompileOptions) => unknown {
-  const exported = compileModule as Record<string, unknown>;
-  const fn = exported["compileGraphWgsl"] ?? exported["compileWgsl"];
-  if (typeof fn !== "function") throw new CliError("the wgsl target is not available in this build (use --target js)");
-  return fn as (graph: Graph, opts: CompileOptions) => unknown;
-}
-
 /**
  * The WGSL backend's artifacts (`{ wgsl: { js, dts, wgsl } }`, `wgsl` a source or one per pass)
  * → `<base>.webgpu.js` and `.webgpu.d.ts` (the host module, WGSL embedded; named apart from the
  * JS target's module) and `<base>.wgsl` or `<base>.<pass>.wgsl` for reading.
  */
-function wgslFiles(result: unknown, base: string): Map<string, string> {
-  const asRecord = (v: unknown) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>) : undefined);
-  const root = asRecord(result) ?? {};
-  const mod = asRecord(root["wgsl"]) ?? root;
-  const files = new Map<string, string>();
-  if (typeof mod["js"] === "string") files.set(`${base}.webgpu.js`, mod["js"]);
-  if (typeof mod["dts"] === "string") files.set(`${base}.webgpu.d.ts`, mod["dts"]);
-  const wgsl = mod["wgsl"];
-  if (typeof wgsl === "string") files.set(`${base}.wgsl`, wgsl);
-  for (const [pass, text] of Object.entries(asRecord(wgsl) ?? {})) if (typeof text === "string") files.set(`${base}.${pass}.wgsl`, text);
-  if (files.size === 0) throw new Error("the wgsl backend returned no files");
+function wgslFiles(graph: Graph, options: CompileOptions, base: string): Map<string, string> {
+  const { wgsl } = compileGraphWgsl(graph, options);
+  const files = new Map<string, string>([[`${base}.webgpu.js`, wgsl.js], [`${base}.webgpu.d.ts`, wgsl.dts]]);
+  for (const [pass, text] of Object.entries(wgsl.wgsl)) files.set(`${base}.${pass}.wgsl`, text);
   return files;
 }
 
 const modelBase = (file: string) => basename(file, extname(file));
 
 async function compileCommand(file: string, o: CompileCliOptions): Promise<void> {
-  const wgsl = o.target === "wgsl" ? wgslCompiler() : undefined;
   const { graph, semirings, options, loadTime } = await prepare(file, o);
   const t0 = performance.now();
   status.show(`semic: compiling ${graph.name} (${graph.nodes.length} nodes) for ${semirings.map((s) => s.name).join(", ")}…`);
   const base = join(o.out, `${modelBase(file)}.${semirings.map((s) => s.name).join("+")}`);
   let files: Map<string, string>;
-  if (wgsl) files = wgslFiles(wgsl(graph, options), base);
+  if (o.target === "wgsl") files = wgslFiles(graph, options, base);
   else {
     const { js } = compileGraph(graph, options);
     files = new Map([[`${base}.js`, js.js], [`${base}.d.ts`, js.dts]]);
@@ -133,6 +118,21 @@ function asUserError(e: unknown): unknown {
   return e instanceof Error && e.constructor === Error ? new CliError(e.message) : e;
 }
 
+/** The JS module's createModel(params), or the WebGPU module's createModel(device, params). */
+interface GeneratedModule {
+  meta: { branches: { label: string; shape: number[] }[] };
+  createModel(...args: unknown[]): unknown;
+}
+type AnyModel = { run(...args: Parameters<GeneratedModel["run"]>): ReturnType<GeneratedModel["run"]> | Promise<ReturnType<GeneratedModel["run"]>> };
+
+async function instantiate(mod: GeneratedModule, target: "js" | "wgsl", params: Record<string, ArrayLike<number>>): Promise<AnyModel> {
+  if (target === "js") return mod.createModel(params) as AnyModel;
+  status.show("semic: opening a WebGPU device…");
+  const device = await dawnDevice();
+  if (!device) throw new CliError(NO_ADAPTER);
+  return (await mod.createModel(device, params)) as AnyModel;
+}
+
 async function runCommand(file: string, o: RunCliOptions): Promise<void> {
   const aggregate = parseAggregate(o.aggregate);
   const topPath = parseTopPathFrom(o.topPathFrom);
@@ -150,10 +150,10 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
 
   let t0 = performance.now();
   status.show(`semic: compiling ${graph.name} (${graph.nodes.length} nodes) for ${semirings.map((s) => s.name).join(", ")}…`);
-  const compiled = compileGraph(graph, options);
+  const source = o.target === "wgsl" ? compileGraphWgsl(graph, options).wgsl.js : compileGraph(graph, options).js.js;
   const compileTime = elapsed(t0);
   t0 = performance.now();
-  const mod = (await importModule(compiled.js.js)) as Awaited<ReturnType<typeof importModule>> & { meta: { branches: { label: string; shape: number[] }[] } };
+  const mod = (await importModule(source)) as unknown as GeneratedModule;
   const importTime = elapsed(t0);
 
   // Readable mode shows a branch with a leading (token) axis as one ⊕-aggregate per position.
@@ -171,11 +171,11 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
   let output = NaN;
   const runTimes: string[] = [];
   try {
-    const model = mod.createModel(params.tensors);
+    const model = await instantiate(mod, o.target, params.tensors);
     for (const [i, sr] of semirings.entries()) {
       status.show(`semic: running ${sr.name} (${i + 1}/${semirings.length})…`);
       t0 = performance.now();
-      const r = model.run(inputs.tensors, {
+      const r = await model.run(inputs.tensors, {
         semirings: [sr.name],
         ...(Object.keys(agg).length > 0 ? { aggregate: agg } : {}),
         ...(topPath ? { topPath } : {}),
@@ -276,6 +276,7 @@ Examples:
     .argument("<model>", "model file (.ts DSL, or .semic/.ir textual IR)")
     .requiredOption("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored)")
     .requiredOption("--inputs <file>", "inputs: JSON object of nested arrays by name")
+    .addOption(new Option("--target <target>", "js: run the generated JS; wgsl: run the WGSL kernels on WebGPU (Dawn)").choices(["js", "wgsl"]).default("js"))
     .option("--aggregate <name:axes...>", "⊕ a wrt tensor or branch over axes, e.g. h:0 or emb:1,2 (negative axes count from the end)")
     .option("--top-path-from <name[:i,j]>", "where the top path starts (default: the best element of the first wrt tensor)")
     .option("--json", "print the results as JSON (DESIGN.md §3); ±Infinity is written as the strings \"Infinity\"/\"-Infinity\"")
