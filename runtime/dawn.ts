@@ -42,7 +42,7 @@ async function open(): Promise<GPUDevice | undefined> {
     const adapter = await instance.requestAdapter();
     if (!adapter) return undefined;
     const device = await adapter.requestDevice();
-    device.addEventListener("uncapturederror", (e) => console.error("WebGPU error:", (e as GPUUncapturedErrorEvent).error.message));
+    device.addEventListener("uncapturederror", (e) => console.error("WebGPU error:", (e).error.message));
     return device;
   } catch {
     return undefined;
