@@ -41,4 +41,14 @@ describe("op × semiring vs brute force", () => {
     const g = probed(build);
     await expectMatchesBruteForce(g, tiedFeed(g, 23), [sr], wrtOf(g), 1e-8);
   });
+  // f32 storage is the default and takes other code paths (vectorised kernels): check it too.
+  test.each(rows)("%s, f32", async (_label, build, sr) => {
+    const g = probed(build);
+    await expectMatchesBruteForce(g, randomFeed(g, 31), [sr], wrtOf(g), 2e-5, "f32");
+  });
+  // Several semirings share one module (one forward, one backward each): none may disturb another.
+  test.each(named.filter(([, c]) => !withoutEdges.has(c.name)))("%s, all semirings in one module, f32", async (_label, c) => {
+    const g = probed(c.build);
+    await expectMatchesBruteForce(g, randomFeed(g, 17), all, wrtOf(g), 2e-5, "f32");
+  });
 });

@@ -40,8 +40,15 @@ export function splitFeeds(g: Graph, feeds: Feeds) {
   return { params, inputs };
 }
 
-export async function expectMatchesBruteForce(g: Graph, feeds: Feeds, semirings: readonly Semiring[], wrt: string[], rtol = 1e-9) {
-  const { mod } = await compileAndLoad(g, semirings, wrt);
+export async function expectMatchesBruteForce(
+  g: Graph,
+  feeds: Feeds,
+  semirings: readonly Semiring[],
+  wrt: string[],
+  rtol = 1e-9,
+  precision: "f32" | "f64" = "f64",
+) {
+  const { mod } = await compileAndLoad(g, semirings, wrt, precision);
   const { params, inputs } = splitFeeds(g, feeds);
   const model: GeneratedModel = mod.createModel(params);
   const { results } = model.run(inputs);
@@ -53,7 +60,7 @@ export async function expectMatchesBruteForce(g: Graph, feeds: Feeds, semirings:
       const want = bruteForce(g, feeds, sr, node.id, sg);
       const got = results[sr.name]!.wrt[name]!;
       sr.lanes.forEach((lane, l) =>
-        expectLanesClose(got.lanes[lane]!, want.map((v) => v[l]!), rtol, `${sr.name} ∂/∂${name} lane ${lane}`),
+        expectLanesClose(got.lanes[lane]!, want.map((v) => v[l]!), rtol, `${sr.name} ∂/∂${name} lane ${lane}`, precision === "f32" ? 1e-5 : 1e-12),
       );
     }
   }
