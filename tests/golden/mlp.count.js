@@ -4,22 +4,32 @@
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"count","lanes":["n"],"reads":"number of paths","paths":false}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
 export function createModel(params) {
-  const v1 = takeParam(params, "w1", 64, Float32Array);
-  const v2 = takeParam(params, "b1", 16, Float32Array);
-  const v7 = takeParam(params, "w2", 48, Float32Array);
-  const v8 = takeParam(params, "b2", 3, Float32Array);
-  const v0 = new Float32Array(4);
-  const v3 = new Float32Array(16);
-  const v4 = new Float32Array(16);
-  const v9 = new Float32Array(3);
-  const v10 = new Float32Array(3);
-  const v10_rowmax = new Float32Array(1);
-  const v10_rowsum = new Float32Array(1);
-  const v11 = new Float32Array(1);
+  // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
+  const memory = newMemory(1);
+  const heap = memory.buffer;
+  const v0 = new Float32Array(heap, 64, 4);
+  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
+  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v3 = new Float32Array(heap, 448, 16);
+  const v4 = new Float32Array(heap, 512, 16);
+  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
+  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v9 = new Float32Array(heap, 832, 3);
+  const v10 = new Float32Array(heap, 896, 3);
+  const v10_rowmax = new Float32Array(heap, 960, 1);
+  const v10_rowsum = new Float32Array(heap, 1024, 1);
+  const v11 = new Float32Array(heap, 1088, 1);
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const K = wasmKernels(memory);
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
+  const par = K ? threads(memory) : null;
 
   function forward(inputs) {
     v0.set(takeInput(inputs, "x", 4));
     v3.fill(0);
+    if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
+    else
     { // %3 = linear %0, %1, %2 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         const t0 = i0 * 4;
@@ -30,17 +40,23 @@ export function createModel(params) {
         v3[i0] = acc0;
       }
     }
+    if (K) K.fwd_3_0_fin(0, 16, 0); // f32x4 over o, o×8
+    else
     { // finalize
       for (let i0 = 0; i0 < 16; i0++) {
         v3[i0] = v3[i0] + v2[i0];
       }
     }
+    if (K) K.fwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+    else
     { // %4 = relu %3 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         v4[i0] = Math.max(v3[i0], 0);
       }
     }
     v9.fill(0);
+    if (K) K.fwd_9_0(0, 3, 0); // f32x4 reducing over k
+    else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
         const t1 = i0 * 16;
@@ -89,14 +105,14 @@ export function createModel(params) {
 
   // ---- count: number of paths from each node to the output
   function countBackward() {
-    const a0_n = new Float32Array(4);
-    const a3_n = new Float32Array(16);
-    const a4_n = new Float32Array(16);
-    const a5_n = new Float32Array(16);
-    const a6_n = new Float32Array(16);
-    const a9_n = new Float32Array(3);
-    const a10_n = new Float32Array(3);
-    const a11_n = new Float32Array(1);
+    const a0_n = new Float32Array(heap, 1152, 4);
+    const a3_n = new Float32Array(heap, 1216, 16);
+    const a4_n = new Float32Array(heap, 1280, 16);
+    const a5_n = new Float32Array(heap, 1344, 16);
+    const a6_n = new Float32Array(heap, 1408, 16);
+    const a9_n = new Float32Array(heap, 1472, 3);
+    const a10_n = new Float32Array(heap, 1536, 3);
+    const a11_n = new Float32Array(heap, 1600, 1);
     function run() {
       a0_n.fill(0);
       a3_n.fill(0);
@@ -118,6 +134,8 @@ export function createModel(params) {
           a9_n[i0] = acc0;
         }
       }
+      if (K) K.count_bwd_9_0(0, 16, 0); // f32x4 over k, separable sums over o first, k×16
+      else
       { // %9 = linear %6, %7, %8 : f32[3] — edges from operand 0 (%6)
         for (let i0 = 0; i0 < 16; i0++) {
           let acc0 = a6_n[i0];
@@ -127,21 +145,29 @@ export function createModel(params) {
           a6_n[i0] = acc0;
         }
       }
+      if (K) K.count_bwd_6_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
           a5_n[i0] = a5_n[i0] + a6_n[i0];
         }
       }
+      if (K) K.count_bwd_5_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
           a4_n[i0] = a4_n[i0] + a5_n[i0];
         }
       }
+      if (K) K.count_bwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
           a3_n[i0] = a3_n[i0] + a4_n[i0];
         }
       }
+      if (K) K.count_bwd_3_0(0, 4, 0); // f32x4 over k, separable sums over o first
+      else
       { // %3 = linear %0, %1, %2 : f32[16] — edges from operand 0 (%0)
         for (let i0 = 0; i0 < 4; i0++) {
           let acc0 = a0_n[i0];
@@ -168,13 +194,125 @@ export function createModel(params) {
   return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: {} });
 }
 
+
+// 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
+const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDCwoAAAAAAAAAAAABB4QBCgdmd2RfM18wAAALZndkXzNfMF9maW4AAQdmd2RfNF8wAAIHZndkXzlfMAADDWNvdW50X2J3ZF85XzAABA1jb3VudF9id2RfNl8wAAUNY291bnRfYndkXzVfMAAGDWNvdW50X2J3ZF80XzAABw1jb3VudF9id2RfM18wAAgEcHJlcAAJCuAKCooDBQJ/BHsCfwF7AX8gACABTgRADwsgACEDA0AgA0ECdCEJIANBBGwhCv0MAAAAAAAAAAAAAAAAAAAAACEF/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEIQQAhBANAIARBAnT9AARAIQsgBCAKakECdCEMIAUgCyAM/QAEgAH95gH95AEhBSAGIAsgDP0ABJAB/eYB/eQBIQYgByALIAz9AASgAf3mAf3kASEHIAggCyAM/QAEsAH95gH95AEhCCAEQQRqIgRBBEgNAAsgCSAJKgLAAyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAMgCSAJKgLEAyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxAMgCSAJKgLIAyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCyAMgCSAJKgLMAyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCzAMgA0EEaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMADIAT9AASAA/3kASEFIAQgBf0LBMADIAT9AATQAyAE/QAEkAP95AEhBSAEIAX9CwTQAyADQQhqIgMgAUgNAAsLdwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSABCAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSQBCADQQhqIgMgAUgNAAsLngEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQRBsIQf9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIARBAnT9AASABCAEIAdqQQJ0/QAEwAT95gH95AEhBSAEQQRqIgRBEEgNAAsgBiAGKgLABiAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAYgA0EBaiIDIAFIDQALC7kBBQJ/AX0BewF/AXsgACABTgRADwtDAAAAACEFQQAhBANAIAUgBEECdCoCwAuSIQUgBEEBaiIEQQNIDQALIAX9EyEGIAAhAwNAIANBAnQhByAH/QAEgAsgBv3kASEIIAcgCP0LBIALIAf9AASQCyAG/eQBIQggByAI/QsEkAsgB/0ABKALIAb95AEhCCAHIAj9CwSgCyAH/QAEsAsgBv3kASEIIAcgCP0LBLALIANBEGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACiAE/QAEgAv95AEhBSAEIAX9CwTACiAE/QAE0AogBP0ABJAL/eQBIQUgBCAF/QsE0AogA0EIaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIAKIAT9AATACv3kASEFIAQgBf0LBIAKIAT9AASQCiAE/QAE0Ar95AEhBSAEIAX9CwSQCiADQQhqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAkgBP0ABIAK/eQBIQUgBCAF/QsEwAkgBP0ABNAJIAT9AASQCv3kASEFIAQgBf0LBNAJIANBCGoiAyABSA0ACwt0BQJ/AX0BewF/AXsgACABTgRADwtDAAAAACEFQQAhBANAIAUgBEECdCoCwAmSIQUgBEEBaiIEQRBIDQALIAX9EyEGIAAhAwNAIANBAnQhByAH/QAEgAkgBv3kASEIIAcgCP0LBIAJIANBBGoiAyABSA0ACwsCAAsAgQEEbmFtZQF6CgAHZndkXzNfMAELZndkXzNfMF9maW4CB2Z3ZF80XzADB2Z3ZF85XzAEDWNvdW50X2J3ZF85XzAFDWNvdW50X2J3ZF82XzAGDWNvdW50X2J3ZF81XzAHDWNvdW50X2J3ZF80XzAIDWNvdW50X2J3ZF8zXzAJBHByZXA=";
+const wasmMath = {  };
+// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
+const wasmMemoryFlagAt = 35;
+const wasmParallel = [];
+const scratchAt = 1664;
+const wasmThreads = { max: 3, scratch: 0, erf: null };
+
 // ---- run-time support (the same in every generated module)
 
-function takeParam(params, name, size, F) {
+function takeParam(params, name, dest) {
   const data = params?.[name];
+  const size = dest.length;
   if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
   if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  return F.from(data);
+  dest.set(data);
+  return dest;
+}
+
+// One memory for all buffers: shared (so kernels can run on worker threads) where
+// SharedArrayBuffer exists, else plain.
+function newMemory(pages) {
+  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages });
+  }
+}
+
+// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
+// where synchronous compilation is refused), and the JS loops run instead.
+const wasmModules = {};
+function wasmKernels(memory) {
+  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const key = shared ? "shared" : "plain";
+  try {
+    if (wasmModules[key] === undefined) {
+      const raw = atob(wasmBytes);
+      const bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
+      wasmModules[key] = new WebAssembly.Module(bytes);
+    }
+    if (wasmModules[key] === null) return null;
+    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
+  } catch {
+    wasmModules[key] = null;
+    return null;
+  }
+}
+
+// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
+// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
+// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
+// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
+// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
+const workerSource = [
+  "const { workerData } = require('node:worker_threads');",
+  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
+  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
+  "const imports = {};",
+  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
+  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
+  "const fns = names.map((n) => ex[n]);",
+  "Atomics.store(ctrl, base + 5, 1);",
+  "let seen = 0;",
+  "for (;;) {",
+  "  let s = Atomics.load(ctrl, base);",
+  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
+  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
+  "  seen = s;",
+  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
+  "  Atomics.store(ctrl, base + 4, seen);",
+  "  Atomics.notify(ctrl, base + 4);",
+  "}",
+].join("\n");
+
+function threads(memory) {
+  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
+  const proc = globalThis.process;
+  const wt = proc?.getBuiltinModule?.("node:worker_threads");
+  const os = proc?.getBuiltinModule?.("node:os");
+  const module = wasmModules.shared;
+  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
+  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  if (count < 1) return alone;
+  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
+  for (let w = 0; w < count; w++) {
+    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
+    new wt.Worker(workerSource, { eval: true, workerData }).unref();
+  }
+  let seq = 0, ready = false;
+  return (id, fn, extent, step) => {
+    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
+    const units = Math.ceil(extent / step);
+    if (!ready || units < 2) return fn(0, extent, scratchAt);
+    const parts = Math.min(count + 1, units);
+    const per = Math.ceil(units / parts) * step;
+    seq++;
+    const busy = [];
+    for (let w = 0; w < parts - 1; w++) {
+      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
+      if (lo >= hi) break;
+      const b = w * 8;
+      ctrl[b + 1] = id;
+      ctrl[b + 2] = lo;
+      ctrl[b + 3] = hi;
+      Atomics.store(ctrl, b, seq);
+      Atomics.notify(ctrl, b);
+      busy.push(b);
+    }
+    fn(0, Math.min(per, extent), scratchAt);
+    for (const b of busy)
+      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
+  };
 }
 
 function takeInput(inputs, name, size) {
@@ -309,6 +447,13 @@ function makeRunner(m) {
   };
   return {
     forward: m.forward,
+    backward(name) {
+      stateOf(name).run();
+    },
+    topPath(name, options) {
+      const b = stateOf(name);
+      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
+    },
     run(inputs, options = {}) {
       const output = m.forward(inputs);
       const results = {};

@@ -4,22 +4,32 @@
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"expectation","lanes":["Z","r"],"reads":"H (path entropy, nats)","paths":false}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
 export function createModel(params) {
-  const v1 = takeParam(params, "w1", 64, Float32Array);
-  const v2 = takeParam(params, "b1", 16, Float32Array);
-  const v7 = takeParam(params, "w2", 48, Float32Array);
-  const v8 = takeParam(params, "b2", 3, Float32Array);
-  const v0 = new Float32Array(4);
-  const v3 = new Float32Array(16);
-  const v4 = new Float32Array(16);
-  const v9 = new Float32Array(3);
-  const v10 = new Float32Array(3);
-  const v10_rowmax = new Float32Array(1);
-  const v10_rowsum = new Float32Array(1);
-  const v11 = new Float32Array(1);
+  // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
+  const memory = newMemory(1);
+  const heap = memory.buffer;
+  const v0 = new Float32Array(heap, 64, 4);
+  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
+  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v3 = new Float32Array(heap, 448, 16);
+  const v4 = new Float32Array(heap, 512, 16);
+  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
+  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v9 = new Float32Array(heap, 832, 3);
+  const v10 = new Float32Array(heap, 896, 3);
+  const v10_rowmax = new Float32Array(heap, 960, 1);
+  const v10_rowsum = new Float32Array(heap, 1024, 1);
+  const v11 = new Float32Array(heap, 1088, 1);
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const K = wasmKernels(memory);
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
+  const par = K ? threads(memory) : null;
 
   function forward(inputs) {
     v0.set(takeInput(inputs, "x", 4));
     v3.fill(0);
+    if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
+    else
     { // %3 = linear %0, %1, %2 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         const t0 = i0 * 4;
@@ -30,17 +40,23 @@ export function createModel(params) {
         v3[i0] = acc0;
       }
     }
+    if (K) K.fwd_3_0_fin(0, 16, 0); // f32x4 over o, o×8
+    else
     { // finalize
       for (let i0 = 0; i0 < 16; i0++) {
         v3[i0] = v3[i0] + v2[i0];
       }
     }
+    if (K) K.fwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+    else
     { // %4 = relu %3 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         v4[i0] = Math.max(v3[i0], 0);
       }
     }
     v9.fill(0);
+    if (K) K.fwd_9_0(0, 3, 0); // f32x4 reducing over k
+    else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
         const t1 = i0 * 16;
@@ -89,22 +105,22 @@ export function createModel(params) {
 
   // ---- expectation: entropy of the path distribution p(path) ∝ |product of edge weights| (raw expectation semiring)
   function expectationBackward() {
-    const a0_Z = new Float32Array(4);
-    const a0_r = new Float32Array(4);
-    const a3_Z = new Float32Array(16);
-    const a3_r = new Float32Array(16);
-    const a4_Z = new Float32Array(16);
-    const a4_r = new Float32Array(16);
-    const a5_Z = new Float32Array(16);
-    const a5_r = new Float32Array(16);
-    const a6_Z = new Float32Array(16);
-    const a6_r = new Float32Array(16);
-    const a9_Z = new Float32Array(3);
-    const a9_r = new Float32Array(3);
-    const a10_Z = new Float32Array(3);
-    const a10_r = new Float32Array(3);
-    const a11_Z = new Float32Array(1);
-    const a11_r = new Float32Array(1);
+    const a0_Z = new Float32Array(heap, 1152, 4);
+    const a0_r = new Float32Array(heap, 1216, 4);
+    const a3_Z = new Float32Array(heap, 1280, 16);
+    const a3_r = new Float32Array(heap, 1344, 16);
+    const a4_Z = new Float32Array(heap, 1408, 16);
+    const a4_r = new Float32Array(heap, 1472, 16);
+    const a5_Z = new Float32Array(heap, 1536, 16);
+    const a5_r = new Float32Array(heap, 1600, 16);
+    const a6_Z = new Float32Array(heap, 1664, 16);
+    const a6_r = new Float32Array(heap, 1728, 16);
+    const a9_Z = new Float32Array(heap, 1792, 3);
+    const a9_r = new Float32Array(heap, 1856, 3);
+    const a10_Z = new Float32Array(heap, 1920, 3);
+    const a10_r = new Float32Array(heap, 1984, 3);
+    const a11_Z = new Float32Array(heap, 2048, 1);
+    const a11_r = new Float32Array(heap, 2112, 1);
     function run() {
       a0_Z.fill(0);
       a0_r.fill(0);
@@ -144,6 +160,8 @@ export function createModel(params) {
           }
         }
       }
+      if (K) K.expectation_bwd_9_0(0, 16, 0); // f32x4 over k, reducing o, k×16
+      else
       { // %9 = linear %6, %7, %8 : f32[3] — edges from operand 0 (%6)
         for (let i0 = 0; i0 < 3; i0++) {
           const t14 = i0 * 16;
@@ -160,6 +178,8 @@ export function createModel(params) {
           }
         }
       }
+      if (K) K.expectation_bwd_6_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
           const t21 = a6_Z[i0];
@@ -169,6 +189,8 @@ export function createModel(params) {
           a5_Z[i0] = n0; a5_r[i0] = n1;
         }
       }
+      if (K) K.expectation_bwd_5_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
           const t23 = a5_Z[i0];
@@ -178,6 +200,8 @@ export function createModel(params) {
           a4_Z[i0] = n0; a4_r[i0] = n1;
         }
       }
+      if (K) K.expectation_bwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
           const t25 = Math.abs((v3[i0] > 0) ? 1 : 0);
@@ -189,6 +213,8 @@ export function createModel(params) {
           a3_Z[i0] = n0; a3_r[i0] = n1;
         }
       }
+      if (K) K.expectation_bwd_3_0(0, 4, 0); // f32x4 over k, reducing o
+      else
       { // %3 = linear %0, %1, %2 : f32[16] — edges from operand 0 (%0)
         for (let i0 = 0; i0 < 16; i0++) {
           const t29 = i0 * 4;
@@ -222,13 +248,125 @@ export function createModel(params) {
   return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: {} });
 }
 
+
+// 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
+const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDDQwAAAAAAAAAAAAAAAEHvgEMB2Z3ZF8zXzAAAAtmd2RfM18wX2ZpbgABB2Z3ZF80XzAAAgdmd2RfOV8wAAMLcHJlcF9jYWNoZTAABBNleHBlY3RhdGlvbl9id2RfOV8wAAUTZXhwZWN0YXRpb25fYndkXzZfMAAGE2V4cGVjdGF0aW9uX2J3ZF81XzAABxNleHBlY3RhdGlvbl9id2RfNF8wAAgLcHJlcF9jYWNoZTEACRNleHBlY3RhdGlvbl9id2RfM18wAAoEcHJlcAALCqo0DIoDBQJ/BHsCfwF7AX8gACABTgRADwsgACEDA0AgA0ECdCEJIANBBGwhCv0MAAAAAAAAAAAAAAAAAAAAACEF/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEIQQAhBANAIARBAnT9AARAIQsgBCAKakECdCEMIAUgCyAM/QAEgAH95gH95AEhBSAGIAsgDP0ABJAB/eYB/eQBIQYgByALIAz9AASgAf3mAf3kASEHIAggCyAM/QAEsAH95gH95AEhCCAEQQRqIgRBBEgNAAsgCSAJKgLAAyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAMgCSAJKgLEAyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxAMgCSAJKgLIAyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCyAMgCSAJKgLMAyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCzAMgA0EEaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMADIAT9AASAA/3kASEFIAQgBf0LBMADIAT9AATQAyAE/QAEkAP95AEhBSAEIAX9CwTQAyADQQhqIgMgAUgNAAsLdwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSABCAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSQBCADQQhqIgMgAUgNAAsLngEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQRBsIQf9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIARBAnT9AASABCAEIAdqQQJ0/QAEwAT95gH95AEhBSAEQQRqIgRBEEgNAAsgBiAGKgLABiAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAYgA0EBaiIDIAFIDQALC6wKAgR/DXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEwAT94AEhCCAIQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhCSAIQf///4N4/RH9TkGAgID4A/0R/VAhCiAK/QzzBDU/8wQ1P/MENT/zBDU//UMhDSAJ/QwAAIA/AACAPwAAgD8AAIA/IA39Tv3lASEJIAogCiAN/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhCiAKIAr95gEhC/0MuyGQPbshkD27IZA9uyGQPSAK/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIAr95gH9DBol7z0aJe89GiXvPRol7z395AEgCv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAK/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIAr95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgCv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAK/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIAr95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgCv3mASAL/eYBIAn9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgC/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAK/eQBIAn9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhDP0MAACA/wAAgP8AAID/AACA/yAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIQz9DAAAwH8AAMB/AADAfwAAwH8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEM/QwAAIB/AACAfwAAgH8AAIB/IAwgCP0MAACAfwAAgH8AAIB/AACAf/1B/VIhByAGIAf9CwSAESAG/QAE0AT94AEhDiAOQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhDyAOQf///4N4/RH9TkGAgID4A/0R/VAhECAQ/QzzBDU/8wQ1P/MENT/zBDU//UMhEyAP/QwAAIA/AACAPwAAgD8AAIA/IBP9Tv3lASEPIBAgECAT/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhECAQIBD95gEhEf0MuyGQPbshkD27IZA9uyGQPSAQ/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIBD95gH9DBol7z0aJe89GiXvPRol7z395AEgEP3mAf0MT13+vU9d/r1PXf69T13+vf3kASAQ/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIBD95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgEP3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAQ/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIBD95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgEP3mASAR/eYBIA/9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgEf0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAQ/eQBIA/9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhEv0MAACA/wAAgP8AAID/AACA/yASIA79DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRL9DAAAwH8AAMB/AADAfwAAwH8gEiAO/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiES/QwAAIB/AACAfwAAgH8AAIB/IBIgDv0MAACAfwAAgH8AAIB/AACAf/1B/VIhByAGIAf9CwSQESAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC78HBgJ/CHsCfwJ9AX8ReyAAIAFOBEAPCyAAIQMDQCADQQJ0IQ0gDf0ABIANIQUgDf0ABMANIQYgDf0ABJANIQcgDf0ABNANIQggDf0ABKANIQkgDf0ABOANIQogDf0ABLANIQsgDf0ABPANIQxBACEEA0AgBEECdCEOIA4qAoAOIQ8gDioCwA4hECAPQwAAAABcIBBDAAAAAFxyBEAgAyAEQRBsakECdCERIBH9AATABP3gASESIBL9DAAAAAAAAAAAAAAAAAAAAAD9QSETQQAgD0MAAAAAW2v9ESEUIBMgFP1QIRUgD/0TIRYgEP0TIRcgEf0ABNAE/eABIRggGP0MAAAAAAAAAAAAAAAAAAAAAP1BIRkgGSAU/VAhGiAR/QAE4AT94AEhGyAb/QwAAAAAAAAAAAAAAAAAAAAA/UEhHCAcIBT9UCEdIBH9AATwBP3gASEeIB79DAAAAAAAAAAAAAAAAAAAAAD9QSEfIB8gFP1QISAgBf0MAAAAAAAAAAAAAAAAAAAAACASIBb95gEgFf1S/eQBISEgBv0MAAAAAAAAAAAAAAAAAAAAACASIBf95gEgFv0MAAAAAAAAAAAAAAAAAAAAACASIBH9AASAEf3mASAT/VL95gH95AEgFf1S/eQBISIgISEFICIhBiAH/QwAAAAAAAAAAAAAAAAAAAAAIBggFv3mASAa/VL95AEhISAI/QwAAAAAAAAAAAAAAAAAAAAAIBggF/3mASAW/QwAAAAAAAAAAAAAAAAAAAAAIBggEf0ABJAR/eYBIBn9Uv3mAf3kASAa/VL95AEhIiAhIQcgIiEIIAn9DAAAAAAAAAAAAAAAAAAAAAAgGyAW/eYBIB39Uv3kASEhIAr9DAAAAAAAAAAAAAAAAAAAAAAgGyAX/eYBIBb9DAAAAAAAAAAAAAAAAAAAAAAgGyAR/QAEoBH95gEgHP1S/eYB/eQBIB39Uv3kASEiICEhCSAiIQogC/0MAAAAAAAAAAAAAAAAAAAAACAeIBb95gEgIP1S/eQBISEgDP0MAAAAAAAAAAAAAAAAAAAAACAeIBf95gEgFv0MAAAAAAAAAAAAAAAAAAAAACAeIBH9AASwEf3mASAf/VL95gH95AEgIP1S/eQBISIgISELICIhDAsgBEEBaiIEQQNIDQALIA0gBf0LBIANIA0gBv0LBMANIA0gB/0LBJANIA0gCP0LBNANIA0gCf0LBKANIA0gCv0LBOANIA0gC/0LBLANIA0gDP0LBPANIANBEGoiAyABSA0ACwv/AgQCfwF7AX8GeyAAIAFOBEAPC0MAAAAAQwAAAABcIQRBACAEa/0RIQUgACEDA0AgA0ECdCEGIAb9AASADSEHIAUgB/0MAAAAAAAAAAAAAAAAAAAAAP1B/VAhCCAG/QAEkA0hCSAFIAn9DAAAAAAAAAAAAAAAAAAAAAD9Qf1QIQogBv0ABIAM/QwAAAAAAAAAAAAAAAAAAAAAIAcgCP1S/eQBIQsgBv0ABMAM/QwAAAAAAAAAAAAAAAAAAAAAIAb9AATADSAH/QwAAAAAAAAAAAAAAAAAAAAA/eYB/eQBIAj9Uv3kASEMIAYgC/0LBIAMIAYgDP0LBMAMIAb9AASQDP0MAAAAAAAAAAAAAAAAAAAAACAJIAr9Uv3kASELIAb9AATQDP0MAAAAAAAAAAAAAAAAAAAAACAG/QAE0A0gCf0MAAAAAAAAAAAAAAAAAAAAAP3mAf3kASAK/VL95AEhDCAGIAv9CwSQDCAGIAz9CwTQDCADQQhqIgMgAUgNAAsL/wIEAn8BewF/BnsgACABTgRADwtDAAAAAEMAAAAAXCEEQQAgBGv9ESEFIAAhAwNAIANBAnQhBiAG/QAEgAwhByAFIAf9DAAAAAAAAAAAAAAAAAAAAAD9Qf1QIQggBv0ABJAMIQkgBSAJ/QwAAAAAAAAAAAAAAAAAAAAA/UH9UCEKIAb9AASAC/0MAAAAAAAAAAAAAAAAAAAAACAHIAj9Uv3kASELIAb9AATAC/0MAAAAAAAAAAAAAAAAAAAAACAG/QAEwAwgB/0MAAAAAAAAAAAAAAAAAAAAAP3mAf3kASAI/VL95AEhDCAGIAv9CwSACyAGIAz9CwTACyAG/QAEkAv9DAAAAAAAAAAAAAAAAAAAAAAgCSAK/VL95AEhCyAG/QAE0Av9DAAAAAAAAAAAAAAAAAAAAAAgBv0ABNAMIAn9DAAAAAAAAAAAAAAAAAAAAAD95gH95AEgCv1S/eQBIQwgBiAL/QsEkAsgBiAM/QsE0AsgA0EIaiIDIAFIDQALC4cOAgJ/FnsgACABTgRADwsgACEDA0AgA0ECdCEE/QwAAIA/AACAPwAAgD8AAIA//QwAAAAAAAAAAAAAAAAAAAAAIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP1E/VL94AEhBSAF/QwAAAAAAAAAAAAAAAAAAAAA/UEhBiAE/QAEgAshByAGIAf9DAAAAAAAAAAAAAAAAAAAAAD9Qf1QIQj9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9Uv3gASEJIAn9DAAAAAAAAAAAAAAAAAAAAAD9QSEKIAT9AASQCyELIAogC/0MAAAAAAAAAAAAAAAAAAAAAP1B/VAhDCAE/QAEgAr9DAAAAAAAAAAAAAAAAAAAAAAgBSAH/eYBIAj9Uv3kASENIAT9AATACv0MAAAAAAAAAAAAAAAAAAAAACAFIAT9AATAC/3mASAH/QwAAAAAAAAAAAAAAAAAAAAAIAUgBSEPIA9BF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEQIA9B////g3j9Ef1OQYCAgPgD/RH9UCERIBH9DPMENT/zBDU/8wQ1P/MENT/9QyEUIBD9DAAAgD8AAIA/AACAPwAAgD8gFP1O/eUBIRAgESARIBT9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASERIBEgEf3mASES/Qy7IZA9uyGQPbshkD27IZA9IBH95gH9DLjR67240eu9uNHrvbjR67395AEgEf3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAR/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBH95gH9DL/pET6/6RE+v+kRPr/pET795AEgEf3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAR/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBH95gH9DPz/f778/3++/P9/vvz/f7795AEgEf3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAR/eYBIBL95gEgEP0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAS/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBH95AEgEP0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASET/QwAAID/AACA/wAAgP8AAID/IBMgD/0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhE/0MAADAfwAAwH8AAMB/AADAfyATIA/9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRP9DAAAgH8AAIB/AACAfwAAgH8gEyAP/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3mASAG/VL95gH95AEgCP1S/eQBIQ4gBCAN/QsEgAogBCAO/QsEwAogBP0ABJAK/QwAAAAAAAAAAAAAAAAAAAAAIAkgC/3mASAM/VL95AEhDSAE/QAE0Ar9DAAAAAAAAAAAAAAAAAAAAAAgCSAE/QAE0Av95gEgC/0MAAAAAAAAAAAAAAAAAAAAACAJIAkhFSAVQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhFiAVQf///4N4/RH9TkGAgID4A/0R/VAhFyAX/QzzBDU/8wQ1P/MENT/zBDU//UMhGiAW/QwAAIA/AACAPwAAgD8AAIA/IBr9Tv3lASEWIBcgFyAa/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhFyAXIBf95gEhGP0MuyGQPbshkD27IZA9uyGQPSAX/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIBf95gH9DBol7z0aJe89GiXvPRol7z395AEgF/3mAf0MT13+vU9d/r1PXf69T13+vf3kASAX/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIBf95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgF/3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAX/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIBf95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgF/3mASAY/eYBIBb9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgGP0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAX/eQBIBb9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhGf0MAACA/wAAgP8AAID/AACA/yAZIBX9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRn9DAAAwH8AAMB/AADAfwAAwH8gGSAV/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEZ/QwAAIB/AACAfwAAgH8AAIB/IBkgFf0MAACAfwAAgH8AAIB/AACAf/1B/VL95gEgCv1S/eYB/eQBIAz9Uv3kASEOIAQgDf0LBJAKIAQgDv0LBNAKIANBCGoiAyABSA0ACwu5BQIEfwd7IAAgAU4EQA8LIAAhAwNAIANBBGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABIAB/eABIQggCEEX/awBQf8B/RH9TkH+AP0R/bEB/foBIQkgCEH///+DeP0R/U5BgICA+AP9Ef1QIQogCv0M8wQ1P/MENT/zBDU/8wQ1P/1DIQ0gCf0MAACAPwAAgD8AAIA/AACAPyAN/U795QEhCSAKIAogDf1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIQogCiAK/eYBIQv9DLshkD27IZA9uyGQPbshkD0gCv3mAf0MuNHrvbjR67240eu9uNHrvf3kASAK/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIAr95gH9DE9d/r1PXf69T13+vU9d/r395AEgCv3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAK/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIAr95gH9DKzOTD6szkw+rM5MPqzOTD795AEgCv3mAf0M/P9/vvz/f778/3++/P9/vv3kASAK/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIAr95gEgC/3mASAJ/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIAv9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgCv3kASAJ/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIQz9DAAAgP8AAID/AACA/wAAgP8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiEM/QwAAMB/AADAfwAAwH8AAMB/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhDP0MAACAfwAAgH8AAIB/AACAfyAMIAj9DAAAgH8AAIB/AACAfwAAgH/9Qf1SIQcgBiAH/QsEwBIgBEEEaiIEQQRIDQALIANBAWoiAyABSA0ACwvZAgYCfwJ7An8CfQF/BnsgACABTgRADwsgACEDA0AgA0ECdCEHIAf9AASACSEFIAf9AATACSEGQQAhBANAIARBAnQhCCAIKgKACiEJIAgqAsAKIQogCUMAAAAAXCAKQwAAAABccgRAIAMgBEEEbGpBAnQhCyAL/QAEgAH94AEhDCAM/QwAAAAAAAAAAAAAAAAAAAAA/UEhDSANQQAgCUMAAAAAW2v9Ef1QIQ4gCf0TIQ8gBf0MAAAAAAAAAAAAAAAAAAAAACAMIA/95gEgDv1S/eQBIRAgBv0MAAAAAAAAAAAAAAAAAAAAACAMIAr9E/3mASAP/QwAAAAAAAAAAAAAAAAAAAAAIAwgC/0ABMAS/eYBIA39Uv3mAf3kASAO/VL95AEhESAQIQUgESEGCyAEQQFqIgRBEEgNAAsgByAF/QsEgAkgByAG/QsEwAkgA0EEaiIDIAFIDQALCxIAQQBBA0EAEARBAEEQQQAQCQsAugEEbmFtZQGyAQwAB2Z3ZF8zXzABC2Z3ZF8zXzBfZmluAgdmd2RfNF8wAwdmd2RfOV8wBAtwcmVwX2NhY2hlMAUTZXhwZWN0YXRpb25fYndkXzlfMAYTZXhwZWN0YXRpb25fYndkXzZfMAcTZXhwZWN0YXRpb25fYndkXzVfMAgTZXhwZWN0YXRpb25fYndkXzRfMAkLcHJlcF9jYWNoZTEKE2V4cGVjdGF0aW9uX2J3ZF8zXzALBHByZXA=";
+const wasmMath = {  };
+// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
+const wasmMemoryFlagAt = 35;
+const wasmParallel = [];
+const scratchAt = 2624;
+const wasmThreads = { max: 3, scratch: 0, erf: null };
+
 // ---- run-time support (the same in every generated module)
 
-function takeParam(params, name, size, F) {
+function takeParam(params, name, dest) {
   const data = params?.[name];
+  const size = dest.length;
   if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
   if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  return F.from(data);
+  dest.set(data);
+  return dest;
+}
+
+// One memory for all buffers: shared (so kernels can run on worker threads) where
+// SharedArrayBuffer exists, else plain.
+function newMemory(pages) {
+  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages });
+  }
+}
+
+// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
+// where synchronous compilation is refused), and the JS loops run instead.
+const wasmModules = {};
+function wasmKernels(memory) {
+  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const key = shared ? "shared" : "plain";
+  try {
+    if (wasmModules[key] === undefined) {
+      const raw = atob(wasmBytes);
+      const bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
+      wasmModules[key] = new WebAssembly.Module(bytes);
+    }
+    if (wasmModules[key] === null) return null;
+    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
+  } catch {
+    wasmModules[key] = null;
+    return null;
+  }
+}
+
+// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
+// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
+// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
+// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
+// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
+const workerSource = [
+  "const { workerData } = require('node:worker_threads');",
+  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
+  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
+  "const imports = {};",
+  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
+  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
+  "const fns = names.map((n) => ex[n]);",
+  "Atomics.store(ctrl, base + 5, 1);",
+  "let seen = 0;",
+  "for (;;) {",
+  "  let s = Atomics.load(ctrl, base);",
+  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
+  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
+  "  seen = s;",
+  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
+  "  Atomics.store(ctrl, base + 4, seen);",
+  "  Atomics.notify(ctrl, base + 4);",
+  "}",
+].join("\n");
+
+function threads(memory) {
+  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
+  const proc = globalThis.process;
+  const wt = proc?.getBuiltinModule?.("node:worker_threads");
+  const os = proc?.getBuiltinModule?.("node:os");
+  const module = wasmModules.shared;
+  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
+  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  if (count < 1) return alone;
+  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
+  for (let w = 0; w < count; w++) {
+    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
+    new wt.Worker(workerSource, { eval: true, workerData }).unref();
+  }
+  let seq = 0, ready = false;
+  return (id, fn, extent, step) => {
+    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
+    const units = Math.ceil(extent / step);
+    if (!ready || units < 2) return fn(0, extent, scratchAt);
+    const parts = Math.min(count + 1, units);
+    const per = Math.ceil(units / parts) * step;
+    seq++;
+    const busy = [];
+    for (let w = 0; w < parts - 1; w++) {
+      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
+      if (lo >= hi) break;
+      const b = w * 8;
+      ctrl[b + 1] = id;
+      ctrl[b + 2] = lo;
+      ctrl[b + 3] = hi;
+      Atomics.store(ctrl, b, seq);
+      Atomics.notify(ctrl, b);
+      busy.push(b);
+    }
+    fn(0, Math.min(per, extent), scratchAt);
+    for (const b of busy)
+      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
+  };
 }
 
 function takeInput(inputs, name, size) {
@@ -363,6 +501,13 @@ function makeRunner(m) {
   };
   return {
     forward: m.forward,
+    backward(name) {
+      stateOf(name).run();
+    },
+    topPath(name, options) {
+      const b = stateOf(name);
+      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
+    },
     run(inputs, options = {}) {
       const output = m.forward(inputs);
       const results = {};

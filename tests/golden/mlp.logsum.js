@@ -4,22 +4,32 @@
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"logsum","lanes":["l"],"reads":"log Σ|Π w|","paths":false}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
 export function createModel(params) {
-  const v1 = takeParam(params, "w1", 64, Float32Array);
-  const v2 = takeParam(params, "b1", 16, Float32Array);
-  const v7 = takeParam(params, "w2", 48, Float32Array);
-  const v8 = takeParam(params, "b2", 3, Float32Array);
-  const v0 = new Float32Array(4);
-  const v3 = new Float32Array(16);
-  const v4 = new Float32Array(16);
-  const v9 = new Float32Array(3);
-  const v10 = new Float32Array(3);
-  const v10_rowmax = new Float32Array(1);
-  const v10_rowsum = new Float32Array(1);
-  const v11 = new Float32Array(1);
+  // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
+  const memory = newMemory(1);
+  const heap = memory.buffer;
+  const v0 = new Float32Array(heap, 64, 4);
+  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
+  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v3 = new Float32Array(heap, 448, 16);
+  const v4 = new Float32Array(heap, 512, 16);
+  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
+  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v9 = new Float32Array(heap, 832, 3);
+  const v10 = new Float32Array(heap, 896, 3);
+  const v10_rowmax = new Float32Array(heap, 960, 1);
+  const v10_rowsum = new Float32Array(heap, 1024, 1);
+  const v11 = new Float32Array(heap, 1088, 1);
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const K = wasmKernels(memory);
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
+  const par = K ? threads(memory) : null;
 
   function forward(inputs) {
     v0.set(takeInput(inputs, "x", 4));
     v3.fill(0);
+    if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
+    else
     { // %3 = linear %0, %1, %2 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         const t0 = i0 * 4;
@@ -30,17 +40,23 @@ export function createModel(params) {
         v3[i0] = acc0;
       }
     }
+    if (K) K.fwd_3_0_fin(0, 16, 0); // f32x4 over o, o×8
+    else
     { // finalize
       for (let i0 = 0; i0 < 16; i0++) {
         v3[i0] = v3[i0] + v2[i0];
       }
     }
+    if (K) K.fwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+    else
     { // %4 = relu %3 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         v4[i0] = Math.max(v3[i0], 0);
       }
     }
     v9.fill(0);
+    if (K) K.fwd_9_0(0, 3, 0); // f32x4 reducing over k
+    else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
         const t1 = i0 * 16;
@@ -89,14 +105,14 @@ export function createModel(params) {
 
   // ---- logsum: log of the sum over paths of |product of edge weights|
   function logsumBackward() {
-    const a0_l = new Float32Array(4);
-    const a3_l = new Float32Array(16);
-    const a4_l = new Float32Array(16);
-    const a5_l = new Float32Array(16);
-    const a6_l = new Float32Array(16);
-    const a9_l = new Float32Array(3);
-    const a10_l = new Float32Array(3);
-    const a11_l = new Float32Array(1);
+    const a0_l = new Float32Array(heap, 1152, 4);
+    const a3_l = new Float32Array(heap, 1216, 16);
+    const a4_l = new Float32Array(heap, 1280, 16);
+    const a5_l = new Float32Array(heap, 1344, 16);
+    const a6_l = new Float32Array(heap, 1408, 16);
+    const a9_l = new Float32Array(heap, 1472, 3);
+    const a10_l = new Float32Array(heap, 1536, 3);
+    const a11_l = new Float32Array(heap, 1600, 1);
     function run() {
       a0_l.fill(-Infinity);
       a3_l.fill(-Infinity);
@@ -123,6 +139,8 @@ export function createModel(params) {
           }
         }
       }
+      if (K) K.logsum_bwd_9_0(0, 16, scratchAt); // f32x4 over k, reducing o as log-sum-exp sums, k×16
+      else
       { // %9 = linear %6, %7, %8 : f32[3] — edges from operand 0 (%6)
         for (let i0 = 0; i0 < 3; i0++) {
           const t13 = i0 * 16;
@@ -135,6 +153,8 @@ export function createModel(params) {
           }
         }
       }
+      if (K) K.logsum_bwd_6_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
           const t18 = a5_l[i0];
@@ -143,6 +163,8 @@ export function createModel(params) {
           a5_l[i0] = (t20 === -Infinity) ? (-Infinity) : (t20 + Math.log1p(Math.exp(-Math.abs(t18 - t19))));
         }
       }
+      if (K) K.logsum_bwd_5_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
           const t21 = a4_l[i0];
@@ -151,6 +173,8 @@ export function createModel(params) {
           a4_l[i0] = (t23 === -Infinity) ? (-Infinity) : (t23 + Math.log1p(Math.exp(-Math.abs(t21 - t22))));
         }
       }
+      if (K) K.logsum_bwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
           const t24 = a3_l[i0];
@@ -159,6 +183,8 @@ export function createModel(params) {
           a3_l[i0] = (t26 === -Infinity) ? (-Infinity) : (t26 + Math.log1p(Math.exp(-Math.abs(t24 - t25))));
         }
       }
+      if (K) K.logsum_bwd_3_0(0, 4, scratchAt); // f32x4 over k, reducing o as log-sum-exp sums
+      else
       { // %3 = linear %0, %1, %2 : f32[16] — edges from operand 0 (%0)
         for (let i0 = 0; i0 < 16; i0++) {
           const t27 = i0 * 4;
@@ -188,13 +214,125 @@ export function createModel(params) {
   return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: {} });
 }
 
+
+// 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
+const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDDQwAAAAAAAAAAAAAAAEHpQEMB2Z3ZF8zXzAAAAtmd2RfM18wX2ZpbgABB2Z3ZF80XzAAAgdmd2RfOV8wAAMLcHJlcF9jYWNoZTAABA5sb2dzdW1fYndkXzlfMAAFDmxvZ3N1bV9id2RfNl8wAAYObG9nc3VtX2J3ZF81XzAABw5sb2dzdW1fYndkXzRfMAAIC3ByZXBfY2FjaGUxAAkObG9nc3VtX2J3ZF8zXzAACgRwcmVwAAsKt4cBDIoDBQJ/BHsCfwF7AX8gACABTgRADwsgACEDA0AgA0ECdCEJIANBBGwhCv0MAAAAAAAAAAAAAAAAAAAAACEF/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEIQQAhBANAIARBAnT9AARAIQsgBCAKakECdCEMIAUgCyAM/QAEgAH95gH95AEhBSAGIAsgDP0ABJAB/eYB/eQBIQYgByALIAz9AASgAf3mAf3kASEHIAggCyAM/QAEsAH95gH95AEhCCAEQQRqIgRBBEgNAAsgCSAJKgLAAyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAMgCSAJKgLEAyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxAMgCSAJKgLIAyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCyAMgCSAJKgLMAyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCzAMgA0EEaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMADIAT9AASAA/3kASEFIAQgBf0LBMADIAT9AATQAyAE/QAEkAP95AEhBSAEIAX9CwTQAyADQQhqIgMgAUgNAAsLdwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSABCAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSQBCADQQhqIgMgAUgNAAsLngEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQRBsIQf9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIARBAnT9AASABCAEIAdqQQJ0/QAEwAT95gH95AEhBSAEQQRqIgRBEEgNAAsgBiAGKgLABiAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAYgA0EBaiIDIAFIDQALC6wKAgR/DXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEwAT94AEhCCAIQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhCSAIQf///4N4/RH9TkGAgID4A/0R/VAhCiAK/QzzBDU/8wQ1P/MENT/zBDU//UMhDSAJ/QwAAIA/AACAPwAAgD8AAIA/IA39Tv3lASEJIAogCiAN/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhCiAKIAr95gEhC/0MuyGQPbshkD27IZA9uyGQPSAK/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIAr95gH9DBol7z0aJe89GiXvPRol7z395AEgCv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAK/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIAr95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgCv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAK/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIAr95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgCv3mASAL/eYBIAn9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgC/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAK/eQBIAn9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhDP0MAACA/wAAgP8AAID/AACA/yAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIQz9DAAAwH8AAMB/AADAfwAAwH8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEM/QwAAIB/AACAfwAAgH8AAIB/IAwgCP0MAACAfwAAgH8AAIB/AACAf/1B/VIhByAGIAf9CwSADSAG/QAE0AT94AEhDiAOQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhDyAOQf///4N4/RH9TkGAgID4A/0R/VAhECAQ/QzzBDU/8wQ1P/MENT/zBDU//UMhEyAP/QwAAIA/AACAPwAAgD8AAIA/IBP9Tv3lASEPIBAgECAT/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhECAQIBD95gEhEf0MuyGQPbshkD27IZA9uyGQPSAQ/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIBD95gH9DBol7z0aJe89GiXvPRol7z395AEgEP3mAf0MT13+vU9d/r1PXf69T13+vf3kASAQ/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIBD95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgEP3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAQ/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIBD95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgEP3mASAR/eYBIA/9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgEf0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAQ/eQBIA/9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhEv0MAACA/wAAgP8AAID/AACA/yASIA79DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRL9DAAAwH8AAMB/AADAfwAAwH8gEiAO/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiES/QwAAIB/AACAfwAAgH8AAIB/IBIgDv0MAACAfwAAgH8AAIB/AACAf/1B/VIhByAGIAf9CwSQDSAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC78lCQJ/BHsBfQR7AX8MewF9AX8deyAAIAFOBEAPC0MAAID/IQlBACEEA0AgCSAEQQJ0KgLAC5chCSAEQQFqIgRBA0gNAAv9DAAAAAAAAAAAAAAAAAAAAAAhCv0MAACA/wAAgP8AAID/AACA/yEKQQAhAwNAIAogA0ECdP0ABIAL/esBIQogA0EEaiIDQRBIDQALIAkgCv0fAJchCSAJIAr9HwGXIQkgCSAK/R8ClyEJIAkgCv0fA5chCSAJQwAAgP9bBEBDAAAAACEJC0EAIQQDQCAEQQJ0IAJqIARBAnQqAsALIAmT/RMhCyAL/QylwLBCpcCwQqXAsEKlwLBC/egB/QylwLDCpcCwwqXAsMKlwLDC/ekBIQsgC/0MO6q4PzuquD87qrg/O6q4P/3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kAf1oIQwgCyAM/QwAgDE/AIAxPwCAMT8AgDE//eYB/eUBIAz9DIOAXrmDgF65g4BeuYOAXrn95gH95QEhC/0MZ2lQOWdpUDlnaVA5Z2lQOSAL/eYB/QzOQ7c6zkO3Os5DtzrOQ7c6/eQBIAv95gH9DAiJCDwIiQg8CIkIPAiJCDz95AEgC/3mAf0MwakqPcGpKj3BqSo9wakqPf3kASAL/eYB/Qyqqio+qqoqPqqqKj6qqio+/eQBIAv95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEgCyAL/eYB/eYBIAv95AH9DAAAgD8AAIA/AACAPwAAgD/95AEhDSANIAz9+AFB/wD9Ef2uAUEX/asB/eYB/R8AOAIAIARBAWoiBEEDSA0ACyAAIQMDQCADQQJ0IQ4gDv0ABIALIAn9E/3lASEPIA/9DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhDyAP/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghECAPIBD9DACAMT8AgDE/AIAxPwCAMT/95gH95QEgEP0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEP/QxnaVA5Z2lQOWdpUDlnaVA5IA/95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgD/3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAP/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIA/95gH9DKqqKj6qqio+qqoqPqqqKj795AEgD/3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASAPIA/95gH95gEgD/3kAf0MAACAPwAAgD8AAIA/AACAP/3kASERIBEgEP34AUH/AP0R/a4BQRf9qwH95gEhBSAO/QAEkAsgCf0T/eUBIRIgEv0MpcCwQqXAsEKlwLBCpcCwQv3oAf0MpcCwwqXAsMKlwLDCpcCwwv3pASESIBL9DDuquD87qrg/O6q4PzuquD/95gH9DAAAAD8AAAA/AAAAPwAAAD/95AH9aCETIBIgE/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAT/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIRL9DGdpUDlnaVA5Z2lQOWdpUDkgEv3mAf0MzkO3Os5DtzrOQ7c6zkO3Ov3kASAS/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBIBL95gH9DMGpKj3BqSo9wakqPcGpKj395AEgEv3mAf0MqqoqPqqqKj6qqio+qqoqPv3kASAS/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBIBIgEv3mAf3mASAS/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIRQgFCAT/fgBQf8A/RH9rgFBF/2rAf3mASEGIA79AASgCyAJ/RP95QEhFSAV/QylwLBCpcCwQqXAsEKlwLBC/egB/QylwLDCpcCwwqXAsMKlwLDC/ekBIRUgFf0MO6q4PzuquD87qrg/O6q4P/3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kAf1oIRYgFSAW/QwAgDE/AIAxPwCAMT8AgDE//eYB/eUBIBb9DIOAXrmDgF65g4BeuYOAXrn95gH95QEhFf0MZ2lQOWdpUDlnaVA5Z2lQOSAV/eYB/QzOQ7c6zkO3Os5DtzrOQ7c6/eQBIBX95gH9DAiJCDwIiQg8CIkIPAiJCDz95AEgFf3mAf0MwakqPcGpKj3BqSo9wakqPf3kASAV/eYB/Qyqqio+qqoqPqqqKj6qqio+/eQBIBX95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEgFSAV/eYB/eYBIBX95AH9DAAAgD8AAIA/AACAPwAAgD/95AEhFyAXIBb9+AFB/wD9Ef2uAUEX/asB/eYBIQcgDv0ABLALIAn9E/3lASEYIBj9DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhGCAY/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghGSAYIBn9DACAMT8AgDE/AIAxPwCAMT/95gH95QEgGf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEY/QxnaVA5Z2lQOWdpUDlnaVA5IBj95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgGP3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAY/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIBj95gH9DKqqKj6qqio+qqoqPqqqKj795AEgGP3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASAYIBj95gH95gEgGP3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEaIBogGf34AUH/AP0R/a4BQRf9qwH95gEhCEEAIQQDQCAEQQJ0IAJqKgIAIRsgG0MAAAAAXARAIAMgBEEQbGpBAnQhHCAb/RMhHSAFIBz9AATABP3gASAd/eYB/eQBIQUgBiAc/QAE0AT94AEgHf3mAf3kASEGIAcgHP0ABOAE/eABIB395gH95AEhByAIIBz9AATwBP3gASAd/eYB/eQBIQgLIARBAWoiBEEDSA0ACyAJ/RMgBSEfIB9BF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEgIB9B////g3j9Ef1OQYCAgPgD/RH9UCEhICH9DPMENT/zBDU/8wQ1P/MENT/9QyEkICD9DAAAgD8AAIA/AACAPwAAgD8gJP1O/eUBISAgISAhICT9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEhICEgIf3mASEi/Qy7IZA9uyGQPbshkD27IZA9ICH95gH9DLjR67240eu9uNHrvbjR67395AEgIf3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAh/eYB/QxPXf69T13+vU9d/r1PXf69/eQBICH95gH9DL/pET6/6RE+v+kRPr/pET795AEgIf3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAh/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBICH95gH9DPz/f778/3++/P9/vvz/f7795AEgIf3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAh/eYBICL95gEgIP0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAi/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBICH95AEgIP0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEj/QwAAID/AACA/wAAgP8AAID/ICMgH/0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhI/0MAADAfwAAwH8AAMB/AADAfyAjIB/9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SISP9DAAAgH8AAIB/AACAfwAAgH8gIyAf/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3kASEeIA4gHv0LBIALIAn9EyAGISYgJkEX/awBQf8B/RH9TkH+AP0R/bEB/foBIScgJkH///+DeP0R/U5BgICA+AP9Ef1QISggKP0M8wQ1P/MENT/zBDU/8wQ1P/1DISsgJ/0MAACAPwAAgD8AAIA/AACAPyAr/U795QEhJyAoICggK/1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBISggKCAo/eYBISn9DLshkD27IZA9uyGQPbshkD0gKP3mAf0MuNHrvbjR67240eu9uNHrvf3kASAo/eYB/QwaJe89GiXvPRol7z0aJe89/eQBICj95gH9DE9d/r1PXf69T13+vU9d/r395AEgKP3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAo/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBICj95gH9DKzOTD6szkw+rM5MPqzOTD795AEgKP3mAf0M/P9/vvz/f778/3++/P9/vv3kASAo/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBICj95gEgKf3mASAn/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBICn9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgKP3kASAn/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBISr9DAAAgP8AAID/AACA/wAAgP8gKiAm/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiEq/QwAAMB/AADAfwAAwH8AAMB/ICogJv0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhKv0MAACAfwAAgH8AAIB/AACAfyAqICb9DAAAgH8AAIB/AACAfwAAgH/9Qf1S/eQBISUgDiAl/QsEkAsgCf0TIAchLSAtQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhLiAtQf///4N4/RH9TkGAgID4A/0R/VAhLyAv/QzzBDU/8wQ1P/MENT/zBDU//UMhMiAu/QwAAIA/AACAPwAAgD8AAIA/IDL9Tv3lASEuIC8gLyAy/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhLyAvIC/95gEhMP0MuyGQPbshkD27IZA9uyGQPSAv/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIC/95gH9DBol7z0aJe89GiXvPRol7z395AEgL/3mAf0MT13+vU9d/r1PXf69T13+vf3kASAv/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIC/95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgL/3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAv/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIC/95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgL/3mASAw/eYBIC79DIOAXrmDgF65g4BeuYOAXrn95gH95AEgMP0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAv/eQBIC79DACAMT8AgDE/AIAxPwCAMT/95gH95AEhMf0MAACA/wAAgP8AAID/AACA/yAxIC39DAAAAAAAAAAAAAAAAAAAAAD9Qf1SITH9DAAAwH8AAMB/AADAfwAAwH8gMSAt/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEx/QwAAIB/AACAfwAAgH8AAIB/IDEgLf0MAACAfwAAgH8AAIB/AACAf/1B/VL95AEhLCAOICz9CwSgCyAJ/RMgCCE0IDRBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASE1IDRB////g3j9Ef1OQYCAgPgD/RH9UCE2IDb9DPMENT/zBDU/8wQ1P/MENT/9QyE5IDX9DAAAgD8AAIA/AACAPwAAgD8gOf1O/eUBITUgNiA2IDn9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASE2IDYgNv3mASE3/Qy7IZA9uyGQPbshkD27IZA9IDb95gH9DLjR67240eu9uNHrvbjR67395AEgNv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASA2/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIDb95gH9DL/pET6/6RE+v+kRPr/pET795AEgNv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASA2/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIDb95gH9DPz/f778/3++/P9/vvz/f7795AEgNv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASA2/eYBIDf95gEgNf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASA3/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIDb95AEgNf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASE4/QwAAID/AACA/wAAgP8AAID/IDggNP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhOP0MAADAfwAAwH8AAMB/AADAfyA4IDT9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SITj9DAAAgH8AAIB/AACAfwAAgH8gOCA0/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3kASEzIA4gM/0LBLALIANBEGoiAyABSA0ACwulEQICfxl7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAohBSAE/QAEgAshBiAFIAb96wEhByAE/QAE0AohCCAE/QAEkAshCSAIIAn96wEhCv0MAACA/wAAgP8AAID/AACA/yAH/QwAAIA/AACAPwAAgD8AAIA/IAUgBv3lAf3gAf3hASENIA39DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhDSAN/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghDiANIA79DACAMT8AgDE/AIAxPwCAMT/95gH95QEgDv0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEN/QxnaVA5Z2lQOWdpUDlnaVA5IA395gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgDf3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAN/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIA395gH9DKqqKj6qqio+qqoqPqqqKj795AEgDf3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASANIA395gH95gEgDf3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEPIA8gDv34AUH/AP0R/a4BQRf9qwH95gH95AEhDCAMQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhECAMQf///4N4/RH9TkGAgID4A/0R/VAhESAR/QzzBDU/8wQ1P/MENT/zBDU//UMhFCAQ/QwAAIA/AACAPwAAgD8AAIA/IBT9Tv3lASEQIBEgESAU/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhESARIBH95gEhEv0MuyGQPbshkD27IZA9uyGQPSAR/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIBH95gH9DBol7z0aJe89GiXvPRol7z395AEgEf3mAf0MT13+vU9d/r1PXf69T13+vf3kASAR/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIBH95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgEf3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAR/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIBH95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgEf3mASAS/eYBIBD9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgEv0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAR/eQBIBD9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhE/0MAACA/wAAgP8AAID/AACA/yATIAz9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRP9DAAAwH8AAMB/AADAfwAAwH8gEyAM/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiET/QwAAIB/AACAfwAAgH8AAIB/IBMgDP0MAACAfwAAgH8AAIB/AACAf/1B/VL95AEgB/0MAACA/wAAgP8AAID/AACA//1B/VIhCyAEIAv9CwTACv0MAACA/wAAgP8AAID/AACA/yAK/QwAAIA/AACAPwAAgD8AAIA/IAggCf3lAf3gAf3hASEWIBb9DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhFiAW/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghFyAWIBf9DACAMT8AgDE/AIAxPwCAMT/95gH95QEgF/0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEW/QxnaVA5Z2lQOWdpUDlnaVA5IBb95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgFv3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAW/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIBb95gH9DKqqKj6qqio+qqoqPqqqKj795AEgFv3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASAWIBb95gH95gEgFv3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEYIBggF/34AUH/AP0R/a4BQRf9qwH95gH95AEhFSAVQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhGSAVQf///4N4/RH9TkGAgID4A/0R/VAhGiAa/QzzBDU/8wQ1P/MENT/zBDU//UMhHSAZ/QwAAIA/AACAPwAAgD8AAIA/IB39Tv3lASEZIBogGiAd/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhGiAaIBr95gEhG/0MuyGQPbshkD27IZA9uyGQPSAa/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIBr95gH9DBol7z0aJe89GiXvPRol7z395AEgGv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAa/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIBr95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgGv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAa/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIBr95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgGv3mASAb/eYBIBn9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgG/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAa/eQBIBn9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhHP0MAACA/wAAgP8AAID/AACA/yAcIBX9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRz9DAAAwH8AAMB/AADAfwAAwH8gHCAV/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEc/QwAAIB/AACAfwAAgH8AAIB/IBwgFf0MAACAfwAAgH8AAIB/AACAf/1B/VL95AEgCv0MAACA/wAAgP8AAID/AACA//1B/VIhCyAEIAv9CwTQCiADQQhqIgMgAUgNAAsLpRECAn8ZeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIAKIQUgBP0ABMAKIQYgBSAG/esBIQcgBP0ABJAKIQggBP0ABNAKIQkgCCAJ/esBIQr9DAAAgP8AAID/AACA/wAAgP8gB/0MAACAPwAAgD8AAIA/AACAPyAFIAb95QH94AH94QEhDSAN/QylwLBCpcCwQqXAsEKlwLBC/egB/QylwLDCpcCwwqXAsMKlwLDC/ekBIQ0gDf0MO6q4PzuquD87qrg/O6q4P/3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kAf1oIQ4gDSAO/QwAgDE/AIAxPwCAMT8AgDE//eYB/eUBIA79DIOAXrmDgF65g4BeuYOAXrn95gH95QEhDf0MZ2lQOWdpUDlnaVA5Z2lQOSAN/eYB/QzOQ7c6zkO3Os5DtzrOQ7c6/eQBIA395gH9DAiJCDwIiQg8CIkIPAiJCDz95AEgDf3mAf0MwakqPcGpKj3BqSo9wakqPf3kASAN/eYB/Qyqqio+qqoqPqqqKj6qqio+/eQBIA395gH9DAAAAD8AAAA/AAAAPwAAAD/95AEgDSAN/eYB/eYBIA395AH9DAAAgD8AAIA/AACAPwAAgD/95AEhDyAPIA79+AFB/wD9Ef2uAUEX/asB/eYB/eQBIQwgDEEX/awBQf8B/RH9TkH+AP0R/bEB/foBIRAgDEH///+DeP0R/U5BgICA+AP9Ef1QIREgEf0M8wQ1P/MENT/zBDU/8wQ1P/1DIRQgEP0MAACAPwAAgD8AAIA/AACAPyAU/U795QEhECARIBEgFP1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIREgESAR/eYBIRL9DLshkD27IZA9uyGQPbshkD0gEf3mAf0MuNHrvbjR67240eu9uNHrvf3kASAR/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIBH95gH9DE9d/r1PXf69T13+vU9d/r395AEgEf3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAR/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIBH95gH9DKzOTD6szkw+rM5MPqzOTD795AEgEf3mAf0M/P9/vvz/f778/3++/P9/vv3kASAR/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIBH95gEgEv3mASAQ/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIBL9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgEf3kASAQ/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIRP9DAAAgP8AAID/AACA/wAAgP8gEyAM/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiET/QwAAMB/AADAfwAAwH8AAMB/IBMgDP0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhE/0MAACAfwAAgH8AAIB/AACAfyATIAz9DAAAgH8AAIB/AACAfwAAgH/9Qf1S/eQBIAf9DAAAgP8AAID/AACA/wAAgP/9Qf1SIQsgBCAL/QsEgAr9DAAAgP8AAID/AACA/wAAgP8gCv0MAACAPwAAgD8AAIA/AACAPyAIIAn95QH94AH94QEhFiAW/QylwLBCpcCwQqXAsEKlwLBC/egB/QylwLDCpcCwwqXAsMKlwLDC/ekBIRYgFv0MO6q4PzuquD87qrg/O6q4P/3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kAf1oIRcgFiAX/QwAgDE/AIAxPwCAMT8AgDE//eYB/eUBIBf9DIOAXrmDgF65g4BeuYOAXrn95gH95QEhFv0MZ2lQOWdpUDlnaVA5Z2lQOSAW/eYB/QzOQ7c6zkO3Os5DtzrOQ7c6/eQBIBb95gH9DAiJCDwIiQg8CIkIPAiJCDz95AEgFv3mAf0MwakqPcGpKj3BqSo9wakqPf3kASAW/eYB/Qyqqio+qqoqPqqqKj6qqio+/eQBIBb95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEgFiAW/eYB/eYBIBb95AH9DAAAgD8AAIA/AACAPwAAgD/95AEhGCAYIBf9+AFB/wD9Ef2uAUEX/asB/eYB/eQBIRUgFUEX/awBQf8B/RH9TkH+AP0R/bEB/foBIRkgFUH///+DeP0R/U5BgICA+AP9Ef1QIRogGv0M8wQ1P/MENT/zBDU/8wQ1P/1DIR0gGf0MAACAPwAAgD8AAIA/AACAPyAd/U795QEhGSAaIBogHf1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIRogGiAa/eYBIRv9DLshkD27IZA9uyGQPbshkD0gGv3mAf0MuNHrvbjR67240eu9uNHrvf3kASAa/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIBr95gH9DE9d/r1PXf69T13+vU9d/r395AEgGv3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAa/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIBr95gH9DKzOTD6szkw+rM5MPqzOTD795AEgGv3mAf0M/P9/vvz/f778/3++/P9/vv3kASAa/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIBr95gEgG/3mASAZ/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIBv9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgGv3kASAZ/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIRz9DAAAgP8AAID/AACA/wAAgP8gHCAV/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiEc/QwAAMB/AADAfwAAwH8AAMB/IBwgFf0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhHP0MAACAfwAAgH8AAIB/AACAfyAcIBX9DAAAgH8AAIB/AACAfwAAgH/9Qf1S/eQBIAr9DAAAgP8AAID/AACA/wAAgP/9Qf1SIQsgBCAL/QsEkAogA0EIaiIDIAFIDQALC+8bAgJ/JXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACSEF/QwAAIA/AACAPwAAgD8AAIA//QwAAAAAAAAAAAAAAAAAAAAAIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP1E/VL94AEhBiAGQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhByAGQf///4N4/RH9TkGAgID4A/0R/VAhCCAI/QzzBDU/8wQ1P/MENT/zBDU//UMhCyAH/QwAAIA/AACAPwAAgD8AAIA/IAv9Tv3lASEHIAggCCAL/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhCCAIIAj95gEhCf0MuyGQPbshkD27IZA9uyGQPSAI/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIAj95gH9DBol7z0aJe89GiXvPRol7z395AEgCP3mAf0MT13+vU9d/r1PXf69T13+vf3kASAI/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIAj95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgCP3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAI/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIAj95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgCP3mASAJ/eYBIAf9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgCf0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAI/eQBIAf9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhCv0MAACA/wAAgP8AAID/AACA/yAKIAb9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIQr9DAAAwH8AAMB/AADAfwAAwH8gCiAG/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEK/QwAAIB/AACAfwAAgH8AAIB/IAogBv0MAACAfwAAgH8AAIB/AACAf/1B/VIgBP0ABIAK/eQBIQwgBSAM/esBIQ0gBP0ABNAJIQ79DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9Uv3gASEPIA9BF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEQIA9B////g3j9Ef1OQYCAgPgD/RH9UCERIBH9DPMENT/zBDU/8wQ1P/MENT/9QyEUIBD9DAAAgD8AAIA/AACAPwAAgD8gFP1O/eUBIRAgESARIBT9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASERIBEgEf3mASES/Qy7IZA9uyGQPbshkD27IZA9IBH95gH9DLjR67240eu9uNHrvbjR67395AEgEf3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAR/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBH95gH9DL/pET6/6RE+v+kRPr/pET795AEgEf3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAR/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBH95gH9DPz/f778/3++/P9/vvz/f7795AEgEf3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAR/eYBIBL95gEgEP0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAS/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBH95AEgEP0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASET/QwAAID/AACA/wAAgP8AAID/IBMgD/0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhE/0MAADAfwAAwH8AAMB/AADAfyATIA/9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRP9DAAAgH8AAIB/AACAfwAAgH8gEyAP/QwAAIB/AACAfwAAgH8AAIB//UH9UiAE/QAEkAr95AEhFSAOIBX96wEhFv0MAACA/wAAgP8AAID/AACA/yAN/QwAAIA/AACAPwAAgD8AAIA/IAUgDP3lAf3gAf3hASEZIBn9DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhGSAZ/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghGiAZIBr9DACAMT8AgDE/AIAxPwCAMT/95gH95QEgGv0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEZ/QxnaVA5Z2lQOWdpUDlnaVA5IBn95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgGf3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAZ/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIBn95gH9DKqqKj6qqio+qqoqPqqqKj795AEgGf3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASAZIBn95gH95gEgGf3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEbIBsgGv34AUH/AP0R/a4BQRf9qwH95gH95AEhGCAYQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhHCAYQf///4N4/RH9TkGAgID4A/0R/VAhHSAd/QzzBDU/8wQ1P/MENT/zBDU//UMhICAc/QwAAIA/AACAPwAAgD8AAIA/ICD9Tv3lASEcIB0gHSAg/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhHSAdIB395gEhHv0MuyGQPbshkD27IZA9uyGQPSAd/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIB395gH9DBol7z0aJe89GiXvPRol7z395AEgHf3mAf0MT13+vU9d/r1PXf69T13+vf3kASAd/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIB395gH9DFCuKr5Qriq+UK4qvlCuKr795AEgHf3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAd/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIB395gH9DKqqqj6qqqo+qqqqPqqqqj795AEgHf3mASAe/eYBIBz9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgHv0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAd/eQBIBz9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhH/0MAACA/wAAgP8AAID/AACA/yAfIBj9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIR/9DAAAwH8AAMB/AADAfwAAwH8gHyAY/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEf/QwAAIB/AACAfwAAgH8AAIB/IB8gGP0MAACAfwAAgH8AAIB/AACAf/1B/VL95AEgDf0MAACA/wAAgP8AAID/AACA//1B/VIhFyAEIBf9CwTACf0MAACA/wAAgP8AAID/AACA/yAW/QwAAIA/AACAPwAAgD8AAIA/IA4gFf3lAf3gAf3hASEiICL9DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhIiAi/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghIyAiICP9DACAMT8AgDE/AIAxPwCAMT/95gH95QEgI/0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEi/QxnaVA5Z2lQOWdpUDlnaVA5ICL95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgIv3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAi/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBICL95gH9DKqqKj6qqio+qqoqPqqqKj795AEgIv3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASAiICL95gH95gEgIv3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEkICQgI/34AUH/AP0R/a4BQRf9qwH95gH95AEhISAhQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhJSAhQf///4N4/RH9TkGAgID4A/0R/VAhJiAm/QzzBDU/8wQ1P/MENT/zBDU//UMhKSAl/QwAAIA/AACAPwAAgD8AAIA/ICn9Tv3lASElICYgJiAp/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhJiAmICb95gEhJ/0MuyGQPbshkD27IZA9uyGQPSAm/eYB/Qy40eu9uNHrvbjR67240eu9/eQBICb95gH9DBol7z0aJe89GiXvPRol7z395AEgJv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAm/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBICb95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgJv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAm/eYB/Qz8/3++/P9/vvz/f778/3++/eQBICb95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgJv3mASAn/eYBICX9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgJ/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAm/eQBICX9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhKP0MAACA/wAAgP8AAID/AACA/yAoICH9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SISj9DAAAwH8AAMB/AADAfwAAwH8gKCAh/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEo/QwAAIB/AACAfwAAgH8AAIB/ICggIf0MAACAfwAAgH8AAIB/AACAf/1B/VL95AEgFv0MAACA/wAAgP8AAID/AACA//1B/VIhFyAEIBf9CwTQCSADQQhqIgMgAUgNAAsLuQUCBH8HeyAAIAFOBEAPCyAAIQMDQCADQQRsIQVBACEEA0AgBSAEakECdCEGIAb9AASAAf3gASEIIAhBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEJIAhB////g3j9Ef1OQYCAgPgD/RH9UCEKIAr9DPMENT/zBDU/8wQ1P/MENT/9QyENIAn9DAAAgD8AAIA/AACAPwAAgD8gDf1O/eUBIQkgCiAKIA39Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEKIAogCv3mASEL/Qy7IZA9uyGQPbshkD27IZA9IAr95gH9DLjR67240eu9uNHrvbjR67395AEgCv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAK/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIAr95gH9DL/pET6/6RE+v+kRPr/pET795AEgCv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAK/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIAr95gH9DPz/f778/3++/P9/vvz/f7795AEgCv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAK/eYBIAv95gEgCf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAL/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIAr95AEgCf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEM/QwAAID/AACA/wAAgP8AAID/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhDP0MAADAfwAAwH8AAMB/AADAfyAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIQz9DAAAgH8AAIB/AACAfwAAgH8gDCAI/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBMAOIARBBGoiBEEESA0ACyADQQFqIgMgAUgNAAsLsg0IAn8BewF9BHsBfwN7AX0HeyAAIAFOBEAPC0MAAID/IQZBACEEA0AgBiAEQQJ0KgLACZchBiAEQQFqIgRBEEgNAAv9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAACA/wAAgP8AAID/AACA/yEHQQAhAwNAIAcgA0ECdP0ABIAJ/esBIQcgA0EEaiIDQQRIDQALIAYgB/0fAJchBiAGIAf9HwGXIQYgBiAH/R8ClyEGIAYgB/0fA5chBiAGQwAAgP9bBEBDAAAAACEGC0EAIQQDQCAEQQJ0IAJqIARBAnQqAsAJIAaT/RMhCCAI/QylwLBCpcCwQqXAsEKlwLBC/egB/QylwLDCpcCwwqXAsMKlwLDC/ekBIQggCP0MO6q4PzuquD87qrg/O6q4P/3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kAf1oIQkgCCAJ/QwAgDE/AIAxPwCAMT8AgDE//eYB/eUBIAn9DIOAXrmDgF65g4BeuYOAXrn95gH95QEhCP0MZ2lQOWdpUDlnaVA5Z2lQOSAI/eYB/QzOQ7c6zkO3Os5DtzrOQ7c6/eQBIAj95gH9DAiJCDwIiQg8CIkIPAiJCDz95AEgCP3mAf0MwakqPcGpKj3BqSo9wakqPf3kASAI/eYB/Qyqqio+qqoqPqqqKj6qqio+/eQBIAj95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEgCCAI/eYB/eYBIAj95AH9DAAAgD8AAIA/AACAPwAAgD/95AEhCiAKIAn9+AFB/wD9Ef2uAUEX/asB/eYB/R8AOAIAIARBAWoiBEEQSA0ACyAAIQMDQCADQQJ0IQsgC/0ABIAJIAb9E/3lASEMIAz9DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhDCAM/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghDSAMIA39DACAMT8AgDE/AIAxPwCAMT/95gH95QEgDf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEM/QxnaVA5Z2lQOWdpUDlnaVA5IAz95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgDP3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAM/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIAz95gH9DKqqKj6qqio+qqoqPqqqKj795AEgDP3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASAMIAz95gH95gEgDP3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEOIA4gDf34AUH/AP0R/a4BQRf9qwH95gEhBUEAIQQDQCAEQQJ0IAJqKgIAIQ8gD0MAAAAAXARAIAUgAyAEQQRsakECdP0ABIAB/eABIA/9E/3mAf3kASEFCyAEQQFqIgRBEEgNAAsgBv0TIAUhESARQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhEiARQf///4N4/RH9TkGAgID4A/0R/VAhEyAT/QzzBDU/8wQ1P/MENT/zBDU//UMhFiAS/QwAAIA/AACAPwAAgD8AAIA/IBb9Tv3lASESIBMgEyAW/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhEyATIBP95gEhFP0MuyGQPbshkD27IZA9uyGQPSAT/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIBP95gH9DBol7z0aJe89GiXvPRol7z395AEgE/3mAf0MT13+vU9d/r1PXf69T13+vf3kASAT/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIBP95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgE/3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAT/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIBP95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgE/3mASAU/eYBIBL9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgFP0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAT/eQBIBL9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhFf0MAACA/wAAgP8AAID/AACA/yAVIBH9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRX9DAAAwH8AAMB/AADAfwAAwH8gFSAR/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEV/QwAAIB/AACAfwAAgH8AAIB/IBUgEf0MAACAfwAAgH8AAIB/AACAf/1B/VL95AEhECALIBD9CwSACSADQQRqIgMgAUgNAAsLEgBBAEEDQQAQBEEAQRBBABAJCwChAQRuYW1lAZkBDAAHZndkXzNfMAELZndkXzNfMF9maW4CB2Z3ZF80XzADB2Z3ZF85XzAEC3ByZXBfY2FjaGUwBQ5sb2dzdW1fYndkXzlfMAYObG9nc3VtX2J3ZF82XzAHDmxvZ3N1bV9id2RfNV8wCA5sb2dzdW1fYndkXzRfMAkLcHJlcF9jYWNoZTEKDmxvZ3N1bV9id2RfM18wCwRwcmVw";
+const wasmMath = {  };
+// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
+const wasmMemoryFlagAt = 35;
+const wasmParallel = [];
+const scratchAt = 2112;
+const wasmThreads = { max: 3, scratch: 64, erf: null };
+
 // ---- run-time support (the same in every generated module)
 
-function takeParam(params, name, size, F) {
+function takeParam(params, name, dest) {
   const data = params?.[name];
+  const size = dest.length;
   if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
   if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  return F.from(data);
+  dest.set(data);
+  return dest;
+}
+
+// One memory for all buffers: shared (so kernels can run on worker threads) where
+// SharedArrayBuffer exists, else plain.
+function newMemory(pages) {
+  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages });
+  }
+}
+
+// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
+// where synchronous compilation is refused), and the JS loops run instead.
+const wasmModules = {};
+function wasmKernels(memory) {
+  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const key = shared ? "shared" : "plain";
+  try {
+    if (wasmModules[key] === undefined) {
+      const raw = atob(wasmBytes);
+      const bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
+      wasmModules[key] = new WebAssembly.Module(bytes);
+    }
+    if (wasmModules[key] === null) return null;
+    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
+  } catch {
+    wasmModules[key] = null;
+    return null;
+  }
+}
+
+// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
+// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
+// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
+// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
+// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
+const workerSource = [
+  "const { workerData } = require('node:worker_threads');",
+  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
+  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
+  "const imports = {};",
+  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
+  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
+  "const fns = names.map((n) => ex[n]);",
+  "Atomics.store(ctrl, base + 5, 1);",
+  "let seen = 0;",
+  "for (;;) {",
+  "  let s = Atomics.load(ctrl, base);",
+  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
+  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
+  "  seen = s;",
+  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
+  "  Atomics.store(ctrl, base + 4, seen);",
+  "  Atomics.notify(ctrl, base + 4);",
+  "}",
+].join("\n");
+
+function threads(memory) {
+  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
+  const proc = globalThis.process;
+  const wt = proc?.getBuiltinModule?.("node:worker_threads");
+  const os = proc?.getBuiltinModule?.("node:os");
+  const module = wasmModules.shared;
+  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
+  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  if (count < 1) return alone;
+  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
+  for (let w = 0; w < count; w++) {
+    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
+    new wt.Worker(workerSource, { eval: true, workerData }).unref();
+  }
+  let seq = 0, ready = false;
+  return (id, fn, extent, step) => {
+    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
+    const units = Math.ceil(extent / step);
+    if (!ready || units < 2) return fn(0, extent, scratchAt);
+    const parts = Math.min(count + 1, units);
+    const per = Math.ceil(units / parts) * step;
+    seq++;
+    const busy = [];
+    for (let w = 0; w < parts - 1; w++) {
+      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
+      if (lo >= hi) break;
+      const b = w * 8;
+      ctrl[b + 1] = id;
+      ctrl[b + 2] = lo;
+      ctrl[b + 3] = hi;
+      Atomics.store(ctrl, b, seq);
+      Atomics.notify(ctrl, b);
+      busy.push(b);
+    }
+    fn(0, Math.min(per, extent), scratchAt);
+    for (const b of busy)
+      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
+  };
 }
 
 function takeInput(inputs, name, size) {
@@ -329,6 +467,13 @@ function makeRunner(m) {
   };
   return {
     forward: m.forward,
+    backward(name) {
+      stateOf(name).run();
+    },
+    topPath(name, options) {
+      const b = stateOf(name);
+      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
+    },
     run(inputs, options = {}) {
       const output = m.forward(inputs);
       const results = {};

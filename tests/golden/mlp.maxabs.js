@@ -4,22 +4,32 @@
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"maxabs","lanes":["m"],"reads":"log max|Π w|","paths":true}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
 export function createModel(params) {
-  const v1 = takeParam(params, "w1", 64, Float32Array);
-  const v2 = takeParam(params, "b1", 16, Float32Array);
-  const v7 = takeParam(params, "w2", 48, Float32Array);
-  const v8 = takeParam(params, "b2", 3, Float32Array);
-  const v0 = new Float32Array(4);
-  const v3 = new Float32Array(16);
-  const v4 = new Float32Array(16);
-  const v9 = new Float32Array(3);
-  const v10 = new Float32Array(3);
-  const v10_rowmax = new Float32Array(1);
-  const v10_rowsum = new Float32Array(1);
-  const v11 = new Float32Array(1);
+  // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
+  const memory = newMemory(1);
+  const heap = memory.buffer;
+  const v0 = new Float32Array(heap, 64, 4);
+  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
+  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v3 = new Float32Array(heap, 448, 16);
+  const v4 = new Float32Array(heap, 512, 16);
+  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
+  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v9 = new Float32Array(heap, 832, 3);
+  const v10 = new Float32Array(heap, 896, 3);
+  const v10_rowmax = new Float32Array(heap, 960, 1);
+  const v10_rowsum = new Float32Array(heap, 1024, 1);
+  const v11 = new Float32Array(heap, 1088, 1);
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const K = wasmKernels(memory);
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
+  const par = K ? threads(memory) : null;
 
   function forward(inputs) {
     v0.set(takeInput(inputs, "x", 4));
     v3.fill(0);
+    if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
+    else
     { // %3 = linear %0, %1, %2 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         const t0 = i0 * 4;
@@ -30,17 +40,23 @@ export function createModel(params) {
         v3[i0] = acc0;
       }
     }
+    if (K) K.fwd_3_0_fin(0, 16, 0); // f32x4 over o, o×8
+    else
     { // finalize
       for (let i0 = 0; i0 < 16; i0++) {
         v3[i0] = v3[i0] + v2[i0];
       }
     }
+    if (K) K.fwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+    else
     { // %4 = relu %3 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         v4[i0] = Math.max(v3[i0], 0);
       }
     }
     v9.fill(0);
+    if (K) K.fwd_9_0(0, 3, 0); // f32x4 reducing over k
+    else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
         const t1 = i0 * 16;
@@ -142,14 +158,14 @@ export function createModel(params) {
 
   // ---- maxabs: log of the largest |product of edge weights| over paths (top path by magnitude)
   function maxabsBackward() {
-    const a0_m = new Float32Array(4);
-    const a3_m = new Float32Array(16);
-    const a4_m = new Float32Array(16);
-    const a5_m = new Float32Array(16);
-    const a6_m = new Float32Array(16);
-    const a9_m = new Float32Array(3);
-    const a10_m = new Float32Array(3);
-    const a11_m = new Float32Array(1);
+    const a0_m = new Float32Array(heap, 1152, 4);
+    const a3_m = new Float32Array(heap, 1216, 16);
+    const a4_m = new Float32Array(heap, 1280, 16);
+    const a5_m = new Float32Array(heap, 1344, 16);
+    const a6_m = new Float32Array(heap, 1408, 16);
+    const a9_m = new Float32Array(heap, 1472, 3);
+    const a10_m = new Float32Array(heap, 1536, 3);
+    const a11_m = new Float32Array(heap, 1600, 1);
     function run() {
       a0_m.fill(-Infinity);
       a3_m.fill(-Infinity);
@@ -170,6 +186,8 @@ export function createModel(params) {
           }
         }
       }
+      if (K) K.maxabs_bwd_9_0(0, 16, 0); // f32x4 over k, reducing o, k×16
+      else
       { // %9 = linear %6, %7, %8 : f32[3] — edges from operand 0 (%6)
         for (let i0 = 0; i0 < 3; i0++) {
           const t7 = i0 * 16;
@@ -179,21 +197,29 @@ export function createModel(params) {
           }
         }
       }
+      if (K) K.maxabs_bwd_6_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
           a5_m[i0] = Math.max(a5_m[i0], a6_m[i0]);
         }
       }
+      if (K) K.maxabs_bwd_5_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
           a4_m[i0] = Math.max(a4_m[i0], a5_m[i0]);
         }
       }
+      if (K) K.maxabs_bwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
           a3_m[i0] = Math.max(a3_m[i0], Math.log(Math.abs((v3[i0] > 0) ? 1 : 0)) + a4_m[i0]);
         }
       }
+      if (K) K.maxabs_bwd_3_0(0, 4, 0); // f32x4 over k, reducing o
+      else
       { // %3 = linear %0, %1, %2 : f32[16] — edges from operand 0 (%0)
         for (let i0 = 0; i0 < 16; i0++) {
           const t9 = i0 * 4;
@@ -220,13 +246,125 @@ export function createModel(params) {
   return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: outEdges });
 }
 
+
+// 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
+const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDDQwAAAAAAAAAAAAAAAEHpQEMB2Z3ZF8zXzAAAAtmd2RfM18wX2ZpbgABB2Z3ZF80XzAAAgdmd2RfOV8wAAMLcHJlcF9jYWNoZTAABA5tYXhhYnNfYndkXzlfMAAFDm1heGFic19id2RfNl8wAAYObWF4YWJzX2J3ZF81XzAABw5tYXhhYnNfYndkXzRfMAAIC3ByZXBfY2FjaGUxAAkObWF4YWJzX2J3ZF8zXzAACgRwcmVwAAsKlSYMigMFAn8EewJ/AXsBfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQkgA0EEbCEK/QwAAAAAAAAAAAAAAAAAAAAAIQX9DAAAAAAAAAAAAAAAAAAAAAAhBv0MAAAAAAAAAAAAAAAAAAAAACEH/QwAAAAAAAAAAAAAAAAAAAAAIQhBACEEA0AgBEECdP0ABEAhCyAEIApqQQJ0IQwgBSALIAz9AASAAf3mAf3kASEFIAYgCyAM/QAEkAH95gH95AEhBiAHIAsgDP0ABKAB/eYB/eQBIQcgCCALIAz9AASwAf3mAf3kASEIIARBBGoiBEEESA0ACyAJIAkqAsADIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALAAyAJIAkqAsQDIAb9HwCSIAb9HwGSIAb9HwKSIAb9HwOSOALEAyAJIAkqAsgDIAf9HwCSIAf9HwGSIAf9HwKSIAf9HwOSOALIAyAJIAkqAswDIAj9HwCSIAj9HwGSIAj9HwKSIAj9HwOSOALMAyADQQRqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAMgBP0ABIAD/eQBIQUgBCAF/QsEwAMgBP0ABNADIAT9AASQA/3kASEFIAQgBf0LBNADIANBCGoiAyABSA0ACwt3AgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBIAEIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBJAEIANBCGoiAyABSA0ACwueAQMCfwF7An8gACABTgRADwsgACEDA0AgA0ECdCEGIANBEGwhB/0MAAAAAAAAAAAAAAAAAAAAACEFQQAhBANAIAUgBEECdP0ABIAEIAQgB2pBAnT9AATABP3mAf3kASEFIARBBGoiBEEQSA0ACyAGIAYqAsAGIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALABiADQQFqIgMgAUgNAAsLrAoCBH8NeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AATABP3gASEIIAhBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEJIAhB////g3j9Ef1OQYCAgPgD/RH9UCEKIAr9DPMENT/zBDU/8wQ1P/MENT/9QyENIAn9DAAAgD8AAIA/AACAPwAAgD8gDf1O/eUBIQkgCiAKIA39Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEKIAogCv3mASEL/Qy7IZA9uyGQPbshkD27IZA9IAr95gH9DLjR67240eu9uNHrvbjR67395AEgCv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAK/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIAr95gH9DL/pET6/6RE+v+kRPr/pET795AEgCv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAK/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIAr95gH9DPz/f778/3++/P9/vvz/f7795AEgCv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAK/eYBIAv95gEgCf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAL/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIAr95AEgCf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEM/QwAAID/AACA/wAAgP8AAID/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhDP0MAADAfwAAwH8AAMB/AADAfyAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIQz9DAAAgH8AAIB/AACAfwAAgH8gDCAI/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBIANIAb9AATQBP3gASEOIA5BF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEPIA5B////g3j9Ef1OQYCAgPgD/RH9UCEQIBD9DPMENT/zBDU/8wQ1P/MENT/9QyETIA/9DAAAgD8AAIA/AACAPwAAgD8gE/1O/eUBIQ8gECAQIBP9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEQIBAgEP3mASER/Qy7IZA9uyGQPbshkD27IZA9IBD95gH9DLjR67240eu9uNHrvbjR67395AEgEP3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAQ/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBD95gH9DL/pET6/6RE+v+kRPr/pET795AEgEP3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAQ/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBD95gH9DPz/f778/3++/P9/vvz/f7795AEgEP3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAQ/eYBIBH95gEgD/0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAR/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBD95AEgD/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASES/QwAAID/AACA/wAAgP8AAID/IBIgDv0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhEv0MAADAfwAAwH8AAMB/AADAfyASIA79DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRL9DAAAgH8AAIB/AACAfwAAgH8gEiAO/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBJANIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLkQIGAn8EewF/AX0BfwJ7IAAgAU4EQA8LIAAhAwNAIANBAnQhCSAJ/QAEgAshBSAJ/QAEkAshBiAJ/QAEoAshByAJ/QAEsAshCEEAIQQDQCAEQQJ0KgLACyEKIApDAACA/1wEQCADIARBEGxqQQJ0IQsgCv0TIQwgBSAL/QAEgA0gDP3kAf3rASENIA0hBSAGIAv9AASQDSAM/eQB/esBIQ0gDSEGIAcgC/0ABKANIAz95AH96wEhDSANIQcgCCAL/QAEsA0gDP3kAf3rASENIA0hCAsgBEEBaiIEQQNIDQALIAkgBf0LBIALIAkgBv0LBJALIAkgB/0LBKALIAkgCP0LBLALIANBEGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACiAE/QAEgAv96wEhBSAEIAX9CwTACiAE/QAE0AogBP0ABJAL/esBIQUgBCAF/QsE0AogA0EIaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIAKIAT9AATACv3rASEFIAQgBf0LBIAKIAT9AASQCiAE/QAE0Ar96wEhBSAEIAX9CwSQCiADQQhqIgMgAUgNAAsLqwsCAn8NeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAJ/QwAAIA/AACAPwAAgD8AAIA//QwAAAAAAAAAAAAAAAAAAAAAIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP1E/VL94AEhBiAGQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhByAGQf///4N4/RH9TkGAgID4A/0R/VAhCCAI/QzzBDU/8wQ1P/MENT/zBDU//UMhCyAH/QwAAIA/AACAPwAAgD8AAIA/IAv9Tv3lASEHIAggCCAL/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhCCAIIAj95gEhCf0MuyGQPbshkD27IZA9uyGQPSAI/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIAj95gH9DBol7z0aJe89GiXvPRol7z395AEgCP3mAf0MT13+vU9d/r1PXf69T13+vf3kASAI/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIAj95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgCP3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAI/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIAj95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgCP3mASAJ/eYBIAf9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgCf0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAI/eQBIAf9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhCv0MAACA/wAAgP8AAID/AACA/yAKIAb9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIQr9DAAAwH8AAMB/AADAfwAAwH8gCiAG/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEK/QwAAIB/AACAfwAAgH8AAIB/IAogBv0MAACAfwAAgH8AAIB/AACAf/1B/VIgBP0ABIAK/eQB/esBIQUgBCAF/QsEwAkgBP0ABNAJ/QwAAIA/AACAPwAAgD8AAIA//QwAAAAAAAAAAAAAAAAAAAAAIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP1E/VL94AEhDCAMQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhDSAMQf///4N4/RH9TkGAgID4A/0R/VAhDiAO/QzzBDU/8wQ1P/MENT/zBDU//UMhESAN/QwAAIA/AACAPwAAgD8AAIA/IBH9Tv3lASENIA4gDiAR/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhDiAOIA795gEhD/0MuyGQPbshkD27IZA9uyGQPSAO/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIA795gH9DBol7z0aJe89GiXvPRol7z395AEgDv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAO/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIA795gH9DFCuKr5Qriq+UK4qvlCuKr795AEgDv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAO/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIA795gH9DKqqqj6qqqo+qqqqPqqqqj795AEgDv3mASAP/eYBIA39DIOAXrmDgF65g4BeuYOAXrn95gH95AEgD/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAO/eQBIA39DACAMT8AgDE/AIAxPwCAMT/95gH95AEhEP0MAACA/wAAgP8AAID/AACA/yAQIAz9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRD9DAAAwH8AAMB/AADAfwAAwH8gECAM/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEQ/QwAAIB/AACAfwAAgH8AAIB/IBAgDP0MAACAfwAAgH8AAIB/AACAf/1B/VIgBP0ABJAK/eQB/esBIQUgBCAF/QsE0AkgA0EIaiIDIAFIDQALC7kFAgR/B3sgACABTgRADwsgACEDA0AgA0EEbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEgAH94AEhCCAIQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhCSAIQf///4N4/RH9TkGAgID4A/0R/VAhCiAK/QzzBDU/8wQ1P/MENT/zBDU//UMhDSAJ/QwAAIA/AACAPwAAgD8AAIA/IA39Tv3lASEJIAogCiAN/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhCiAKIAr95gEhC/0MuyGQPbshkD27IZA9uyGQPSAK/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIAr95gH9DBol7z0aJe89GiXvPRol7z395AEgCv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAK/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIAr95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgCv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAK/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIAr95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgCv3mASAL/eYBIAn9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgC/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAK/eQBIAn9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhDP0MAACA/wAAgP8AAID/AACA/yAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIQz9DAAAwH8AAMB/AADAfwAAwH8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEM/QwAAIB/AACAfwAAgH8AAIB/IAwgCP0MAACAfwAAgH8AAIB/AACAf/1B/VIhByAGIAf9CwTADiAEQQRqIgRBBEgNAAsgA0EBaiIDIAFIDQALC4wBBQJ/AXsBfwF9AXsgACABTgRADwsgACEDA0AgA0ECdCEGIAb9AASACSEFQQAhBANAIARBAnQqAsAJIQcgB0MAAID/XARAIAUgAyAEQQRsakECdP0ABMAOIAf9E/3kAf3rASEIIAghBQsgBEEBaiIEQRBIDQALIAYgBf0LBIAJIANBBGoiAyABSA0ACwsSAEEAQQNBABAEQQBBEEEAEAkLAKEBBG5hbWUBmQEMAAdmd2RfM18wAQtmd2RfM18wX2ZpbgIHZndkXzRfMAMHZndkXzlfMAQLcHJlcF9jYWNoZTAFDm1heGFic19id2RfOV8wBg5tYXhhYnNfYndkXzZfMAcObWF4YWJzX2J3ZF81XzAIDm1heGFic19id2RfNF8wCQtwcmVwX2NhY2hlMQoObWF4YWJzX2J3ZF8zXzALBHByZXA=";
+const wasmMath = {  };
+// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
+const wasmMemoryFlagAt = 35;
+const wasmParallel = [];
+const scratchAt = 2112;
+const wasmThreads = { max: 3, scratch: 0, erf: null };
+
 // ---- run-time support (the same in every generated module)
 
-function takeParam(params, name, size, F) {
+function takeParam(params, name, dest) {
   const data = params?.[name];
+  const size = dest.length;
   if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
   if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  return F.from(data);
+  dest.set(data);
+  return dest;
+}
+
+// One memory for all buffers: shared (so kernels can run on worker threads) where
+// SharedArrayBuffer exists, else plain.
+function newMemory(pages) {
+  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages });
+  }
+}
+
+// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
+// where synchronous compilation is refused), and the JS loops run instead.
+const wasmModules = {};
+function wasmKernels(memory) {
+  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const key = shared ? "shared" : "plain";
+  try {
+    if (wasmModules[key] === undefined) {
+      const raw = atob(wasmBytes);
+      const bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
+      wasmModules[key] = new WebAssembly.Module(bytes);
+    }
+    if (wasmModules[key] === null) return null;
+    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
+  } catch {
+    wasmModules[key] = null;
+    return null;
+  }
+}
+
+// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
+// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
+// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
+// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
+// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
+const workerSource = [
+  "const { workerData } = require('node:worker_threads');",
+  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
+  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
+  "const imports = {};",
+  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
+  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
+  "const fns = names.map((n) => ex[n]);",
+  "Atomics.store(ctrl, base + 5, 1);",
+  "let seen = 0;",
+  "for (;;) {",
+  "  let s = Atomics.load(ctrl, base);",
+  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
+  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
+  "  seen = s;",
+  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
+  "  Atomics.store(ctrl, base + 4, seen);",
+  "  Atomics.notify(ctrl, base + 4);",
+  "}",
+].join("\n");
+
+function threads(memory) {
+  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
+  const proc = globalThis.process;
+  const wt = proc?.getBuiltinModule?.("node:worker_threads");
+  const os = proc?.getBuiltinModule?.("node:os");
+  const module = wasmModules.shared;
+  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
+  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  if (count < 1) return alone;
+  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
+  for (let w = 0; w < count; w++) {
+    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
+    new wt.Worker(workerSource, { eval: true, workerData }).unref();
+  }
+  let seq = 0, ready = false;
+  return (id, fn, extent, step) => {
+    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
+    const units = Math.ceil(extent / step);
+    if (!ready || units < 2) return fn(0, extent, scratchAt);
+    const parts = Math.min(count + 1, units);
+    const per = Math.ceil(units / parts) * step;
+    seq++;
+    const busy = [];
+    for (let w = 0; w < parts - 1; w++) {
+      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
+      if (lo >= hi) break;
+      const b = w * 8;
+      ctrl[b + 1] = id;
+      ctrl[b + 2] = lo;
+      ctrl[b + 3] = hi;
+      Atomics.store(ctrl, b, seq);
+      Atomics.notify(ctrl, b);
+      busy.push(b);
+    }
+    fn(0, Math.min(per, extent), scratchAt);
+    for (const b of busy)
+      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
+  };
 }
 
 function takeInput(inputs, name, size) {
@@ -361,6 +499,13 @@ function makeRunner(m) {
   };
   return {
     forward: m.forward,
+    backward(name) {
+      stateOf(name).run();
+    },
+    topPath(name, options) {
+      const b = stateOf(name);
+      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
+    },
     run(inputs, options = {}) {
       const output = m.forward(inputs);
       const results = {};

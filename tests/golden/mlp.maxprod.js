@@ -4,22 +4,32 @@
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"maxprod","lanes":["hi","lo"],"reads":"top path product (hi)","paths":true}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
 export function createModel(params) {
-  const v1 = takeParam(params, "w1", 64, Float32Array);
-  const v2 = takeParam(params, "b1", 16, Float32Array);
-  const v7 = takeParam(params, "w2", 48, Float32Array);
-  const v8 = takeParam(params, "b2", 3, Float32Array);
-  const v0 = new Float32Array(4);
-  const v3 = new Float32Array(16);
-  const v4 = new Float32Array(16);
-  const v9 = new Float32Array(3);
-  const v10 = new Float32Array(3);
-  const v10_rowmax = new Float32Array(1);
-  const v10_rowsum = new Float32Array(1);
-  const v11 = new Float32Array(1);
+  // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
+  const memory = newMemory(1);
+  const heap = memory.buffer;
+  const v0 = new Float32Array(heap, 64, 4);
+  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
+  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v3 = new Float32Array(heap, 448, 16);
+  const v4 = new Float32Array(heap, 512, 16);
+  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
+  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v9 = new Float32Array(heap, 832, 3);
+  const v10 = new Float32Array(heap, 896, 3);
+  const v10_rowmax = new Float32Array(heap, 960, 1);
+  const v10_rowsum = new Float32Array(heap, 1024, 1);
+  const v11 = new Float32Array(heap, 1088, 1);
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const K = wasmKernels(memory);
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
+  const par = K ? threads(memory) : null;
 
   function forward(inputs) {
     v0.set(takeInput(inputs, "x", 4));
     v3.fill(0);
+    if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
+    else
     { // %3 = linear %0, %1, %2 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         const t0 = i0 * 4;
@@ -30,17 +40,23 @@ export function createModel(params) {
         v3[i0] = acc0;
       }
     }
+    if (K) K.fwd_3_0_fin(0, 16, 0); // f32x4 over o, o×8
+    else
     { // finalize
       for (let i0 = 0; i0 < 16; i0++) {
         v3[i0] = v3[i0] + v2[i0];
       }
     }
+    if (K) K.fwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+    else
     { // %4 = relu %3 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         v4[i0] = Math.max(v3[i0], 0);
       }
     }
     v9.fill(0);
+    if (K) K.fwd_9_0(0, 3, 0); // f32x4 reducing over k
+    else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
         const t1 = i0 * 16;
@@ -142,22 +158,22 @@ export function createModel(params) {
 
   // ---- maxprod: largest (hi) and smallest (lo) signed product of edge weights over paths: the top gradient path
   function maxprodBackward() {
-    const a0_hi = new Float32Array(4);
-    const a0_lo = new Float32Array(4);
-    const a3_hi = new Float32Array(16);
-    const a3_lo = new Float32Array(16);
-    const a4_hi = new Float32Array(16);
-    const a4_lo = new Float32Array(16);
-    const a5_hi = new Float32Array(16);
-    const a5_lo = new Float32Array(16);
-    const a6_hi = new Float32Array(16);
-    const a6_lo = new Float32Array(16);
-    const a9_hi = new Float32Array(3);
-    const a9_lo = new Float32Array(3);
-    const a10_hi = new Float32Array(3);
-    const a10_lo = new Float32Array(3);
-    const a11_hi = new Float32Array(1);
-    const a11_lo = new Float32Array(1);
+    const a0_hi = new Float32Array(heap, 1152, 4);
+    const a0_lo = new Float32Array(heap, 1216, 4);
+    const a3_hi = new Float32Array(heap, 1280, 16);
+    const a3_lo = new Float32Array(heap, 1344, 16);
+    const a4_hi = new Float32Array(heap, 1408, 16);
+    const a4_lo = new Float32Array(heap, 1472, 16);
+    const a5_hi = new Float32Array(heap, 1536, 16);
+    const a5_lo = new Float32Array(heap, 1600, 16);
+    const a6_hi = new Float32Array(heap, 1664, 16);
+    const a6_lo = new Float32Array(heap, 1728, 16);
+    const a9_hi = new Float32Array(heap, 1792, 3);
+    const a9_lo = new Float32Array(heap, 1856, 3);
+    const a10_hi = new Float32Array(heap, 1920, 3);
+    const a10_lo = new Float32Array(heap, 1984, 3);
+    const a11_hi = new Float32Array(heap, 2048, 1);
+    const a11_lo = new Float32Array(heap, 2112, 1);
     function run() {
       a0_hi.fill(-Infinity);
       a0_lo.fill(Infinity);
@@ -200,6 +216,8 @@ export function createModel(params) {
           a9_hi[i0] = acc0; a9_lo[i0] = acc1;
         }
       }
+      if (K) K.maxprod_bwd_9_0(0, 16, 0); // f32x4 over k, reducing o, k×16
+      else
       { // %9 = linear %6, %7, %8 : f32[3] — edges from operand 0 (%6)
         for (let i0 = 0; i0 < 16; i0++) {
           let acc0 = a6_hi[i0], acc1 = a6_lo[i0];
@@ -216,6 +234,8 @@ export function createModel(params) {
           a6_hi[i0] = acc0; a6_lo[i0] = acc1;
         }
       }
+      if (K) K.maxprod_bwd_6_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
           const t20 = a6_hi[i0];
@@ -225,6 +245,8 @@ export function createModel(params) {
           a5_hi[i0] = n0; a5_lo[i0] = n1;
         }
       }
+      if (K) K.maxprod_bwd_5_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
           const t22 = a5_hi[i0];
@@ -234,6 +256,8 @@ export function createModel(params) {
           a4_hi[i0] = n0; a4_lo[i0] = n1;
         }
       }
+      if (K) K.maxprod_bwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
           const t24 = a4_hi[i0];
@@ -246,6 +270,8 @@ export function createModel(params) {
           a3_hi[i0] = n0; a3_lo[i0] = n1;
         }
       }
+      if (K) K.maxprod_bwd_3_0(0, 4, 0); // f32x4 over k, reducing o
+      else
       { // %3 = linear %0, %1, %2 : f32[16] — edges from operand 0 (%0)
         for (let i0 = 0; i0 < 4; i0++) {
           let acc0 = a0_hi[i0], acc1 = a0_lo[i0];
@@ -279,13 +305,125 @@ export function createModel(params) {
   return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: outEdges });
 }
 
+
+// 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
+const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDCwoAAAAAAAAAAAABB44BCgdmd2RfM18wAAALZndkXzNfMF9maW4AAQdmd2RfNF8wAAIHZndkXzlfMAADD21heHByb2RfYndkXzlfMAAED21heHByb2RfYndkXzZfMAAFD21heHByb2RfYndkXzVfMAAGD21heHByb2RfYndkXzRfMAAHD21heHByb2RfYndkXzNfMAAIBHByZXAACQq0GAqKAwUCfwR7An8BewF/IAAgAU4EQA8LIAAhAwNAIANBAnQhCSADQQRsIQr9DAAAAAAAAAAAAAAAAAAAAAAhBf0MAAAAAAAAAAAAAAAAAAAAACEG/QwAAAAAAAAAAAAAAAAAAAAAIQf9DAAAAAAAAAAAAAAAAAAAAAAhCEEAIQQDQCAEQQJ0/QAEQCELIAQgCmpBAnQhDCAFIAsgDP0ABIAB/eYB/eQBIQUgBiALIAz9AASQAf3mAf3kASEGIAcgCyAM/QAEoAH95gH95AEhByAIIAsgDP0ABLAB/eYB/eQBIQggBEEEaiIEQQRIDQALIAkgCSoCwAMgBf0fAJIgBf0fAZIgBf0fApIgBf0fA5I4AsADIAkgCSoCxAMgBv0fAJIgBv0fAZIgBv0fApIgBv0fA5I4AsQDIAkgCSoCyAMgB/0fAJIgB/0fAZIgB/0fApIgB/0fA5I4AsgDIAkgCSoCzAMgCP0fAJIgCP0fAZIgCP0fApIgCP0fA5I4AswDIANBBGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAAyAE/QAEgAP95AEhBSAEIAX9CwTAAyAE/QAE0AMgBP0ABJAD/eQBIQUgBCAF/QsE0AMgA0EIaiIDIAFIDQALC3cCAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/esBIQUgBCAF/QsEgAQgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/esBIQUgBCAF/QsEkAQgA0EIaiIDIAFIDQALC54BAwJ/AXsCfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQYgA0EQbCEH/QwAAAAAAAAAAAAAAAAAAAAAIQVBACEEA0AgBSAEQQJ0/QAEgAQgBCAHakECdP0ABMAE/eYB/eQBIQUgBEEEaiIEQRBIDQALIAYgBioCwAYgBf0fAJIgBf0fAZIgBf0fApIgBf0fA5I4AsAGIANBAWoiAyABSA0ACwvhBgYCfwh7An8CfQF/FHsgACABTgRADwsgACEDA0AgA0ECdCENIA39AASADSEFIA39AATADSEGIA39AASQDSEHIA39AATQDSEIIA39AASgDSEJIA39AATgDSEKIA39AASwDSELIA39AATwDSEMQQAhBANAIARBAnQhDiAOKgKADiEPIA4qAsAOIRAgAyAEQRBsakECdCERIBH9AATABCESIA/9EyETIBD9EyEUIBH9AATQBCEVIBH9AATgBCEWIBH9AATwBCEXIA9DAACA/1wgEEMAAIB/XHIEQCAPQwAAgP9bBEAFIA8gEGAgDyAPk0MAAAAAW3EgECAQk0MAAAAAW3EEQCASIBP95gEhGCASIBT95gEhGSAVIBP95gEhGiAVIBT95gEhGyAWIBP95gEhHCAWIBT95gEhHSAXIBP95gEhHiAXIBT95gEhHyAFIBggGf3rAf3rASEgIAYgGCAZ/eoB/eoBISEgICEFICEhBiAHIBogG/3rAf3rASEgIAggGiAb/eoB/eoBISEgICEHICEhCCAJIBwgHf3rAf3rASEgIAogHCAd/eoB/eoBISEgICEJICEhCiALIB4gH/3rAf3rASEgIAwgHiAf/eoB/eoBISEgICELICEhDAUgEv0MAAAAAAAAAAAAAAAAAAAAAP1GISIgFf0MAAAAAAAAAAAAAAAAAAAAAP1GISMgFv0MAAAAAAAAAAAAAAAAAAAAAP1GISQgF/0MAAAAAAAAAAAAAAAAAAAAAP1GISUgBSASIBMgFCAi/VL95gH96wEhICAGIBIgFCATICL9Uv3mAf3qASEhICAhBSAhIQYgByAVIBMgFCAj/VL95gH96wEhICAIIBUgFCATICP9Uv3mAf3qASEhICAhByAhIQggCSAWIBMgFCAk/VL95gH96wEhICAKIBYgFCATICT9Uv3mAf3qASEhICAhCSAhIQogCyAXIBMgFCAl/VL95gH96wEhICAMIBcgFCATICX9Uv3mAf3qASEhICAhCyAhIQwLCwsgBEEBaiIEQQNIDQALIA0gBf0LBIANIA0gBv0LBMANIA0gB/0LBJANIA0gCP0LBNANIA0gCf0LBKANIA0gCv0LBOANIA0gC/0LBLANIA0gDP0LBPANIANBEGoiAyABSA0ACwupAgICfwZ7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgA0hBSAF/QwAAID/AACA/wAAgP8AAID//UEhBiAE/QAEkA0hByAH/QwAAID/AACA/wAAgP8AAID//UEhCCAE/QAEgAz9DAAAgP8AAID/AACA/wAAgP8gBSAG/VL96wEhCSAE/QAEwAz9DAAAgH8AAIB/AACAfwAAgH8gBP0ABMANIAb9Uv3qASEKIAQgCf0LBIAMIAQgCv0LBMAMIAT9AASQDP0MAACA/wAAgP8AAID/AACA/yAHIAj9Uv3rASEJIAT9AATQDP0MAACAfwAAgH8AAIB/AACAfyAE/QAE0A0gCP1S/eoBIQogBCAJ/QsEkAwgBCAK/QsE0AwgA0EIaiIDIAFIDQALC6kCAgJ/BnsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AASADCEFIAX9DAAAgP8AAID/AACA/wAAgP/9QSEGIAT9AASQDCEHIAf9DAAAgP8AAID/AACA/wAAgP/9QSEIIAT9AASAC/0MAACA/wAAgP8AAID/AACA/yAFIAb9Uv3rASEJIAT9AATAC/0MAACAfwAAgH8AAIB/AACAfyAE/QAEwAwgBv1S/eoBIQogBCAJ/QsEgAsgBCAK/QsEwAsgBP0ABJAL/QwAAID/AACA/wAAgP8AAID/IAcgCP1S/esBIQkgBP0ABNAL/QwAAIB/AACAfwAAgH8AAIB/IAT9AATQDCAI/VL96gEhCiAEIAn9CwSQCyAEIAr9CwTQCyADQQhqIgMgAUgNAAsLkwQCAn8MeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIALIQUgBf0MAACA/wAAgP8AAID/AACA//1BIQb9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9UiEHIAf9DAAAAAAAAAAAAAAAAAAAAAD9RiEIIAT9AATACyEJIAT9AASQCyEKIAr9DAAAgP8AAID/AACA/wAAgP/9QSEL/QwAAIA/AACAPwAAgD8AAIA//QwAAAAAAAAAAAAAAAAAAAAAIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP1E/VIhDCAM/QwAAAAAAAAAAAAAAAAAAAAA/UYhDSAE/QAE0AshDiAE/QAEgAr9DAAAgP8AAID/AACA/wAAgP8gByAFIAkgCP1S/eYBIAb9Uv3rASEPIAT9AATACv0MAACAfwAAgH8AAIB/AACAfyAHIAkgBSAI/VL95gEgBv1S/eoBIRAgBCAP/QsEgAogBCAQ/QsEwAogBP0ABJAK/QwAAID/AACA/wAAgP8AAID/IAwgCiAOIA39Uv3mASAL/VL96wEhDyAE/QAE0Ar9DAAAgH8AAIB/AACAfwAAgH8gDCAOIAogDf1S/eYBIAv9Uv3qASEQIAQgD/0LBJAKIAQgEP0LBNAKIANBCGoiAyABSA0ACwvaAgUCfwJ7An8CfQh7IAAgAU4EQA8LIAAhAwNAIANBAnQhByAH/QAEgAkhBSAH/QAEwAkhBkEAIQQDQCAEQQJ0IQggCCoCgAohCSAIKgLACiEKIAMgBEEEbGpBAnT9AASAASELIAn9EyEMIAr9EyENIAlDAACA/1wgCkMAAIB/XHIEQCAJQwAAgP9bBEAFIAkgCmAgCSAJk0MAAAAAW3EgCiAKk0MAAAAAW3EEQCALIAz95gEhDiALIA395gEhDyAFIA4gD/3rAf3rASEQIAYgDiAP/eoB/eoBIREgECEFIBEhBgUgC/0MAAAAAAAAAAAAAAAAAAAAAP1GIRIgBSALIAwgDSAS/VL95gH96wEhECAGIAsgDSAMIBL9Uv3mAf3qASERIBAhBSARIQYLCwsgBEEBaiIEQRBIDQALIAcgBf0LBIAJIAcgBv0LBMAJIANBBGoiAyABSA0ACwsCAAsAjAEEbmFtZQGEAQoAB2Z3ZF8zXzABC2Z3ZF8zXzBfZmluAgdmd2RfNF8wAwdmd2RfOV8wBA9tYXhwcm9kX2J3ZF85XzAFD21heHByb2RfYndkXzZfMAYPbWF4cHJvZF9id2RfNV8wBw9tYXhwcm9kX2J3ZF80XzAID21heHByb2RfYndkXzNfMAkEcHJlcA==";
+const wasmMath = {  };
+// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
+const wasmMemoryFlagAt = 35;
+const wasmParallel = [];
+const scratchAt = 2176;
+const wasmThreads = { max: 3, scratch: 0, erf: null };
+
 // ---- run-time support (the same in every generated module)
 
-function takeParam(params, name, size, F) {
+function takeParam(params, name, dest) {
   const data = params?.[name];
+  const size = dest.length;
   if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
   if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  return F.from(data);
+  dest.set(data);
+  return dest;
+}
+
+// One memory for all buffers: shared (so kernels can run on worker threads) where
+// SharedArrayBuffer exists, else plain.
+function newMemory(pages) {
+  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages });
+  }
+}
+
+// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
+// where synchronous compilation is refused), and the JS loops run instead.
+const wasmModules = {};
+function wasmKernels(memory) {
+  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const key = shared ? "shared" : "plain";
+  try {
+    if (wasmModules[key] === undefined) {
+      const raw = atob(wasmBytes);
+      const bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
+      wasmModules[key] = new WebAssembly.Module(bytes);
+    }
+    if (wasmModules[key] === null) return null;
+    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
+  } catch {
+    wasmModules[key] = null;
+    return null;
+  }
+}
+
+// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
+// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
+// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
+// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
+// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
+const workerSource = [
+  "const { workerData } = require('node:worker_threads');",
+  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
+  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
+  "const imports = {};",
+  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
+  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
+  "const fns = names.map((n) => ex[n]);",
+  "Atomics.store(ctrl, base + 5, 1);",
+  "let seen = 0;",
+  "for (;;) {",
+  "  let s = Atomics.load(ctrl, base);",
+  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
+  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
+  "  seen = s;",
+  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
+  "  Atomics.store(ctrl, base + 4, seen);",
+  "  Atomics.notify(ctrl, base + 4);",
+  "}",
+].join("\n");
+
+function threads(memory) {
+  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
+  const proc = globalThis.process;
+  const wt = proc?.getBuiltinModule?.("node:worker_threads");
+  const os = proc?.getBuiltinModule?.("node:os");
+  const module = wasmModules.shared;
+  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
+  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  if (count < 1) return alone;
+  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
+  for (let w = 0; w < count; w++) {
+    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
+    new wt.Worker(workerSource, { eval: true, workerData }).unref();
+  }
+  let seq = 0, ready = false;
+  return (id, fn, extent, step) => {
+    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
+    const units = Math.ceil(extent / step);
+    if (!ready || units < 2) return fn(0, extent, scratchAt);
+    const parts = Math.min(count + 1, units);
+    const per = Math.ceil(units / parts) * step;
+    seq++;
+    const busy = [];
+    for (let w = 0; w < parts - 1; w++) {
+      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
+      if (lo >= hi) break;
+      const b = w * 8;
+      ctrl[b + 1] = id;
+      ctrl[b + 2] = lo;
+      ctrl[b + 3] = hi;
+      Atomics.store(ctrl, b, seq);
+      Atomics.notify(ctrl, b);
+      busy.push(b);
+    }
+    fn(0, Math.min(per, extent), scratchAt);
+    for (const b of busy)
+      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
+  };
 }
 
 function takeInput(inputs, name, size) {
@@ -420,6 +558,13 @@ function makeRunner(m) {
   };
   return {
     forward: m.forward,
+    backward(name) {
+      stateOf(name).run();
+    },
+    topPath(name, options) {
+      const b = stateOf(name);
+      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
+    },
     run(inputs, options = {}) {
       const output = m.forward(inputs);
       const results = {};

@@ -49,6 +49,10 @@ export interface Model {
   forward(inputs: Inputs): number;
   /** Forward, then the backward pass of each chosen semiring (all by default). */
   run(inputs: Inputs, options?: RunOptions<SemiringName, WrtName>): { output: number; results: Record<SemiringName, SemiringResult<WrtName, BranchLabel>> };
+  /** One semiring's backward pass on the values of the last forward (no readouts): several backwards can share one forward. */
+  backward(semiring: SemiringName): void;
+  /** Top paths of a selecting semiring from its last backward. */
+  topPath(semiring: SemiringName, options?: RunOptions<SemiringName, WrtName>["topPath"]): { value: number; steps: PathStep[] }[];
 }
 export declare const meta: { name: string; inputs: { name: string; shape: number[]; dtype: "f32" | "i32" }[]; params: { name: string; shape: number[] }[]; semirings: { name: SemiringName; lanes: string[]; reads: string; paths: boolean }[]; wrt: { name: WrtName; shape: number[] }[]; branches: { label: BranchLabel; shape: number[] }[] };
 export declare function createModel(params: Params): Model;

@@ -4,22 +4,32 @@
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"topk","lanes":["hi1","hi2","lo1","lo2"],"reads":"k best path products","paths":true}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
 export function createModel(params) {
-  const v1 = takeParam(params, "w1", 64, Float32Array);
-  const v2 = takeParam(params, "b1", 16, Float32Array);
-  const v7 = takeParam(params, "w2", 48, Float32Array);
-  const v8 = takeParam(params, "b2", 3, Float32Array);
-  const v0 = new Float32Array(4);
-  const v3 = new Float32Array(16);
-  const v4 = new Float32Array(16);
-  const v9 = new Float32Array(3);
-  const v10 = new Float32Array(3);
-  const v10_rowmax = new Float32Array(1);
-  const v10_rowsum = new Float32Array(1);
-  const v11 = new Float32Array(1);
+  // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
+  const memory = newMemory(1);
+  const heap = memory.buffer;
+  const v0 = new Float32Array(heap, 64, 4);
+  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
+  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v3 = new Float32Array(heap, 448, 16);
+  const v4 = new Float32Array(heap, 512, 16);
+  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
+  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v9 = new Float32Array(heap, 832, 3);
+  const v10 = new Float32Array(heap, 896, 3);
+  const v10_rowmax = new Float32Array(heap, 960, 1);
+  const v10_rowsum = new Float32Array(heap, 1024, 1);
+  const v11 = new Float32Array(heap, 1088, 1);
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const K = wasmKernels(memory);
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
+  const par = K ? threads(memory) : null;
 
   function forward(inputs) {
     v0.set(takeInput(inputs, "x", 4));
     v3.fill(0);
+    if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
+    else
     { // %3 = linear %0, %1, %2 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         const t0 = i0 * 4;
@@ -30,17 +40,23 @@ export function createModel(params) {
         v3[i0] = acc0;
       }
     }
+    if (K) K.fwd_3_0_fin(0, 16, 0); // f32x4 over o, o×8
+    else
     { // finalize
       for (let i0 = 0; i0 < 16; i0++) {
         v3[i0] = v3[i0] + v2[i0];
       }
     }
+    if (K) K.fwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+    else
     { // %4 = relu %3 : f32[16]
       for (let i0 = 0; i0 < 16; i0++) {
         v4[i0] = Math.max(v3[i0], 0);
       }
     }
     v9.fill(0);
+    if (K) K.fwd_9_0(0, 3, 0); // f32x4 reducing over k
+    else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
         const t1 = i0 * 16;
@@ -142,38 +158,38 @@ export function createModel(params) {
 
   // ---- topk: the 2 largest (hi) and 2 smallest (lo) signed path products: the k best gradient paths
   function topkBackward() {
-    const a0_hi1 = new Float32Array(4);
-    const a0_hi2 = new Float32Array(4);
-    const a0_lo1 = new Float32Array(4);
-    const a0_lo2 = new Float32Array(4);
-    const a3_hi1 = new Float32Array(16);
-    const a3_hi2 = new Float32Array(16);
-    const a3_lo1 = new Float32Array(16);
-    const a3_lo2 = new Float32Array(16);
-    const a4_hi1 = new Float32Array(16);
-    const a4_hi2 = new Float32Array(16);
-    const a4_lo1 = new Float32Array(16);
-    const a4_lo2 = new Float32Array(16);
-    const a5_hi1 = new Float32Array(16);
-    const a5_hi2 = new Float32Array(16);
-    const a5_lo1 = new Float32Array(16);
-    const a5_lo2 = new Float32Array(16);
-    const a6_hi1 = new Float32Array(16);
-    const a6_hi2 = new Float32Array(16);
-    const a6_lo1 = new Float32Array(16);
-    const a6_lo2 = new Float32Array(16);
-    const a9_hi1 = new Float32Array(3);
-    const a9_hi2 = new Float32Array(3);
-    const a9_lo1 = new Float32Array(3);
-    const a9_lo2 = new Float32Array(3);
-    const a10_hi1 = new Float32Array(3);
-    const a10_hi2 = new Float32Array(3);
-    const a10_lo1 = new Float32Array(3);
-    const a10_lo2 = new Float32Array(3);
-    const a11_hi1 = new Float32Array(1);
-    const a11_hi2 = new Float32Array(1);
-    const a11_lo1 = new Float32Array(1);
-    const a11_lo2 = new Float32Array(1);
+    const a0_hi1 = new Float32Array(heap, 1152, 4);
+    const a0_hi2 = new Float32Array(heap, 1216, 4);
+    const a0_lo1 = new Float32Array(heap, 1280, 4);
+    const a0_lo2 = new Float32Array(heap, 1344, 4);
+    const a3_hi1 = new Float32Array(heap, 1408, 16);
+    const a3_hi2 = new Float32Array(heap, 1472, 16);
+    const a3_lo1 = new Float32Array(heap, 1536, 16);
+    const a3_lo2 = new Float32Array(heap, 1600, 16);
+    const a4_hi1 = new Float32Array(heap, 1664, 16);
+    const a4_hi2 = new Float32Array(heap, 1728, 16);
+    const a4_lo1 = new Float32Array(heap, 1792, 16);
+    const a4_lo2 = new Float32Array(heap, 1856, 16);
+    const a5_hi1 = new Float32Array(heap, 1920, 16);
+    const a5_hi2 = new Float32Array(heap, 1984, 16);
+    const a5_lo1 = new Float32Array(heap, 2048, 16);
+    const a5_lo2 = new Float32Array(heap, 2112, 16);
+    const a6_hi1 = new Float32Array(heap, 2176, 16);
+    const a6_hi2 = new Float32Array(heap, 2240, 16);
+    const a6_lo1 = new Float32Array(heap, 2304, 16);
+    const a6_lo2 = new Float32Array(heap, 2368, 16);
+    const a9_hi1 = new Float32Array(heap, 2432, 3);
+    const a9_hi2 = new Float32Array(heap, 2496, 3);
+    const a9_lo1 = new Float32Array(heap, 2560, 3);
+    const a9_lo2 = new Float32Array(heap, 2624, 3);
+    const a10_hi1 = new Float32Array(heap, 2688, 3);
+    const a10_hi2 = new Float32Array(heap, 2752, 3);
+    const a10_lo1 = new Float32Array(heap, 2816, 3);
+    const a10_lo2 = new Float32Array(heap, 2880, 3);
+    const a11_hi1 = new Float32Array(heap, 2944, 1);
+    const a11_hi2 = new Float32Array(heap, 3008, 1);
+    const a11_lo1 = new Float32Array(heap, 3072, 1);
+    const a11_lo2 = new Float32Array(heap, 3136, 1);
     function run() {
       a0_hi1.fill(-Infinity);
       a0_hi2.fill(-Infinity);
@@ -249,6 +265,8 @@ export function createModel(params) {
           a9_hi1[i0] = acc0; a9_hi2[i0] = acc1; a9_lo1[i0] = acc2; a9_lo2[i0] = acc3;
         }
       }
+      if (K) K.topk_bwd_9_0(0, 16, 0); // f32x4 over k, reducing o, k×8
+      else
       { // %9 = linear %6, %7, %8 : f32[3] — edges from operand 0 (%6)
         for (let i0 = 0; i0 < 16; i0++) {
           let acc0 = a6_hi1[i0], acc1 = a6_hi2[i0], acc2 = a6_lo1[i0], acc3 = a6_lo2[i0];
@@ -274,6 +292,8 @@ export function createModel(params) {
           a6_hi1[i0] = acc0; a6_hi2[i0] = acc1; a6_lo1[i0] = acc2; a6_lo2[i0] = acc3;
         }
       }
+      if (K) K.topk_bwd_6_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
           const t40 = a5_hi1[i0];
@@ -291,6 +311,8 @@ export function createModel(params) {
           a5_hi1[i0] = n0; a5_hi2[i0] = n1; a5_lo1[i0] = n2; a5_lo2[i0] = n3;
         }
       }
+      if (K) K.topk_bwd_5_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
           const t48 = a4_hi1[i0];
@@ -308,6 +330,8 @@ export function createModel(params) {
           a4_hi1[i0] = n0; a4_hi2[i0] = n1; a4_lo1[i0] = n2; a4_lo2[i0] = n3;
         }
       }
+      if (K) K.topk_bwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
+      else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
           const t56 = a3_hi1[i0];
@@ -331,6 +355,8 @@ export function createModel(params) {
           a3_hi1[i0] = n0; a3_hi2[i0] = n1; a3_lo1[i0] = n2; a3_lo2[i0] = n3;
         }
       }
+      if (K) K.topk_bwd_3_0(0, 4, 0); // f32x4 over k, reducing o
+      else
       { // %3 = linear %0, %1, %2 : f32[16] — edges from operand 0 (%0)
         for (let i0 = 0; i0 < 4; i0++) {
           let acc0 = a0_hi1[i0], acc1 = a0_hi2[i0], acc2 = a0_lo1[i0], acc3 = a0_lo2[i0];
@@ -373,13 +399,125 @@ export function createModel(params) {
   return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: outEdges });
 }
 
+
+// 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
+const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDCwoAAAAAAAAAAAABB38KB2Z3ZF8zXzAAAAtmd2RfM18wX2ZpbgABB2Z3ZF80XzAAAgdmd2RfOV8wAAMMdG9wa19id2RfOV8wAAQMdG9wa19id2RfNl8wAAUMdG9wa19id2RfNV8wAAYMdG9wa19id2RfNF8wAAcMdG9wa19id2RfM18wAAgEcHJlcAAJCrYrCooDBQJ/BHsCfwF7AX8gACABTgRADwsgACEDA0AgA0ECdCEJIANBBGwhCv0MAAAAAAAAAAAAAAAAAAAAACEF/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEIQQAhBANAIARBAnT9AARAIQsgBCAKakECdCEMIAUgCyAM/QAEgAH95gH95AEhBSAGIAsgDP0ABJAB/eYB/eQBIQYgByALIAz9AASgAf3mAf3kASEHIAggCyAM/QAEsAH95gH95AEhCCAEQQRqIgRBBEgNAAsgCSAJKgLAAyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAMgCSAJKgLEAyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxAMgCSAJKgLIAyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCyAMgCSAJKgLMAyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCzAMgA0EEaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMADIAT9AASAA/3kASEFIAQgBf0LBMADIAT9AATQAyAE/QAEkAP95AEhBSAEIAX9CwTQAyADQQhqIgMgAUgNAAsLdwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSABCAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSQBCADQQhqIgMgAUgNAAsLngEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQRBsIQf9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIARBAnT9AASABCAEIAdqQQJ0/QAEwAT95gH95AEhBSAEQQRqIgRBEEgNAAsgBiAGKgLABiAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAYgA0EBaiIDIAFIDQALC/0KBgJ/CHsCfwR9AX8oeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQ0gDf0ABIARIQUgDf0ABMARIQYgDf0ABIASIQcgDf0ABMASIQggDf0ABJARIQkgDf0ABNARIQogDf0ABJASIQsgDf0ABNASIQxBACEEA0AgBEECdCEOIA4qAoATIQ8gDioCgBQhECAOKgLAEyERIA4qAsAUIRIgAyAEQRBsakECdCETIBP9AATABCEUIBT9DAAAAAAAAAAAAAAAAAAAAAD9RiEVIA/9EyEWIBD9EyEXIBYgFyAV/VIhGCAY/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UEhGSAR/RMhGiAS/RMhGyAaIBsgFf1SIRwgBv0MAACA/wAAgP8AAID/AACA/yAUIBz95gEgHP3gAf3hAf0MAACA/wAAgP8AAID/AACA//1B/VL96wEhHSAXIBYgFf1SIR4gHv3gAf3hAf0MAACA/wAAgP8AAID/AACA//1BIR8gGyAaIBX9UiEgIAj9DAAAgH8AAIB/AACAfwAAgH8gFCAg/eYBICD94AH94QH9DAAAgP8AAID/AACA/wAAgP/9Qf1S/eoBISEgE/0ABNAEISIgIv0MAAAAAAAAAAAAAAAAAAAAAP1GISMgFiAXICP9UiEkICT94AH94QH9DAAAgP8AAID/AACA/wAAgP/9QSElIBogGyAj/VIhJiAK/QwAAID/AACA/wAAgP8AAID/ICIgJv3mASAm/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9Uv3rASEnIBcgFiAj/VIhKCAo/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UEhKSAbIBogI/1SISogDP0MAACAfwAAgH8AAIB/AACAfyAiICr95gEgKv3gAf3hAf0MAACA/wAAgP8AAID/AACA//1B/VL96gEhKyAPQwAAgP9cIBBDAACAf1xyIBFDAACA/1xyIBJDAACAf1xyBEAgDyAQYCAPIA+TQwAAAABbcSAQIBCTQwAAAABbcQRAIBQgFv3mASEsIBQgF/3mASEt/QwAAID/AACA/wAAgP8AAID/ICwgLf3rASAZ/VIhLv0MAACAfwAAgH8AAIB/AACAfyAsIC396gEgH/1SIS8gIiAW/eYBITAgIiAX/eYBITH9DAAAgP8AAID/AACA/wAAgP8gMCAx/esBICX9UiEy/QwAAIB/AACAfwAAgH8AAIB/IDAgMf3qASAp/VIhMyAFIC796wEhNCAdIAUgLv3qAf3rASE1IAcgL/3qASE2ICEgByAv/esB/eoBITcgNCEFIDUhBiA2IQcgNyEIIAkgMv3rASE0ICcgCSAy/eoB/esBITUgCyAz/eoBITYgKyALIDP96wH96gEhNyA0IQkgNSEKIDYhCyA3IQwF/QwAAID/AACA/wAAgP8AAID/IBQgGP3mASAZ/VIhOP0MAACAfwAAgH8AAIB/AACAfyAUIB795gEgH/1SITn9DAAAgP8AAID/AACA/wAAgP8gIiAk/eYBICX9UiE6/QwAAIB/AACAfwAAgH8AAIB/ICIgKP3mASAp/VIhOyAFIDj96wEhNCAdIAUgOP3qAf3rASE1IAcgOf3qASE2ICEgByA5/esB/eoBITcgNCEFIDUhBiA2IQcgNyEIIAkgOv3rASE0ICcgCSA6/eoB/esBITUgCyA7/eoBITYgKyALIDv96wH96gEhNyA0IQkgNSEKIDYhCyA3IQwLCyAEQQFqIgRBA0gNAAsgDSAF/QsEgBEgDSAG/QsEwBEgDSAH/QsEgBIgDSAI/QsEwBIgDSAJ/QsEkBEgDSAK/QsE0BEgDSAL/QsEkBIgDSAM/QsE0BIgA0EIaiIDIAFIDQALC/EFAgJ/FHsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AASADyEFIAT9AASAESEG/QwAAID/AACA/wAAgP8AAID/IAYgBv3gAf3hAf0MAACA/wAAgP8AAID/AACA//1B/VIhByAE/QAEwBEhCCAE/QAEgBAhCSAE/QAEgBIhCv0MAACAfwAAgH8AAIB/AACAfyAKIAr94AH94QH9DAAAgP8AAID/AACA/wAAgP/9Qf1SIQsgBP0ABMASIQwgBP0ABJAPIQ0gBP0ABJARIQ79DAAAgP8AAID/AACA/wAAgP8gDiAO/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9UiEPIAT9AATQESEQIAT9AASQECERIAT9AASQEiES/QwAAIB/AACAfwAAgH8AAIB/IBIgEv3gAf3hAf0MAACA/wAAgP8AAID/AACA//1B/VIhEyAE/QAE0BIhFCAFIAf96wEhFSAE/QAEwA/9DAAAgP8AAID/AACA/wAAgP8gCCAI/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9Uv3rASAFIAf96gH96wEhFiAJIAv96gEhFyAE/QAEwBD9DAAAgH8AAIB/AACAfwAAgH8gDCAM/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9Uv3qASAJIAv96wH96gEhGCAEIBX9CwSADyAEIBb9CwTADyAEIBf9CwSAECAEIBj9CwTAECANIA/96wEhFSAE/QAE0A/9DAAAgP8AAID/AACA/wAAgP8gECAQ/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9Uv3rASANIA/96gH96wEhFiARIBP96gEhFyAE/QAE0BD9DAAAgH8AAIB/AACAfwAAgH8gFCAU/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9Uv3qASARIBP96wH96gEhGCAEIBX9CwSQDyAEIBb9CwTQDyAEIBf9CwSQECAEIBj9CwTQECADQQhqIgMgAUgNAAsL8QUCAn8UeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIANIQUgBP0ABIAPIQb9DAAAgP8AAID/AACA/wAAgP8gBiAG/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9UiEHIAT9AATADyEIIAT9AASADiEJIAT9AASAECEK/QwAAIB/AACAfwAAgH8AAIB/IAogCv3gAf3hAf0MAACA/wAAgP8AAID/AACA//1B/VIhCyAE/QAEwBAhDCAE/QAEkA0hDSAE/QAEkA8hDv0MAACA/wAAgP8AAID/AACA/yAOIA794AH94QH9DAAAgP8AAID/AACA/wAAgP/9Qf1SIQ8gBP0ABNAPIRAgBP0ABJAOIREgBP0ABJAQIRL9DAAAgH8AAIB/AACAfwAAgH8gEiAS/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9UiETIAT9AATQECEUIAUgB/3rASEVIAT9AATADf0MAACA/wAAgP8AAID/AACA/yAIIAj94AH94QH9DAAAgP8AAID/AACA/wAAgP/9Qf1S/esBIAUgB/3qAf3rASEWIAkgC/3qASEXIAT9AATADv0MAACAfwAAgH8AAIB/AACAfyAMIAz94AH94QH9DAAAgP8AAID/AACA/wAAgP/9Qf1S/eoBIAkgC/3rAf3qASEYIAQgFf0LBIANIAQgFv0LBMANIAQgF/0LBIAOIAQgGP0LBMAOIA0gD/3rASEVIAT9AATQDf0MAACA/wAAgP8AAID/AACA/yAQIBD94AH94QH9DAAAgP8AAID/AACA/wAAgP/9Qf1S/esBIA0gD/3qAf3rASEWIBEgE/3qASEXIAT9AATQDv0MAACAfwAAgH8AAIB/AACAfyAUIBT94AH94QH9DAAAgP8AAID/AACA/wAAgP/9Qf1S/eoBIBEgE/3rAf3qASEYIAQgFf0LBJANIAQgFv0LBNANIAQgF/0LBJAOIAQgGP0LBNAOIANBCGoiAyABSA0ACwufCAICfyB7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgAshBf0MAACAPwAAgD8AAIA/AACAP/0MAAAAAAAAAAAAAAAAAAAAACAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD9RP1SIQYgBv0MAAAAAAAAAAAAAAAAAAAAAP1GIQcgBP0ABIANIQggBP0ABIAOIQkgCCAJIAf9UiEK/QwAAID/AACA/wAAgP8AAID/IAYgCv3mASAK/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9UiELIAT9AATADSEMIAT9AATADiENIAwgDSAH/VIhDiAE/QAEgAwhDyAJIAggB/1SIRD9DAAAgH8AAIB/AACAfwAAgH8gBiAQ/eYBIBD94AH94QH9DAAAgP8AAID/AACA/wAAgP/9Qf1SIREgDSAMIAf9UiESIAT9AASQCyET/QwAAIA/AACAPwAAgD8AAIA//QwAAAAAAAAAAAAAAAAAAAAAIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP1E/VIhFCAU/QwAAAAAAAAAAAAAAAAAAAAA/UYhFSAE/QAEkA0hFiAE/QAEkA4hFyAWIBcgFf1SIRj9DAAAgP8AAID/AACA/wAAgP8gFCAY/eYBIBj94AH94QH9DAAAgP8AAID/AACA/wAAgP/9Qf1SIRkgBP0ABNANIRogBP0ABNAOIRsgGiAbIBX9UiEcIAT9AASQDCEdIBcgFiAV/VIhHv0MAACAfwAAgH8AAIB/AACAfyAUIB795gEgHv3gAf3hAf0MAACA/wAAgP8AAID/AACA//1B/VIhHyAbIBogFf1SISAgBSAL/esBISEgBP0ABMAL/QwAAID/AACA/wAAgP8AAID/IAYgDv3mASAO/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9Uv3rASAFIAv96gH96wEhIiAPIBH96gEhIyAE/QAEwAz9DAAAgH8AAIB/AACAfwAAgH8gBiAS/eYBIBL94AH94QH9DAAAgP8AAID/AACA/wAAgP/9Qf1S/eoBIA8gEf3rAf3qASEkIAQgIf0LBIALIAQgIv0LBMALIAQgI/0LBIAMIAQgJP0LBMAMIBMgGf3rASEhIAT9AATQC/0MAACA/wAAgP8AAID/AACA/yAUIBz95gEgHP3gAf3hAf0MAACA/wAAgP8AAID/AACA//1B/VL96wEgEyAZ/eoB/esBISIgHSAf/eoBISMgBP0ABNAM/QwAAIB/AACAfwAAgH8AAIB/IBQgIP3mASAg/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9Uv3qASAdIB/96wH96gEhJCAEICH9CwSQCyAEICL9CwTQCyAEICP9CwSQDCAEICT9CwTQDCADQQhqIgMgAUgNAAsLpAYFAn8EewJ/BH0YeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQkgCf0ABIAJIQUgCf0ABMAJIQYgCf0ABIAKIQcgCf0ABMAKIQhBACEEA0AgBEECdCEKIAoqAoALIQsgCioCgAwhDCAKKgLACyENIAoqAsAMIQ4gAyAEQQRsakECdP0ABIABIQ8gD/0MAAAAAAAAAAAAAAAAAAAAAP1GIRAgC/0TIREgDP0TIRIgESASIBD9UiETIBP94AH94QH9DAAAgP8AAID/AACA/wAAgP/9QSEUIA39EyEVIA79EyEWIBUgFiAQ/VIhFyAG/QwAAID/AACA/wAAgP8AAID/IA8gF/3mASAX/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UH9Uv3rASEYIBIgESAQ/VIhGSAZ/eAB/eEB/QwAAID/AACA/wAAgP8AAID//UEhGiAWIBUgEP1SIRsgCP0MAACAfwAAgH8AAIB/AACAfyAPIBv95gEgG/3gAf3hAf0MAACA/wAAgP8AAID/AACA//1B/VL96gEhHCALQwAAgP9cIAxDAACAf1xyIA1DAACA/1xyIA5DAACAf1xyBEAgCyAMYCALIAuTQwAAAABbcSAMIAyTQwAAAABbcQRAIA8gEf3mASEdIA8gEv3mASEe/QwAAID/AACA/wAAgP8AAID/IB0gHv3rASAU/VIhH/0MAACAfwAAgH8AAIB/AACAfyAdIB796gEgGv1SISAgBSAf/esBISEgGCAFIB/96gH96wEhIiAHICD96gEhIyAcIAcgIP3rAf3qASEkICEhBSAiIQYgIyEHICQhCAX9DAAAgP8AAID/AACA/wAAgP8gDyAT/eYBIBT9UiEl/QwAAIB/AACAfwAAgH8AAIB/IA8gGf3mASAa/VIhJiAFICX96wEhISAYIAUgJf3qAf3rASEiIAcgJv3qASEjIBwgByAm/esB/eoBISQgISEFICIhBiAjIQcgJCEICwsgBEEBaiIEQRBIDQALIAkgBf0LBIAJIAkgBv0LBMAJIAkgB/0LBIAKIAkgCP0LBMAKIANBBGoiAyABSA0ACwsCAAsAfARuYW1lAXUKAAdmd2RfM18wAQtmd2RfM18wX2ZpbgIHZndkXzRfMAMHZndkXzlfMAQMdG9wa19id2RfOV8wBQx0b3BrX2J3ZF82XzAGDHRvcGtfYndkXzVfMAcMdG9wa19id2RfNF8wCAx0b3BrX2J3ZF8zXzAJBHByZXA=";
+const wasmMath = {  };
+// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
+const wasmMemoryFlagAt = 35;
+const wasmParallel = [];
+const scratchAt = 3200;
+const wasmThreads = { max: 3, scratch: 0, erf: null };
+
 // ---- run-time support (the same in every generated module)
 
-function takeParam(params, name, size, F) {
+function takeParam(params, name, dest) {
   const data = params?.[name];
+  const size = dest.length;
   if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
   if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  return F.from(data);
+  dest.set(data);
+  return dest;
+}
+
+// One memory for all buffers: shared (so kernels can run on worker threads) where
+// SharedArrayBuffer exists, else plain.
+function newMemory(pages) {
+  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages });
+  }
+}
+
+// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
+// where synchronous compilation is refused), and the JS loops run instead.
+const wasmModules = {};
+function wasmKernels(memory) {
+  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const key = shared ? "shared" : "plain";
+  try {
+    if (wasmModules[key] === undefined) {
+      const raw = atob(wasmBytes);
+      const bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
+      wasmModules[key] = new WebAssembly.Module(bytes);
+    }
+    if (wasmModules[key] === null) return null;
+    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
+  } catch {
+    wasmModules[key] = null;
+    return null;
+  }
+}
+
+// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
+// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
+// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
+// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
+// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
+const workerSource = [
+  "const { workerData } = require('node:worker_threads');",
+  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
+  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
+  "const imports = {};",
+  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
+  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
+  "const fns = names.map((n) => ex[n]);",
+  "Atomics.store(ctrl, base + 5, 1);",
+  "let seen = 0;",
+  "for (;;) {",
+  "  let s = Atomics.load(ctrl, base);",
+  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
+  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
+  "  seen = s;",
+  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
+  "  Atomics.store(ctrl, base + 4, seen);",
+  "  Atomics.notify(ctrl, base + 4);",
+  "}",
+].join("\n");
+
+function threads(memory) {
+  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
+  const proc = globalThis.process;
+  const wt = proc?.getBuiltinModule?.("node:worker_threads");
+  const os = proc?.getBuiltinModule?.("node:os");
+  const module = wasmModules.shared;
+  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
+  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  if (count < 1) return alone;
+  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
+  for (let w = 0; w < count; w++) {
+    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
+    new wt.Worker(workerSource, { eval: true, workerData }).unref();
+  }
+  let seq = 0, ready = false;
+  return (id, fn, extent, step) => {
+    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
+    const units = Math.ceil(extent / step);
+    if (!ready || units < 2) return fn(0, extent, scratchAt);
+    const parts = Math.min(count + 1, units);
+    const per = Math.ceil(units / parts) * step;
+    seq++;
+    const busy = [];
+    for (let w = 0; w < parts - 1; w++) {
+      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
+      if (lo >= hi) break;
+      const b = w * 8;
+      ctrl[b + 1] = id;
+      ctrl[b + 2] = lo;
+      ctrl[b + 3] = hi;
+      Atomics.store(ctrl, b, seq);
+      Atomics.notify(ctrl, b);
+      busy.push(b);
+    }
+    fn(0, Math.min(per, extent), scratchAt);
+    for (const b of busy)
+      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
+  };
 }
 
 function takeInput(inputs, name, size) {
@@ -514,6 +652,13 @@ function makeRunner(m) {
   };
   return {
     forward: m.forward,
+    backward(name) {
+      stateOf(name).run();
+    },
+    topPath(name, options) {
+      const b = stateOf(name);
+      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
+    },
     run(inputs, options = {}) {
       const output = m.forward(inputs);
       const results = {};

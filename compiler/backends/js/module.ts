@@ -14,10 +14,21 @@ import { edgeEnumerator } from "./edges.ts";
 import { JsExpr, renderKernel, type RenderState } from "./render.ts";
 import { jsHelpers } from "./scalar.ts";
 import { walkerSource } from "./walker.ts";
+import { hostMath, KernelCompiler } from "./vectorize.ts";
+import { FuncBuilder, ModuleBuilder } from "./wasm.ts";
 
 export interface JsModuleOptions {
-  /** Storage precision of every buffer (arithmetic is always float64 in JS). */
+  /**
+   * Storage precision of every buffer. JS loops compute in float64; WebAssembly kernels compute in
+   * the storage precision (f32x4 or f64x2 lanes).
+   */
   readonly precision?: "f32" | "f64";
+  /** Compile kernels to WebAssembly SIMD where they vectorise (default true). */
+  readonly wasm?: boolean;
+  /** Time every step into globalThis.__semicProfile (label → ms), for bench/profile. */
+  readonly profile?: boolean;
+  /** Split big kernels over worker threads where the platform allows (default true). */
+  readonly threads?: boolean;
 }
 
 export interface JsModule {
@@ -28,12 +39,96 @@ export interface JsModule {
 const tensorName = (n: Node) => leafName(n) ?? `%${n.id}`;
 const json = (x: unknown) => JSON.stringify(x);
 
-function renderSteps(steps: readonly Step[], shapeOf: (b: string) => readonly number[], out: CodeBuilder, state: RenderState): void {
+interface WasmState {
+  readonly compiler: KernelCompiler;
+  readonly names: Set<string>;
+  readonly profile: boolean;
+  readonly threads: boolean;
+  /** Kernels that may run split across threads, in call order (ids for the workers). */
+  readonly parallel: string[];
+}
+
+/** Loop iterations above which a splittable kernel runs on every thread. */
+const PARALLEL_WORK = 1 << 21;
+/** Worker threads at most, besides the main one. */
+const MAX_WORKERS = 3;
+
+function renderSteps(
+  steps: readonly Step[],
+  shapeOf: (b: string) => readonly number[],
+  out: CodeBuilder,
+  state: RenderState,
+  wasm: WasmState | undefined,
+  prefix: string,
+  zeroOf?: ReadonlyMap<string, number>,
+): void {
+  const profile = wasm?.profile ?? false;
   for (const st of steps) {
-    if (st.k === "fill") out.line(`${st.buffer}.fill(${S.showSx(S.c(st.value))});`);
-    else renderKernel(st.kernel, shapeOf, out, state);
+    if (profile) out.line(`__t = performance.now();`);
+    if (st.k === "fill") {
+      out.line(`${st.buffer}.fill(${S.showSx(S.c(st.value))});`);
+      if (profile) out.line(`__prof(${json(`${prefix}fill`)}, __t);`);
+      continue;
+    }
+    const name = `${prefix}${st.kernel.name}`;
+    const compiled = wasm && !wasm.names.has(name) ? wasm.compiler.compile(st.kernel, name, { zeroOf }) : null;
+    if (compiled) {
+      wasm!.names.add(name);
+      if (wasm!.threads && compiled.split && compiled.work >= PARALLEL_WORK) {
+        out.line(`if (K) par(${wasm!.parallel.length}, K.${name}, ${compiled.extent}, ${compiled.step}); // ${compiled.note}; threads`);
+        wasm!.parallel.push(name);
+      } else out.line(`if (K) K.${name}(0, ${compiled.extent}, ${compiled.scratch ? "scratchAt" : 0}); // ${compiled.note}`);
+      out.line(`else`);
+    }
+    renderKernel(st.kernel, shapeOf, out, state);
+    if (profile) out.line(`__prof(${json(`${name} ${compiled ? "wasm" : "js"} ${st.kernel.comment}`)}, __t);`);
   }
 }
+
+/** Every unary op the steps use (for the WebAssembly imports). */
+function unaryOpsOf(steps: readonly Step[]): Set<string> {
+  const ops = new Set<string>();
+  const visit = (x: S.Sx) => {
+    if (x.k === "un") ops.add(x.op);
+    for (const ch of S.children(x)) visit(ch);
+  };
+  for (const st of steps)
+    if (st.k === "kernel") {
+      for (const u of st.kernel.update) visit(u);
+      for (const i of st.kernel.index) visit(i);
+    }
+  return ops;
+}
+
+/** Byte offsets of every buffer in the one memory, 64-byte aligned. */
+function layoutBuffers(bufs: readonly { name: string; shape: readonly number[]; dtype: string }[], precision: "f32" | "f64") {
+  const offsets = new Map<string, number>();
+  let at = 64;
+  for (const b of bufs) {
+    offsets.set(b.name, at);
+    const bytes = sizeOf(b.shape) * (b.dtype === "i32" ? 4 : precision === "f64" ? 8 : 4);
+    at += Math.ceil(Math.max(bytes, 1) / 64) * 64;
+  }
+  const layout = {
+    offsets,
+    bytes: at,
+    get pages() {
+      return Math.ceil((layout.bytes + 64) / 65536);
+    },
+    /** Appends a buffer (kernel caches are added while compiling). */
+    add(name: string, shape: readonly number[]) {
+      offsets.set(name, layout.bytes);
+      layout.bytes += Math.ceil(Math.max(sizeOf(shape) * (precision === "f64" ? 8 : 4), 1) / 64) * 64;
+    },
+  };
+  return layout;
+}
+
+/** Stands for the memory size in pages until every kernel (and cache) is compiled. */
+const PAGES = "__SEMIC_MEMORY_PAGES__";
+
+/** Stand for the scratch region's address and size per thread until every kernel is compiled. */
+const SCRATCH_AT = "__SEMIC_SCRATCH_AT__";
 
 /** A function `(a0, a1, …) => [lane expressions]` for host-side (non-loop) uses. */
 function laneFn(params: readonly string[], exprs: readonly S.Sx[], state: RenderState): string {
@@ -56,6 +151,37 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     return s;
   };
   const state: RenderState = { temps: 0, helpers: new Set() };
+  const precision = opts.precision ?? "f32";
+  const allBufs = [...fwdBufs, ...[...adjBufs.values()].flat()];
+  const layout = layoutBuffers(allBufs, precision);
+  const intBufs = new Set(allBufs.filter((b) => b.dtype === "i32").map((b) => b.name));
+  const constBufs = new Set(
+    fwdBufs.filter((b) => b.kind === "value" && ["param", "constant"].includes(opRules[g.nodes[b.node]!.op].role ?? "")).map((b) => b.name),
+  );
+  const fwd = forwardSteps(g);
+  const bwd = new Map(semirings.map((sr) => [sr.name, backwardSteps(plan, sr)]));
+  const unaryOps = unaryOpsOf([...fwd, ...[...bwd.values()].flat()]);
+  const mod = new ModuleBuilder(layout.pages);
+  const wasm: WasmState | undefined =
+    opts.wasm === false
+      ? undefined
+      : {
+          compiler: new KernelCompiler(mod, {
+              precision,
+              addr: (b) => layout.offsets.get(b)!,
+              isInt: (b) => intBufs.has(b),
+              shapeOf,
+              isConst: (b) => constBufs.has(b),
+              addBuffer: (name, shape) => {
+                layout.add(name, shape);
+                shapes.set(name, shape);
+              },
+            }, unaryOps),
+          names: new Set(),
+          profile: opts.profile ?? false,
+          threads: opts.threads ?? true,
+          parallel: [],
+        };
   const leaves = g.nodes.filter((n) => ["input", "param", "constant"].includes(opRules[n.op].role ?? ""));
   const inputs = leaves.filter((n) => opRules[n.op].role === "input");
   const params = leaves.filter((n) => opRules[n.op].role === "param");
@@ -78,22 +204,33 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
 
   // ---- createModel
   out.open(`export function createModel(params) {`);
-  for (const n of params)
-    out.line(`const ${valueBuffer(g, n.id)} = takeParam(params, ${json(tensorName(n))}, ${sizeOf(n.type.shape)}, ${F});`);
+  out.line(`// Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.`);
+  out.line(`const memory = newMemory(${PAGES});`);
+  out.line(`const heap = memory.buffer;`);
+  const view = (b: { name: string; shape: readonly number[]; dtype: string }) =>
+    `new ${b.dtype === "i32" ? "Int32Array" : F}(heap, ${layout.offsets.get(b.name)}, ${sizeOf(b.shape)})`;
   for (const b of fwdBufs) {
     const n = g.nodes[b.node]!;
     const role = opRules[n.op].role;
-    if (b.kind === "value" && role === "param") continue;
-    if (b.kind === "value" && role === "constant") {
-      out.line(`const ${b.name} = ${F}.from(${json(n.attrs["values"])});`);
+    if (b.kind === "value" && role === "param") {
+      out.line(`const ${b.name} = takeParam(params, ${json(tensorName(n))}, ${view(b)});`);
       continue;
     }
-    out.line(`const ${b.name} = new ${b.dtype === "i32" ? "Int32Array" : F}(${sizeOf(b.shape)});`);
+    if (b.kind === "value" && role === "constant") {
+      out.line(`const ${b.name} = ${view(b)}; ${b.name}.set(${json(n.attrs["values"])});`);
+      continue;
+    }
+    out.line(`const ${b.name} = ${view(b)};`);
   }
+  out.line(`// Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).`);
+  out.line(`const K = wasmKernels(memory);`);
+  out.line(`if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)`);
+  out.line(`// Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).`);
+  out.line(`const par = K ? threads(memory) : null;`);
   out.line();
   out.open(`function forward(inputs) {`);
   for (const n of inputs) out.line(`${valueBuffer(g, n.id)}.set(takeInput(inputs, ${json(tensorName(n))}, ${sizeOf(n.type.shape)}));`);
-  renderSteps(forwardSteps(g), shapeOf, out, state);
+  renderSteps(fwd, shapeOf, out, state, wasm, "");
   out.line(`return ${valueBuffer(g, g.output)}[0];`);
   out.close();
 
@@ -123,9 +260,10 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     out.line();
     out.line(`// ---- ${sr.name}: ${sr.summary}`);
     out.open(`function ${sr.name}Backward() {`);
-    for (const b of adjBufs.get(sr.name)!) out.line(`const ${b.name} = new ${F}(${sizeOf(b.shape)});`);
+    for (const b of adjBufs.get(sr.name)!) out.line(`const ${b.name} = ${view(b)};`);
     out.open(`function run() {`);
-    renderSteps(backwardSteps(plan, sr), shapeOf, out, state);
+    const zeroOf = new Map(adjBufs.get(sr.name)!.map((b) => [b.name, sr.zero[sr.lanes.findIndex((l) => b.name === adjointBuffer(b.node, l))]!]));
+    renderSteps(bwd.get(sr.name)!, shapeOf, out, state, wasm, `${sr.name}_`, zeroOf);
     out.close();
     const lanesOf = (id: number) => `[${sr.lanes.map((l) => adjointBuffer(id, l)).join(", ")}]`;
     out.line(`const adjoints = { ${live.map((id) => `${id}: ${lanesOf(id)}`).join(", ")} };`);
@@ -154,10 +292,41 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   out.line(`return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} });`);
   out.close();
   out.line();
+  // The WebAssembly kernels: compiled once per module, instantiated per model on its memory.
+  const imports = hostMath(precision).filter((m) => unaryOps.has(m));
+  if (imports.includes("erf")) state.helpers.add("erf");
+  if (wasm) {
+    // One export that fills every cache.
+    const prep = new FuncBuilder([], []);
+    for (const { name, extent } of wasm.compiler.prep) prep.i32(0).i32(extent).i32(0).call(mod.exportIndex(name));
+    mod.addFunc(prep, "prep");
+  }
+  // Temporaries of the kernels (per-row scale factors of log-sum-exp sums): one region per thread.
+  const scratchBytes = Math.ceil((wasm?.compiler.scratchBytes ?? 0) / 64) * 64;
+  const scratchAt = layout.bytes;
+  layout.bytes += scratchBytes * (1 + MAX_WORKERS);
+  mod.memoryPages = layout.pages;
+  const bytes = wasm && wasm.names.size > 0 ? mod.encode() : undefined;
+  if (bytes && !WebAssembly.validate(bytes)) new WebAssembly.Module(bytes); // throws, saying where
+  out.line();
+  out.line(`// ${wasm?.names.size ?? 0} kernels as WebAssembly SIMD (${precision === "f32" ? "f32x4" : "f64x2"} lanes), from the same kernels as the JS loops.`);
+  out.line(`const wasmBytes = ${bytes ? json(Buffer.from(bytes).toString("base64")) : "null"};`);
+  out.line(`const wasmMath = { ${imports.map((m) => (m === "erf" ? "erf" : `${m}: Math.${m}`)).join(", ")} };`);
+  out.line(`// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).`);
+  out.line(`const wasmMemoryFlagAt = ${mod.memoryFlagAt};`);
+  out.line(`const wasmParallel = ${json(wasm?.parallel ?? [])};`);
+  out.line(`const scratchAt = ${SCRATCH_AT};`);
+  out.line(`const wasmThreads = { max: ${MAX_WORKERS}, scratch: ${scratchBytes}, erf: ${imports.includes("erf") ? json(jsHelpers["erf"]) : "null"} };`);
+  if (opts.profile) {
+    out.line(`let __t = 0;`);
+    out.line(`const __prof = (label, t0) => { const p = (globalThis.__semicProfile ??= {}); p[label] = (p[label] ?? 0) + performance.now() - t0; };`);
+  }
+  out.line();
   for (const h of [...state.helpers].sort()) out.lines(jsHelpers[h]!.split("\n")).line();
   out.lines(walkerSource.split("\n"));
 
-  return { js: out.toString(), dts: renderDts(g, semirings, inputs, params, plan) };
+  const js = out.toString().replace(PAGES, String(layout.pages)).replace(SCRATCH_AT, String(scratchAt));
+  return { js, dts: renderDts(g, semirings, inputs, params, plan) };
 }
 
 function renderDts(g: Graph, semirings: readonly Semiring[], inputs: readonly Node[], params: readonly Node[], plan: BackwardPlan): string {
@@ -179,6 +348,10 @@ function renderDts(g: Graph, semirings: readonly Semiring[], inputs: readonly No
   out.line(`forward(inputs: Inputs): number;`);
   out.line(`/** Forward, then the backward pass of each chosen semiring (all by default). */`);
   out.line(`run(inputs: Inputs, options?: RunOptions<SemiringName, WrtName>): { output: number; results: Record<SemiringName, SemiringResult<WrtName, BranchLabel>> };`);
+  out.line(`/** One semiring's backward pass on the values of the last forward (no readouts): several backwards can share one forward. */`);
+  out.line(`backward(semiring: SemiringName): void;`);
+  out.line(`/** Top paths of a selecting semiring from its last backward. */`);
+  out.line(`topPath(semiring: SemiringName, options?: RunOptions<SemiringName, WrtName>["topPath"]): { value: number; steps: PathStep[] }[];`);
   out.close();
   out.line(`export declare const meta: { name: string; inputs: { name: string; shape: number[]; dtype: "f32" | "i32" }[]; params: { name: string; shape: number[] }[]; semirings: { name: SemiringName; lanes: string[]; reads: string; paths: boolean }[]; wrt: { name: WrtName; shape: number[] }[]; branches: { label: BranchLabel; shape: number[] }[] };`);
   out.line(`export declare function createModel(params: Params): Model;`);

@@ -4,11 +4,113 @@
 
 export const walkerSource = String.raw`// ---- run-time support (the same in every generated module)
 
-function takeParam(params, name, size, F) {
+function takeParam(params, name, dest) {
   const data = params?.[name];
+  const size = dest.length;
   if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
   if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  return F.from(data);
+  dest.set(data);
+  return dest;
+}
+
+// One memory for all buffers: shared (so kernels can run on worker threads) where
+// SharedArrayBuffer exists, else plain.
+function newMemory(pages) {
+  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages });
+  }
+}
+
+// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
+// where synchronous compilation is refused), and the JS loops run instead.
+const wasmModules = {};
+function wasmKernels(memory) {
+  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const key = shared ? "shared" : "plain";
+  try {
+    if (wasmModules[key] === undefined) {
+      const raw = atob(wasmBytes);
+      const bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
+      wasmModules[key] = new WebAssembly.Module(bytes);
+    }
+    if (wasmModules[key] === null) return null;
+    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
+  } catch {
+    wasmModules[key] = null;
+    return null;
+  }
+}
+
+// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
+// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
+// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
+// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
+// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
+const workerSource = [
+  "const { workerData } = require('node:worker_threads');",
+  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
+  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
+  "const imports = {};",
+  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
+  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
+  "const fns = names.map((n) => ex[n]);",
+  "Atomics.store(ctrl, base + 5, 1);",
+  "let seen = 0;",
+  "for (;;) {",
+  "  let s = Atomics.load(ctrl, base);",
+  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
+  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
+  "  seen = s;",
+  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
+  "  Atomics.store(ctrl, base + 4, seen);",
+  "  Atomics.notify(ctrl, base + 4);",
+  "}",
+].join("\n");
+
+function threads(memory) {
+  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
+  const proc = globalThis.process;
+  const wt = proc?.getBuiltinModule?.("node:worker_threads");
+  const os = proc?.getBuiltinModule?.("node:os");
+  const module = wasmModules.shared;
+  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
+  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  if (count < 1) return alone;
+  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
+  for (let w = 0; w < count; w++) {
+    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
+    new wt.Worker(workerSource, { eval: true, workerData }).unref();
+  }
+  let seq = 0, ready = false;
+  return (id, fn, extent, step) => {
+    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
+    const units = Math.ceil(extent / step);
+    if (!ready || units < 2) return fn(0, extent, scratchAt);
+    const parts = Math.min(count + 1, units);
+    const per = Math.ceil(units / parts) * step;
+    seq++;
+    const busy = [];
+    for (let w = 0; w < parts - 1; w++) {
+      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
+      if (lo >= hi) break;
+      const b = w * 8;
+      ctrl[b + 1] = id;
+      ctrl[b + 2] = lo;
+      ctrl[b + 3] = hi;
+      Atomics.store(ctrl, b, seq);
+      Atomics.notify(ctrl, b);
+      busy.push(b);
+    }
+    fn(0, Math.min(per, extent), scratchAt);
+    for (const b of busy)
+      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
+  };
 }
 
 function takeInput(inputs, name, size) {
@@ -143,6 +245,13 @@ function makeRunner(m) {
   };
   return {
     forward: m.forward,
+    backward(name) {
+      stateOf(name).run();
+    },
+    topPath(name, options) {
+      const b = stateOf(name);
+      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
+    },
     run(inputs, options = {}) {
       const output = m.forward(inputs);
       const results = {};
