@@ -19,9 +19,9 @@ export interface Place {
 }
 
 export interface Layout {
-  place(name: string): Place;
-  shape(name: string): readonly number[];
-  dtype(buffer: string): DType;
+  readonly place: (name: string) => Place;
+  readonly shape: (name: string) => readonly number[];
+  readonly dtype: (buffer: string) => DType;
 }
 
 export interface LegalKernel {

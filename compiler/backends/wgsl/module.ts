@@ -135,7 +135,8 @@ export function renderWgslModule(plan: BackwardPlan, semirings: readonly Semirin
     }
     limit(`${sr.name} backward`, bindingCount(steps));
     const key = `backward.${sr.name}`;
-    const pass = assemblePass(`Model "${g.name}": ${sr.name} backward pass (${sr.summary})`, steps, layoutOf(packed).dtype);
+    const { dtype } = layoutOf(packed);
+    const pass = assemblePass(`Model "${g.name}": ${sr.name} backward pass (${sr.summary})`, steps, dtype);
     wgsl[key] = pass.source;
     const layout = layoutOf(packed);
     const physical = new Map<string, WgslBufferSpec>();
