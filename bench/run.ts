@@ -219,6 +219,8 @@ if (!quick && !only) {
     ``,
     `TF.js: the same model in tfjs ops on the same weights (bench/tfjs.ts), differentiated with tf.grad with respect to the same tensor (the BERT and transformer embeddings output, the MLP input); its output and gradient are checked against semic's before any time is reported. TF.js gets its fastest formulation: linear weights pre-transposed once to [in, out] (its matMul with transposeB is ~14× slower on the wasm backend) and a custom gradient for x·wᵀ + b giving dx = dy·w (its MatMul gradient would go through transposeB again). With the stock formulation TF.js-wasm needed 511 ms forward and 633 ms for tf.grad at BERT-6 seq 32.`,
     ``,
+    `What the kernels do, and what limits them. Contractions and row reductions are WebAssembly SIMD loops with register tiles, loop-invariant hoisting and CSE (compiler/backends/js/vectorize.ts), read off the kernel structure, never an op or semiring name. When ⊕ is +, a dense row Jacobian times an adjoint that separates into per-row sums (LayerNorm, softmax, log-softmax) becomes O(n) per row. An ⊕ that evaluates as log-sum-exp (entropy, logsum) accumulates scaled sums Σ e^(t−M) instead of one logaddexp per edge. Select conditions constant per row ("adjoint is 0̄", the order of a sign-select's pair) are versioned. log|w| of parameters is computed once at createModel. Adjoint rows at 0̄ are skipped. What remains: max-product and entropy cannot factor LayerNorm's dense Jacobian (seq·n² edges; entropy needs a log per edge, since those weights depend on the row), and each of their edges costs several vector operations where a multiply-add suffices for the gradient, so their backward stays several forwards long.`,
+    ``,
     ...lines,
     ``,
   ].join("\n");
