@@ -8,24 +8,10 @@ import { semirings, topk } from "../ir/semirings/index.ts";
 import type { Semiring } from "../ir/semirings/semiring.ts";
 import { expectMatchesBruteForce } from "./oracle/check.ts";
 import { named, probed, withoutEdges } from "./oracle/opCases.ts";
-import { randomFeed } from "./oracle/random.ts";
-import { consumersOf, type Graph } from "../ir/graph.ts";
+import { randomFeed, tiedFeed } from "./oracle/random.ts";
+import type { Graph } from "../ir/graph.ts";
 
 const all: Semiring[] = [...Object.values(semirings), topk(2)];
-
-/** Snaps random values onto a few levels (respecting domains), creating ties and exact zeros. */
-function tiedFeed(g: Graph, seed: number) {
-  const feed = randomFeed(g, seed);
-  const consumers = consumersOf(g);
-  for (const n of g.nodes) {
-    const name = n.attrs["name"];
-    if (typeof name !== "string" || !feed[name] || n.type.dtype === "i32") continue;
-    const domains = consumers[n.id]!.map(({ node, slot }) => opRules[g.nodes[node]!.op].domain?.[slot]);
-    const levels = domains.includes("positive") ? [1, 2] : domains.includes("nonzero") ? [-1, 1, 2] : [-1, 0, 1, 2];
-    feed[name] = feed[name]!.map((v) => levels[Math.abs(Math.round(v * 3)) % levels.length]!);
-  }
-  return feed;
-}
 
 const wrtOf = (g: Graph) =>
   g.nodes.filter((n) => (opRules[n.op].role === "input" || opRules[n.op].role === "param") && n.type.dtype === "f32").map((n) => n.attrs["name"] as string);

@@ -65,3 +65,17 @@ export function randomFeed(g: Graph, seed: number): Record<string, Float64Array>
   }
   return feed;
 }
+
+/** Snaps random values onto a few levels (respecting domains), creating ties and exact zeros. */
+export function tiedFeed(g: Graph, seed: number) {
+  const feed = randomFeed(g, seed);
+  const consumers = consumersOf(g);
+  for (const n of g.nodes) {
+    const name = n.attrs["name"];
+    if (typeof name !== "string" || !feed[name] || n.type.dtype === "i32") continue;
+    const domains = consumers[n.id]!.map(({ node, slot }) => opRules[g.nodes[node]!.op].domain?.[slot]);
+    const levels = domains.includes("positive") ? [1, 2] : domains.includes("nonzero") ? [-1, 1, 2] : [-1, 0, 1, 2];
+    feed[name] = feed[name]!.map((v) => levels[Math.abs(Math.round(v * 3)) % levels.length]!);
+  }
+  return feed;
+}

@@ -358,7 +358,8 @@ function renderDts(g: Graph, semirings: readonly Semiring[], inputs: readonly No
   return out.toString();
 }
 
-const dtsTypes = `export interface Tensor {
+/** The result types every generated module declares (the WGSL module's .d.ts shares them). */
+export const dtsTypes = `export interface Tensor {
   /** Shape of the value (the tensor's shape, plus [k] when the readout has k values). */
   shape: number[];
   /** The semiring's readout per element (gradient, top path product, entropy…). */
