@@ -1,12 +1,12 @@
 // Host-side enumeration of the out-edges of one element, used only to walk top paths: vars that
 // the source index names plainly are solved from the element's coordinates, the rest are looped.
 
-import type { Graph } from "../../../ir/graph.ts";
+import { leafName, type Graph, type Node } from "../../../ir/graph.ts";
 import * as S from "../../../ir/scalar.ts";
 import type { Sx } from "../../../ir/scalar.ts";
 import { stridesOf } from "../../../ir/types.ts";
-import type { BackwardStep } from "../../backward.ts";
-import { flatIndex, flattenLoads } from "../emit.ts";
+import type { BackwardPlan, BackwardStep } from "../../backward.ts";
+import { flatIndex, flattenLoads, type CodeBuilder } from "../emit.ts";
 import { JsExpr } from "./render.ts";
 import { bindRoles, bufferShapes } from "../../schedule.ts";
 
@@ -43,4 +43,25 @@ export function edgeEnumerator(fnName: string, step: BackwardStep, g: Graph): st
   for (let i = loops.length; i > 0; i--) lines.push(`${"  ".repeat(i)}}`);
   lines.push(`}`);
   return lines.join("\n");
+}
+
+/** How generated code and path steps name a tensor: its label, or its IR value number. */
+export const tensorName = (n: Node) => leafName(n) ?? `%${n.id}`;
+
+/**
+ * Emits one enumerator per backward step, then `${open}` … a table from each live node to its
+ * consumers' enumerators in program order (plan steps run in reverse), closed by `};`.
+ */
+export function renderOutEdges(plan: BackwardPlan, out: CodeBuilder, open: string): void {
+  const g = plan.graph;
+  plan.steps.forEach((st, i) => out.lines(edgeEnumerator(`edges${i}`, st, g).split("\n")));
+  const byNode = new Map<number, string[]>();
+  plan.steps.forEach((st, i) => {
+    const list = byNode.get(st.source.id) ?? [];
+    list.push(`{ node: ${st.node.id}, op: ${JSON.stringify(st.node.op)}, tensor: ${JSON.stringify(tensorName(st.node))}, shape: ${JSON.stringify(st.node.type.shape)}, edges: edges${i} }`);
+    byNode.set(st.source.id, list);
+  });
+  out.open(open);
+  for (const id of [...plan.live].sort((a, b) => a - b)) out.line(`${id}: [${(byNode.get(id) ?? []).reverse().join(", ")}],`);
+  out.close(`};`);
 }

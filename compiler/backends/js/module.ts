@@ -1,7 +1,7 @@
 // A whole generated ES module: buffers, the forward pass, one backward per semiring (kernels with
 // ⊕/⊗/lift inlined), readouts, aggregation, and top-path walking for selecting semirings.
 
-import { leafName, type Graph, type Node } from "../../../ir/graph.ts";
+import type { Graph, Node } from "../../../ir/graph.ts";
 import { opRules } from "../../../ir/ops/index.ts";
 import * as S from "../../../ir/scalar.ts";
 import type { Semiring } from "../../../ir/semirings/semiring.ts";
@@ -10,7 +10,7 @@ import type { BackwardPlan } from "../../backward.ts";
 import type { BufferInfo, Step } from "../../kernel.ts";
 import { adjointBuffer, adjointBuffers, backwardSteps, forwardBuffers, forwardSteps, valueBuffer } from "../../schedule.ts";
 import { CodeBuilder } from "../emit.ts";
-import { edgeEnumerator } from "./edges.ts";
+import { renderOutEdges, tensorName } from "./edges.ts";
 import { JsExpr, renderKernel, type RenderState } from "./render.ts";
 import { jsHelpers } from "./scalar.ts";
 import { walkerSource } from "./walker.ts";
@@ -36,7 +36,6 @@ export interface JsModule {
   readonly dts: string;
 }
 
-const tensorName = (n: Node) => leafName(n) ?? `%${n.id}`;
 const json = (x: unknown) => JSON.stringify(x);
 
 interface WasmState {
@@ -239,20 +238,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   if (pathSemirings.length > 0) {
     out.line();
     out.line(`// Out-edges of one element, for walking top paths: visit(output element, edge weight).`);
-    plan.steps.forEach((st, i) => out.lines(edgeEnumerator(`edges${i}`, st, g).split("\n")));
-    const byNode = new Map<number, string[]>();
-    plan.steps.forEach((st, i) => {
-      const list = byNode.get(st.source.id) ?? [];
-      list.push(`{ node: ${st.node.id}, op: ${json(st.node.op)}, tensor: ${json(tensorName(st.node))}, shape: ${json(st.node.type.shape)}, edges: edges${i} }`);
-      byNode.set(st.source.id, list);
-    });
-    // Consumers in program order (plan steps run in reverse).
-    out.open(`const outEdges = {`);
-    for (const id of live) {
-      const list = (byNode.get(id) ?? []).reverse();
-      out.line(`${id}: [${list.join(", ")}],`);
-    }
-    out.close(`};`);
+    renderOutEdges(plan, out, `const outEdges = {`);
   }
 
   // ---- one backward per semiring

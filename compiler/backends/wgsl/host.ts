@@ -2,17 +2,16 @@
 // assembly needs (readout, ⊕, path ranking), and the out-edge enumerators that top-path walking
 // runs over read-back forward values. Host code is JS, so it is spelled by the JS backend.
 
-import { leafName, type Node } from "../../../ir/graph.ts";
 import * as S from "../../../ir/scalar.ts";
 import type { Semiring } from "../../../ir/semirings/semiring.ts";
 import type { BackwardPlan } from "../../backward.ts";
 import { forwardBuffers } from "../../schedule.ts";
 import { CodeBuilder } from "../emit.ts";
-import { edgeEnumerator } from "../js/edges.ts";
+import { renderOutEdges, tensorName } from "../js/edges.ts";
 import { JsExpr } from "../js/render.ts";
 
 const json = (x: unknown) => JSON.stringify(x);
-export const tensorName = (n: Node) => leafName(n) ?? `%${n.id}`;
+export { tensorName };
 
 /** `(a0, a1, …) => [lane expressions]`. */
 function laneFn(params: readonly string[], exprs: readonly S.Sx[]): string {
@@ -49,17 +48,7 @@ export function hostSource(plan: BackwardPlan, semirings: readonly Semiring[]): 
   out.open(`function outEdges(vals) {`);
   if (semirings.some((s) => s.traits.path)) {
     for (const b of forwardBuffers(g)) out.line(`const ${b.name} = vals[${json(b.name)}];`);
-    plan.steps.forEach((st, i) => out.lines(edgeEnumerator(`edges${i}`, st, g).split("\n")));
-    const byNode = new Map<number, string[]>();
-    plan.steps.forEach((st, i) => {
-      const list = byNode.get(st.source.id) ?? [];
-      list.push(`{ node: ${st.node.id}, op: ${json(st.node.op)}, tensor: ${json(tensorName(st.node))}, shape: ${json(st.node.type.shape)}, edges: edges${i} }`);
-      byNode.set(st.source.id, list);
-    });
-    // Consumers in program order (plan steps run in reverse).
-    out.open(`return {`);
-    for (const id of [...plan.live].sort((a, b) => a - b)) out.line(`${id}: [${(byNode.get(id) ?? []).reverse().join(", ")}],`);
-    out.close(`};`);
+    renderOutEdges(plan, out, `return {`);
   } else out.line(`return {};`);
   out.close();
   out.line();
