@@ -66,12 +66,15 @@ export function buildBackward(g: Graph, wrtNames: readonly string[] = defaultWrt
     const names = [...wrt.keys()].join(", ");
     throw new SemicError("E_WRT", `the output does not depend on ${names || "any requested tensor"}: no gradient path`);
   }
-  // A requested tensor with no path to the output still gets an adjoint: 0̄ everywhere.
+  // A requested tensor with no path to the output still gets an adjoint: 0̄ everywhere. It is
+  // no consumer of anything: the semantics that push values through a consumer's edges (tensor-level
+  // sums) must not see one that never reaches the output.
+  const consumers = new Set(live);
   for (const n of wrt.values()) live.add(n.id);
   const steps: BackwardStep[] = [];
   for (let id = g.nodes.length - 1; id >= 0; id--) {
     const node = g.nodes[id]!;
-    if (!live.has(id)) continue;
+    if (!consumers.has(id)) continue;
     for (const es of opRules[node.op].edges(ruleCtx(g, node))) {
       const source = g.nodes[node.inputs[es.input]!]!;
       if (live.has(source.id)) steps.push({ node, source, edges: es });

@@ -5,7 +5,8 @@ import type { Semiring } from "../ir/semirings/semiring.ts";
 import { buildBackward, defaultWrt } from "./backward.ts";
 import { renderJsModule, type JsModule } from "./backends/js/module.ts";
 import { renderWgslModule, type WgslModule } from "./backends/wgsl/module.ts";
-import { expandComposites, type Composite } from "../ir/passes/expand.ts";
+import type { Composite } from "../ir/passes/expand.ts";
+import { expandFor, semiringsFor, type SemanticsName } from "./semantics.ts";
 
 export interface CompileOptions {
   readonly semirings: readonly Semiring[];
@@ -14,6 +15,8 @@ export interface CompileOptions {
   /** Rewrite these composites into elementary ops first. */
   readonly expand?: readonly Composite[];
   readonly precision?: "f32" | "f64";
+  /** "element" (default): the paper's Eq. 5; "paper": its library's tensor-level max-product. */
+  readonly semantics?: SemanticsName;
 }
 
 export interface Compiled {
@@ -22,16 +25,16 @@ export interface Compiled {
 }
 
 export function compileGraph(graph: Graph, opts: CompileOptions): Compiled {
-  const g = opts.expand && opts.expand.length > 0 ? expandComposites(graph, opts.expand) : graph;
+  const g = expandFor(graph, opts.semantics ?? "element", opts.expand);
   const plan = buildBackward(g, opts.wrt && opts.wrt.length > 0 ? opts.wrt : defaultWrt(g));
-  return { graph: g, js: renderJsModule(plan, opts.semirings, { precision: opts.precision }) };
+  return { graph: g, js: renderJsModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element"), { precision: opts.precision }) };
 }
 
 /** The same pipeline for the WebGPU target: a standalone JS module plus WGSL per pass. */
 export function compileGraphWgsl(graph: Graph, opts: Omit<CompileOptions, "precision">): { readonly graph: Graph; readonly wgsl: WgslModule } {
-  const g = opts.expand && opts.expand.length > 0 ? expandComposites(graph, opts.expand) : graph;
+  const g = expandFor(graph, opts.semantics ?? "element", opts.expand);
   const plan = buildBackward(g, opts.wrt && opts.wrt.length > 0 ? opts.wrt : defaultWrt(g));
-  return { graph: g, wgsl: renderWgslModule(plan, opts.semirings) };
+  return { graph: g, wgsl: renderWgslModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element")) };
 }
 
 /** Imports generated JS from memory (tests, `semic run`). */

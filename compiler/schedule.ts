@@ -3,12 +3,12 @@
 
 import { ruleCtx, type Graph, type Node } from "../ir/graph.ts";
 import { opRules } from "../ir/ops/index.ts";
-import { isLeaf, type Stage } from "../ir/ops/rule.ts";
+import { isLeaf, refs, space, type Stage } from "../ir/ops/rule.ts";
 import * as S from "../ir/scalar.ts";
 import type { Sx } from "../ir/scalar.ts";
-import { scaleBy, type Semiring } from "../ir/semirings/semiring.ts";
+import { scaleBy, type ConsumerLevel, type Semiring } from "../ir/semirings/semiring.ts";
 import { showType } from "../ir/types.ts";
-import type { BackwardPlan } from "./backward.ts";
+import type { BackwardPlan, BackwardStep } from "./backward.ts";
 import { accVar, type BufferInfo, type Step } from "./kernel.ts";
 
 const isAlias = (n: Node) => {
@@ -106,6 +106,7 @@ export function backwardSteps(plan: BackwardPlan, sr: Semiring): Step[] {
     const seed = id === g.output ? sr.one : sr.zero;
     sr.lanes.forEach((lane, l) => steps.push({ k: "fill", buffer: adjointBuffer(id, lane), value: seed[l]! }));
   }
+  if (sr.consumerLevel) return [...steps, ...consumerSteps(plan, sr, sr.consumerLevel)];
   const count = new Map<number, number>();
   for (const { node, source, edges } of plan.steps) {
     const bind = bindRoles(g, node);
@@ -125,6 +126,77 @@ export function backwardSteps(plan: BackwardPlan, sr: Semiring): Step[] {
         targets: sr.lanes.map((lane) => adjointBuffer(source.id, lane)),
         index: edges.inIndex.map(bind),
         update,
+      },
+    });
+  }
+  return steps;
+}
+
+/**
+ * Tensor-level scheduling: per (consumer, operand), each value lane of the consumer's adjoint is
+ * summed through the op's edges (its sum-product rule) into the operand's sum lanes; one merge
+ * kernel then forms the consumer's candidate and keeps it, with the consumer's id as pointer,
+ * where it replaces the current value. An element the consumer has no edge to gets the rule's 0.
+ */
+function consumerSteps(plan: BackwardPlan, sr: Semiring, level: ConsumerLevel): Step[] {
+  const g = plan.graph;
+  const w = level.width;
+  const lanesOf = (id: number, from: number) => sr.lanes.slice(from, from + w).map((lane) => adjointBuffer(id, lane));
+  const steps: Step[] = [];
+  const count = new Map<number, number>();
+  // One group per (consumer, operand tensor): a tensor used in two operand slots of one op is one
+  // consumer, its edges summed together. A node's steps are contiguous in the plan.
+  const groups: BackwardStep[][] = [];
+  const byKey = new Map<string, BackwardStep[]>();
+  for (const st of plan.steps) {
+    const key = `${st.node.id}:${st.source.id}`;
+    const group = byKey.get(key);
+    if (group) group.push(st);
+    else {
+      byKey.set(key, [st]);
+      groups.push(byKey.get(key)!);
+    }
+  }
+  for (const group of groups) {
+    const { node, source } = group[0]!;
+    const bind = bindRoles(g, node);
+    const ordinal = count.get(node.id) ?? 0;
+    count.set(node.id, ordinal + group.length);
+    const sums = lanesOf(source.id, 2 * w);
+    group.forEach(({ edges }, i) => {
+      const out = edges.outIndex.map(bind);
+      const weight = bind(edges.weight);
+      steps.push({
+        k: "kernel",
+        kernel: {
+          name: `bwd_${node.id}_${ordinal + i}`,
+          comment: `${describe(g, node)} — sums through edges from operand ${edges.input} (%${source.id})`,
+          vars: edges.vars,
+          ...(edges.guard ? { guard: bind(edges.guard) } : {}),
+          targets: sums,
+          index: edges.inIndex.map(bind),
+          update: lanesOf(node.id, 0).map((buf, l) => S.add(S.v(accVar(l)), S.mul(weight, S.load(buf, out)))),
+        },
+      });
+    });
+    const vars = space(source.type.shape);
+    const acc = (from: number) => Array.from({ length: w }, (_, l) => S.v(accVar(from + l)));
+    const [value, from, sum] = [acc(0), acc(w), acc(2 * w)];
+    const candidate = level.fromSums(sum);
+    const replaces = level.replaces(candidate, value);
+    steps.push({
+      k: "kernel",
+      kernel: {
+        name: `bwd_${node.id}_${ordinal}_merge`,
+        comment: `%${source.id}: keep %${node.id}'s value where it replaces the current one`,
+        vars,
+        targets: [...lanesOf(source.id, 0), ...lanesOf(source.id, w), ...sums],
+        index: refs(vars),
+        update: [
+          ...value.map((v, l) => S.select(replaces[l]!, candidate[l]!, v)),
+          ...from.map((p, l) => S.select(replaces[l]!, S.c(node.id), p)),
+          ...sum.map(() => S.c(0)),
+        ],
       },
     });
   }

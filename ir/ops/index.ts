@@ -25,6 +25,7 @@ import { param } from "./param.ts";
 import { pick } from "./pick.ts";
 import { relu } from "./relu.ts";
 import { reshape } from "./reshape.ts";
+import { routed_max } from "./routed_max.ts";
 import type { OpRule } from "./rule.ts";
 import { sigmoid } from "./sigmoid.ts";
 import { sin } from "./sin.ts";
@@ -40,7 +41,7 @@ export const opRules = {
   input, param, constant,
   add, sub, mul, div, neg, exp, log, relu,
   sqrt, sin, cos, tanh, sigmoid, gelu,
-  matmul, linear, sum, mean, max,
+  matmul, linear, sum, mean, max, routed_max,
   softmax, log_softmax, layer_norm,
   reshape, transpose, slice, concat, pick, gather,
   branch, name,

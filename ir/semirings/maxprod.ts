@@ -40,6 +40,12 @@ export const maxprod: Semiring = {
   scale,
   readout: ([hi]) => [hi!],
   reads: "top path product (hi)",
+  // The paper library: per consumer A = rule(hi), B = rule(lo), then (max, min) of the two; between
+  // consumers a strictly larger hi (smaller lo) replaces, so ties keep the consumer processed first.
+  tensorLevel: {
+    fromSums: ([a, b]) => [S.max(a!, b!), S.min(a!, b!)],
+    replaces: ([chi, clo], [hi, lo]) => [S.gt(chi!, hi!), S.lt(clo!, lo!)],
+  },
   traits: {
     idempotentPlus: true,
     path: {

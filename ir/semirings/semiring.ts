@@ -20,6 +20,27 @@ export interface PathSpec {
   extend(w: Sx, v: Sx): Sx;
 }
 
+/**
+ * A tensor-level reading of a semiring (the paper library's max-product): inside one consumer op
+ * each lane of the upstream adjoint is pushed through the op's sum-product rule on its own, giving
+ * per-lane sums; `fromSums` turns them into the consumer's value; between the consumers of a tensor
+ * a later candidate replaces the current value only where `replaces` says so (strictly better).
+ */
+export interface TensorLevel {
+  readonly fromSums: (sums: Lanes) => Sx[];
+  /** Per lane: non-zero where `candidate` replaces `current`. */
+  readonly replaces: (candidate: Lanes, current: Lanes) => Sx[];
+}
+
+/**
+ * Carried by a semiring built for tensor-level scheduling (ir/semirings/tensorLevel.ts): its lanes
+ * are `width` value lanes, then per value lane the id of the consumer node that produced it, then per
+ * value lane the running sum inside the consumer being processed.
+ */
+export interface ConsumerLevel extends TensorLevel {
+  readonly width: number;
+}
+
 export interface Semiring {
   readonly name: string;
   /** One line for --help and the README. */
@@ -36,6 +57,10 @@ export interface Semiring {
   readout(a: Lanes): Sx[];
   /** Name of the readout ("gradient", "H", …), for reports. */
   readonly reads: string;
+  /** How the semiring reads at tensor level, when it has such a reading. */
+  readonly tensorLevel?: TensorLevel;
+  /** Present when the backward is scheduled per consumer (see ConsumerLevel). */
+  readonly consumerLevel?: ConsumerLevel;
   readonly traits: {
     /** a ⊕ a = a: max-style reductions. */
     readonly idempotentPlus?: boolean;

@@ -44,6 +44,7 @@ export const cases: Record<NonLeaf, Record<string, Build>> = {
   sum: { "": (b) => op(b, "sum", [inp(b, "x", [2, 3])], { axes: [1] }) },
   mean: { "": (b) => op(b, "mean", [inp(b, "x", [2, 3])], { axes: [0] }) },
   max: { "": (b) => op(b, "max", [inp(b, "x", [2, 3])], { axes: [1] }) },
+  routed_max: { "": (b) => op(b, "routed_max", [inp(b, "x", [2, 3])], { axes: [1] }) },
   softmax: { "": unary("softmax"), "1-D": (b) => op(b, "softmax", [inp(b, "x", [4])]) },
   log_softmax: { "": unary("log_softmax"), "3-D": (b) => op(b, "log_softmax", [inp(b, "x", [2, 2, 3])]) },
   layer_norm: {
