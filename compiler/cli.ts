@@ -27,11 +27,14 @@ import {
 } from "./cli/load.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
+import { addTrainCommand } from "./cli/train.ts";
+import { expandFor, semantics, semanticsNames, type SemanticsName } from "./semantics.ts";
 
 /** Options shared by every command that builds a graph. */
 interface ModelOptions {
   config?: string[];
   expand?: string[];
+  semantics: SemanticsName;
 }
 interface SemiringOptions extends ModelOptions {
   semiring?: string[];
@@ -63,9 +66,11 @@ async function prepare(file: string, o: SemiringOptions) {
   const k = parsePositiveInt("--topk", o.topk, DEFAULT_TOPK);
   const t0 = performance.now();
   status.show(`semic: loading ${file}…`);
-  const { graph, semirings: own } = await loadGraph(file, { config, expand });
+  // A semantics other than the default expands composites its own way, at compile time.
+  const byCompiler = o.semantics !== "element";
+  const { graph, semirings: own } = await loadGraph(file, { config, expand: byCompiler ? [] : expand });
   const semirings = resolveSemirings(splitList(o.semiring), [...own, ...(await loadSemiringFiles(o.semiringsFrom ?? []))], k);
-  const options: CompileOptions = { semirings, wrt: splitList(o.wrt), precision: o.precision };
+  const options: CompileOptions = { semirings, wrt: splitList(o.wrt), precision: o.precision, semantics: o.semantics, ...(byCompiler ? { expand } : {}) };
   return { graph, semirings, options, loadTime: elapsed(t0) };
 }
 
@@ -101,7 +106,10 @@ async function compileCommand(file: string, o: CompileCliOptions): Promise<void>
 
 async function irCommand(file: string, o: ModelOptions): Promise<void> {
   status.show(`semic: loading ${file}…`);
-  const { graph } = await loadGraph(file, { config: parseConfig(o.config), expand: parseExpand(o.expand) });
+  const expand = parseExpand(o.expand);
+  const loaded = await loadGraph(file, { config: parseConfig(o.config), expand: o.semantics === "element" ? expand : [] });
+  // The graph the semantics compiles: tensor-level pointers name its node numbers.
+  const graph = o.semantics === "element" ? loaded.graph : expandFor(loaded.graph, o.semantics, expand);
   status.clear();
   process.stdout.write(printGraph(graph).replace(/\n?$/, "\n"));
 }
@@ -215,7 +223,10 @@ function withSemiringOptions(cmd: Command, precision: "f32" | "f64"): Command {
 function withModelOptions(cmd: Command): Command {
   return cmd
     .option("--expand <composites>", "expand composites into elementary ops: softmax,layerNorm,logSoftmax or all (repeatable)", collect)
-    .option("--config <key=value...>", "override the model's config (DSL models only)");
+    .option("--config <key=value...>", "override the model's config (DSL models only)")
+    .addOption(
+      new Option("--semantics <s>", semanticsNames.map((n) => `${n}: ${semantics[n].summary}`).join("; ")).choices(semanticsNames).default("element"),
+    );
 }
 
 export function buildProgram(): Command {
@@ -294,6 +305,7 @@ The run computes in double precision unless --precision f32 is given.`,
     )
     .action((file: string, o: RunCliOptions) => runCommand(file, o));
 
+  addTrainCommand(program);
   return program;
 }
 
