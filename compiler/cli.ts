@@ -28,7 +28,7 @@ import {
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
 import { addTrainCommand } from "./cli/train.ts";
-import { expandFor, semantics, semanticsNames, type SemanticsName } from "./semantics.ts";
+import { expandFor, semantics, semanticsNames, semiringsFor, type SemanticsName } from "./semantics.ts";
 
 /** Options shared by every command that builds a graph. */
 interface ModelOptions {
@@ -69,7 +69,8 @@ async function prepare(file: string, o: SemiringOptions) {
   // A semantics other than the default expands composites its own way, at compile time.
   const byCompiler = o.semantics !== "element";
   const { graph, semirings: own } = await loadGraph(file, { config, expand: byCompiler ? [] : expand });
-  const semirings = resolveSemirings(splitList(o.semiring), [...own, ...(await loadSemiringFiles(o.semiringsFrom ?? []))], k);
+  // As the semantics schedules them (the report then says what their values are).
+  const semirings = semiringsFor(resolveSemirings(splitList(o.semiring), [...own, ...(await loadSemiringFiles(o.semiringsFrom ?? []))], k), o.semantics);
   const options: CompileOptions = { semirings, wrt: splitList(o.wrt), precision: o.precision, semantics: o.semantics, ...(byCompiler ? { expand } : {}) };
   return { graph, semirings, options, loadTime: elapsed(t0) };
 }

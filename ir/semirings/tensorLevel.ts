@@ -16,7 +16,7 @@ export function atTensorLevel(base: Semiring): Semiring {
   const zeros = base.lanes.map(() => 0);
   return {
     name: base.name,
-    summary: `${base.summary} — tensor-level: max over consumers of per-consumer sums, with a pointer to the winning consumer`,
+    summary: `tensor-level ${base.name}: each consumer op pushes every lane through its sum-product rule, the best consumer wins; lanes ${base.lanes.map((l) => `${l}From`).join(", ")} name it (a node id)`,
     lanes: [...base.lanes, ...base.lanes.map((l) => `${l}From`), ...base.lanes.map((l) => `${l}Sum`)],
     zero: [...base.zero, ...none, ...zeros],
     one: [...base.one, ...none, ...zeros],
@@ -33,7 +33,7 @@ export function atTensorLevel(base: Semiring): Semiring {
     times: (a, b) => [...base.times(a.slice(0, w), b.slice(0, w)), ...a.slice(w)],
     lift: (x) => [...base.lift(x), ...none.map((v) => S.c(v)), ...zeros.map((v) => S.c(v))],
     readout: (a) => base.readout(a.slice(0, w)),
-    reads: base.reads,
+    reads: `${base.lanes[0]} at tensor level (a best per-consumer sum, not a path product)`,
     consumerLevel: { width: w, fromSums: level.fromSums, replaces: level.replaces },
     traits: {},
   };
