@@ -23,11 +23,13 @@ async function run(g: Graph, semantics: "element" | "paper", inputs: Record<stri
   return { graph, ...model.run(inputs, { topPath: false, ...(aggregate ? { aggregate } : {}) }) };
 }
 
-// x = (1, −2); h = W1·x; y = w2·h + v·x
+// x = (1, −2); h = W1·x; y = w2·h + v·x. The ids of x's two consumers: the h matmul and the skip.
+const consumersOfX = { viaH: -1, skip: -1 };
 const exampleA = build("exampleA", (op) => {
   const x = op("input", [], { name: "x", shape: [2] });
-  const h = op("matmul", [constant(op, [2, 2], [0.5, -1, 2, 0.25]), x]);
-  return op("add", [op("matmul", [constant(op, [2], [-3, 2]), h]), op("matmul", [constant(op, [2], [1, -0.5]), x])]);
+  const h = (consumersOfX.viaH = op("matmul", [constant(op, [2, 2], [0.5, -1, 2, 0.25]), x]));
+  const skip = (consumersOfX.skip = op("matmul", [constant(op, [2], [1, -0.5]), x]));
+  return op("add", [op("matmul", [constant(op, [2], [-3, 2]), h]), skip]);
 });
 
 describe("worked example A (granularity)", () => {
@@ -45,14 +47,10 @@ describe("worked example A (granularity)", () => {
     const x = results["maxprod"]!.wrt["x"]!;
     expectLanesClose(x.lanes["hi"]!, [2.5, 3.5], 1e-12, "hi");
     expectLanesClose(x.lanes["lo"]!, [1, -0.5], 1e-12, "lo");
-    const labels = consumerLabels(graph);
-    const matmulOf = (operandOp: string) =>
-      graph.nodes.find((n) => n.op === "matmul" && graph.nodes[n.inputs[1]!]!.op === operandOp && graph.nodes[n.inputs[0]!]!.type.shape.length === (operandOp === "input" ? 2 : 1))!;
-    const viaH = matmulOf("input");
-    const skip = graph.nodes.find((n) => n.op === "matmul" && n.id !== viaH.id && graph.nodes[n.inputs[1]!]!.op === "input")!;
-    expect([...x.lanes["hiFrom"]!]).toEqual([viaH.id, viaH.id]);
-    expect([...x.lanes["loFrom"]!]).toEqual([skip.id, skip.id]);
-    expect(labels.get(viaH.id)).toBe(`%${viaH.id} matmul`);
+    const { viaH, skip } = consumersOfX;
+    expect([...x.lanes["hiFrom"]!]).toEqual([viaH, viaH]);
+    expect([...x.lanes["loFrom"]!]).toEqual([skip, skip]);
+    expect(consumerLabels(graph).get(viaH)).toBe(`%${viaH} matmul`);
     // Gradient and entropy are the element semantics' (no path-level choice in them).
     expectLanesClose(results["sumprod"]!.wrt["x"]!.value, [3.5, 3], 1e-12, "gradient");
     expectLanesClose(results["entropy"]!.wrt["x"]!.value, [0.9251290836, 0.7356219398], 1e-9, "H");
