@@ -5,6 +5,10 @@ export { compileGraph, importModule } from "./compile.ts";
 export type { CompileOptions, Compiled, GeneratedModel, GeneratedResult, GeneratedStep, GeneratedTensor } from "./compile.ts";
 export type { JsModule, JsModuleOptions } from "./backends/js/module.ts";
 export { buildBackward, defaultWrt } from "./backward.ts";
+export { consumerLabels, semantics, semanticsNames } from "./semantics.ts";
+export type { SemanticsName } from "./semantics.ts";
+export { initParams, train } from "./train/train.ts";
+export type { Loss, Progress, Trained, TrainOptions } from "./train/train.ts";
 export type { BackwardPlan } from "./backward.ts";
 
 export { loadModel, loadSemirings } from "./frontend/index.ts";

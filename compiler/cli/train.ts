@@ -59,11 +59,13 @@ async function trainCommand(file: string, o: TrainCliOptions): Promise<void> {
   const init = o.init ? Object.fromEntries([...loadTensorFile(o.init)].map(([k, t]) => [k, t.data])) : undefined;
   const t0 = performance.now();
   status.show(`semic: compiling ${file}…`);
+  const rows = { train: readJsonLines(o.dataset), val: o.val ? readJsonLines(o.val) : [] };
   const trained = await train({
     model: file,
     config: parseConfig(o.config),
-    train: readJsonLines(o.dataset),
-    ...(o.val ? { val: readJsonLines(o.val) } : {}),
+    train: rows.train.map((r) => r.value),
+    ...(o.val ? { val: rows.val.map((r) => r.value) } : {}),
+    where: (set, i) => rows[set][i]!.where,
     loss,
     epochs: parsePositiveInt("--epochs", o.epochs, 10),
     lr: parseNumber("--lr", o.lr, 0.01, Number.MIN_VALUE),

@@ -27,9 +27,11 @@ export interface TrainOptions {
   /** Model file (.ts DSL or textual IR) and its config overrides. */
   readonly model: string;
   readonly config?: ConfigOverrides;
-  /** Records as read from JSON Lines (`where` is file:line, for messages). */
-  readonly train: readonly { where: string; value: Record<string, unknown> }[];
-  readonly val?: readonly { where: string; value: Record<string, unknown> }[];
+  /** Records (the model's inputs by name, plus e.g. a label), as one line of JSON Lines holds them. */
+  readonly train: readonly Record<string, unknown>[];
+  readonly val?: readonly Record<string, unknown>[];
+  /** Where record i of a set came from, for messages (default "train record 3"). */
+  readonly where?: (set: "train" | "val", i: number) => string;
   readonly loss: Loss;
   readonly epochs?: number;
   readonly lr?: number;
@@ -110,8 +112,9 @@ async function prepareModels(o: TrainOptions) {
   const shapes = Object.fromEntries(paramNodes(base).map((n) => [String(n.attrs["name"]), [...n.type.shape]]));
   if (Object.keys(shapes).length === 0) throw new CliError(`${o.model}: the model has no param() to train`);
   const expected = expectedInputs(base);
-  const train = bindRecords(o.train, expected);
-  const val = o.val ? bindRecords(o.val, expected) : [];
+  const where = o.where ?? ((set, i) => `${set} record ${i + 1}`);
+  const train = bindRecords(o.train.map((value, i) => ({ where: where("train", i), value })), expected);
+  const val = o.val ? bindRecords(o.val.map((value, i) => ({ where: where("val", i), value })), expected) : [];
   const all = [...train, ...val];
 
   const loss = o.loss;

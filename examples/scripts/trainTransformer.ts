@@ -37,7 +37,7 @@ function initParams(shapes: Shapes, seed: number): Record<string, Float64Array> 
 }
 
 /** Records of the training format: the model input `ids` and the class under "label". */
-const records = (data: readonly Example[], what: string) => data.map((ex, i) => ({ where: `${what}:${i + 1}`, value: { ids: ex.ids, label: ex.label } }));
+const records = (data: readonly Example[]) => data.map((ex) => ({ ids: ex.ids, label: ex.label }));
 
 async function main() {
   const t0 = Date.now();
@@ -49,8 +49,8 @@ async function main() {
   const test = makeDataset(SEED + 1000, 2000, vocab, seq);
   const { params, history } = await train({
     model: modelFile,
-    train: records(trainSet, "train"),
-    val: records(test, "test"),
+    train: records(trainSet),
+    val: records(test),
     // The model's output is log p(target | ids): one module per class, chosen by the config key.
     loss: { kind: "nll", label: "label", labelConfig: "target", classes: 2 },
     epochs: 1,

@@ -16,17 +16,17 @@ const LABELLED = join(ROOT, "tests/paper/fixtures/labelled.ts");
 const MLP = join(ROOT, "examples/mlp.ts");
 
 /** x ∈ [−1, 1]², label 1 iff x0 > x1. */
-function rows(seed: number, n: number, tag: string) {
+function rows(seed: number, n: number) {
   const r = rng(seed);
-  return Array.from({ length: n }, (_, i) => {
+  return Array.from({ length: n }, () => {
     const x = [r() * 2 - 1, r() * 2 - 1];
-    return { where: `${tag}:${i + 1}`, value: { x, label: x[0]! > x[1]! ? 1 : 0 } };
+    return { x, label: x[0]! > x[1]! ? 1 : 0 };
   });
 }
 const base: TrainOptions = {
   model: LABELLED,
-  train: rows(3, 64, "train"),
-  val: rows(4, 32, "val"),
+  train: rows(3, 64),
+  val: rows(4, 32),
   loss: { kind: "nll", label: "label" },
   epochs: 3,
   lr: 0.1,
@@ -49,9 +49,9 @@ describe("train API", () => {
   test("a config value as the label: one module per class", async () => {
     // examples/mlp.ts scores class `target`; a 3-class task read from the record key "y".
     const r = rng(9);
-    const data = Array.from({ length: 48 }, (_, i) => {
+    const data = Array.from({ length: 48 }, () => {
       const x = [r(), r(), r(), r()];
-      return { where: `mlp:${i + 1}`, value: { x, y: x.indexOf(Math.max(...x.slice(0, 3))) } };
+      return { x, y: x.indexOf(Math.max(...x.slice(0, 3))) };
     });
     const out = await train({ model: MLP, train: data, val: data, loss: { kind: "nll", label: "y", labelConfig: "target" }, epochs: 4, lr: 0.05, batch: 8 });
     expect(out.history.at(-1)!.loss).toBeLessThan(out.history[0]!.loss);
@@ -61,16 +61,16 @@ describe("train API", () => {
 
   test("a label that is not an integer input is a located error", async () => {
     await expect(train({ ...base, loss: { kind: "nll", label: "x" } })).rejects.toThrow(/reads the label "x" as an integer scalar input/);
-    const bad = [...base.train.slice(0, 3), { where: "train:4", value: { x: [1], label: 0 } }];
-    await expect(train({ ...base, train: bad })).rejects.toThrow(/train:4.*input x: expected \[2\], got \[1\]/);
+    const bad = [...base.train.slice(0, 3), { x: [1], label: 0 }];
+    await expect(train({ ...base, train: bad })).rejects.toThrow(/^train record 4: input x: expected \[2\], got \[1\]/);
   });
 });
 
 describe("semic train", () => {
   const tmp = mkdtempSync(join(tmpdir(), "semic-train-"));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-  const jsonl = (name: string, data: readonly { value: object }[]) => {
-    writeFileSync(join(tmp, name), data.map((d) => JSON.stringify(d.value)).join("\n") + "\n");
+  const jsonl = (name: string, data: readonly object[]) => {
+    writeFileSync(join(tmp, name), data.map((d) => JSON.stringify(d)).join("\n") + "\n");
     return join(tmp, name);
   };
   const semic = (args: string[]) =>
@@ -96,7 +96,7 @@ describe("semic train", () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^epoch 1\/3 {2}loss \d\.\d{4} {2}val loss \d\.\d{4} {2}val acc \d+\.\d% {2}\(/m);
     expect(ok.stdout).toMatch(/wrote .*w\.safetensors \(2 tensors\)/);
-    const api = await train({ ...base, train: base.train.map((r, i) => ({ ...r, where: `${trainFile}:${i + 1}` })) });
+    const api = await train(base);
     const file = readSafetensors(readFileSync(out), out);
     expect([...file.get("w")!.data]).toEqual([...Float32Array.from(api.params["w"]!)]);
     expect(missing.code).toBe(1);
