@@ -59,6 +59,20 @@ describe("train API", () => {
     expect(Object.keys(out.params).sort()).toEqual(["b1", "b2", "w1", "w2"]);
   });
 
+  test("a masked LM: the label is the target token, an integer input; accuracy over the vocabulary", async () => {
+    // Position 1 is masked (token 0); the masked token is the one at position 3.
+    const r = rng(5);
+    const token = () => 1 + Math.floor(r() * 5);
+    const data = Array.from({ length: 96 }, () => {
+      const ids = [token(), 0, token(), token()];
+      return { ids, target: ids[3] };
+    });
+    const model = join(ROOT, "tests/paper/fixtures/maskedLm.ts");
+    const out = await train({ model, train: data.slice(0, 64), val: data.slice(64), loss: { kind: "nll", label: "target" }, epochs: 6, lr: 0.05, batch: 8 });
+    expect(out.history.at(-1)!.loss).toBeLessThan(0.3 * out.history[0]!.loss);
+    expect(out.history.at(-1)!.valAccuracy!).toBeGreaterThanOrEqual(0.9);
+  });
+
   test("a label that is not an integer input is a located error", async () => {
     await expect(train({ ...base, loss: { kind: "nll", label: "x" } })).rejects.toThrow(/reads the label "x" as an integer scalar input/);
     const bad = [...base.train.slice(0, 3), { x: [1], label: 0 }];
