@@ -52,6 +52,10 @@ export function checkDiagnostics(dp: DslProject): void {
     if (!found.d) continue;
     const { line, character } = node.getLineAndCharacterOfPosition(found.d.start ?? 0);
     const message = ts.flattenDiagnosticMessageText(found.d.messageText, " ");
-    throw new SemicError(found.code, `${message.replace(/\.$/, "")} (TypeScript TS${found.d.code})`, { file: dp.display(sf), line: line + 1, col: character + 1 });
+    throw new SemicError(found.code, `${message.replace(/\.$/, "")} (TypeScript TS${found.d.code})`, {
+      file: dp.display(sf),
+      line: line + 1,
+      col: character + 1,
+    });
   }
 }
