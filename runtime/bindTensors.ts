@@ -40,10 +40,25 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+// No escape hatch: a NaN weight makes every readout NaN, and an infinite one turns products into
+// NaN (∞·0) or masks every path; a mask is written with a large finite value (-1e9), as JSON,
+// which has no Infinity, already requires.
+const finiteWhy = "weights and inputs must be finite (write a mask as a large finite value such as -1e9)";
+
+/** The first non-finite element and how many there are. */
+function nonFinite(data: TensorData): { first: number; count: number } {
+  let first = -1, count = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (Number.isFinite(data[i]!)) continue;
+    if (count++ === 0) first = i;
+  }
+  return { first, count };
+}
+
 /**
  * Match what a file provides against what the model expects. Shapes must match exactly
  * (a scalar [] and a [1] are different); i32 tensors must hold integers in range; f32
- * tensors given as integers are widened. All problems are reported in one WeightsError.
+ * tensors must be finite, and given as integers are widened. All problems are reported in one WeightsError.
  */
 export function bindTensors(
   expected: readonly ExpectedTensor[],
@@ -77,6 +92,13 @@ export function bindTensors(
       continue;
     }
     if (e.dtype === "f32") {
+      const bad = nonFinite(g.data);
+      if (bad.count > 0) {
+        const more = bad.count > 1 ? ` (${bad.count} non-finite values in all)` : "";
+        problems.push(`${e.kind} ${e.name}: ${elementPath(e.name, g.shape, bad.first)} is ${g.data[bad.first]} in ${source}${more}; ${finiteWhy}`);
+        culprits.push(e.name);
+        continue;
+      }
       entries.push([e.name, g.data instanceof Float32Array ? g.data : Float32Array.from(g.data)]);
       continue;
     }
