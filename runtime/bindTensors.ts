@@ -16,6 +16,8 @@ export interface ExpectedTensor {
 export interface BindOptions {
   /** Ignore (and report in `ignored`) tensors the model does not use, e.g. a checkpoint's pooler head. */
   allowExtra?: boolean;
+  /** What the model expects from the other file (its inputs when binding params, and the reverse), to say where a misplaced tensor belongs. */
+  others?: readonly ExpectedTensor[];
 }
 
 export interface BoundTensors {
@@ -141,8 +143,16 @@ export function bindTensors(
     culprits.push(...missing.map((e) => e.name));
   }
   if (extra.length > 0 && !options.allowExtra) {
-    const list = extra.map((n) => `${n} ${showShape(given.get(n)!.shape)}`);
-    problems.push(`unexpected tensors in ${source} (the model has no param or input with these names): ${list.join(", ")}`);
+    // A tensor in the wrong one of the two files is named as such, not as unknown.
+    const otherKind = new Map((options.others ?? []).map((o) => [o.name, o.kind]));
+    for (const n of extra.filter((n) => otherKind.has(n))) {
+      const kind = otherKind.get(n)!;
+      const belongs = kind === "param" ? "a param of the model: it belongs in the params file (--params)" : "an input of the model: it belongs in the inputs file (--inputs)";
+      problems.push(`${n} ${showShape(given.get(n)!.shape)} in ${source} is ${belongs}`);
+    }
+    const unknown = extra.filter((n) => !otherKind.has(n));
+    const list = unknown.map((n) => `${n} ${showShape(given.get(n)!.shape)}`);
+    if (unknown.length > 0) problems.push(`unexpected tensors in ${source} (the model has no param or input with these names): ${list.join(", ")}`);
     culprits.push(...extra);
   }
   if (problems.length > 0) {

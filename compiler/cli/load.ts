@@ -96,6 +96,34 @@ export function resolveSemirings(names: readonly string[], user: readonly Semiri
 export const splitList = (values: readonly string[] | undefined): string[] =>
   (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
 
+const modelExtensions = /\.(ts|mts|semic|ir|onnx|json|safetensors)$/i;
+
+/**
+ * Words an option with several values may take after its first: `--wrt x h w1` reads as
+ * `--wrt x --wrt h --wrt w1`, but a word that cannot be one of its values (a file, the model)
+ * stays a positional argument, so `semic compile --wrt x model.ts` does not swallow the model.
+ */
+const moreValues: Readonly<Record<string, (word: string) => boolean>> = {
+  "--wrt": (w) => !modelExtensions.test(w) && !(existsSync(w) && statSync(w).isFile()),
+  "--config": (w) => /^[^=]+=/.test(w),
+  "--aggregate": (w) => /^[^:]+:[-\d, ]+$/.test(w),
+};
+
+/** argv with the extra values of `--wrt a b`, `--config k=v l=w`, `--aggregate h:0 e:1` spelled as repeated options. */
+export function spreadMultiValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const option = argv[i]!;
+    out.push(option);
+    if (option === "--") return [...out, ...argv.slice(i + 1)];
+    const more = moreValues[option];
+    if (!more || i + 1 >= argv.length) continue;
+    out.push(argv[++i]!);
+    while (i + 1 < argv.length && !argv[i + 1]!.startsWith("-") && more(argv[i + 1]!)) out.push(option, argv[++i]!);
+  }
+  return out;
+}
+
 /** Commander collector for repeatable list options. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
