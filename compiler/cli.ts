@@ -20,12 +20,15 @@ import {
   parseAggregate,
   parseConfig,
   parseExpand,
+  parseMaxMemory,
   parsePositiveInt,
+  parseTopk,
   parseTopPathFrom,
   resolveSemirings,
   splitList,
   spreadMultiValues,
 } from "./cli/load.ts";
+import { checkLimits, MAX_TOPK } from "./limits.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
 
@@ -39,14 +42,14 @@ interface SemiringOptions extends ModelOptions {
   semiringsFrom?: string[];
   wrt?: string[];
   topk?: string;
+  maxMemory?: string;
   precision: "f32" | "f64";
+  target: "js" | "wgsl";
 }
 interface CompileCliOptions extends SemiringOptions {
-  target: "js" | "wgsl";
   out: string;
 }
 interface RunCliOptions extends SemiringOptions {
-  target: "js" | "wgsl";
   params: string;
   inputs: string;
   aggregate?: string[];
@@ -61,12 +64,14 @@ const status = new Status();
 async function prepare(file: string, o: SemiringOptions) {
   const config = parseConfig(o.config);
   const expand = parseExpand(o.expand);
-  const k = parsePositiveInt("--topk", o.topk, DEFAULT_TOPK);
+  const k = parseTopk(o.topk);
+  const maxMemory = parseMaxMemory(o.maxMemory);
   const t0 = performance.now();
   status.show(`semic: loading ${file}…`);
   const { graph, semirings: own } = await loadGraph(file, { config, expand });
   const semirings = resolveSemirings(splitList(o.semiring), [...own, ...(await loadSemiringFiles(o.semiringsFrom ?? []))], k);
   const options: CompileOptions = { semirings, wrt: splitList(o.wrt), precision: o.precision };
+  checkLimits(graph, semirings, { precision: o.precision, target: o.target, wrt: options.wrt, ...(maxMemory === undefined ? {} : { maxMemory }) });
   return { graph, semirings, options, loadTime: elapsed(t0) };
 }
 
@@ -211,7 +216,8 @@ function withSemiringOptions(cmd: Command, precision: "f32" | "f64"): Command {
     .option("-s, --semiring <names>", semiringHelp, collect)
     .option("--semirings-from <file>", "a .ts file exporting defineSemiring values (repeatable)", collect)
     .option("--wrt <names>", "tensors to differentiate with respect to, comma-separated or repeated (default: f32 inputs and name()d tensors)", collect)
-    .option("--topk <k>", `k of the topk semiring (default ${DEFAULT_TOPK})`)
+    .option("--topk <k>", `k of the topk semiring, 1 to ${MAX_TOPK} (default ${DEFAULT_TOPK})`)
+    .option("--max-memory <size>", "refuse a model whose estimated memory (buffers and generated code) exceeds this, e.g. 8G or 512M (default: half this machine's memory)")
     .addOption(new Option("--precision <p>", "storage precision of the generated buffers").choices(["f32", "f64"]).default(precision));
 }
 

@@ -6,9 +6,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import type { Graph } from "../../ir/graph.ts";
 import { expandComposites, type Composite } from "../../ir/passes/expand.ts";
-import { semiringByName, semiringNames } from "../../ir/semirings/index.ts";
+import { DEFAULT_TOPK, semiringByName, semiringNames } from "../../ir/semirings/index.ts";
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import type { ConfigOverrides } from "../frontend/index.ts";
+import { MAX_TOPK, parseBytes } from "../limits.ts";
 
 // The frontend (ts-morph) and the IR parser (chevrotain) each take a second or more to import:
 // they are loaded only for the kind of file at hand.
@@ -161,6 +162,22 @@ export function parsePositiveInt(option: string, value: string | undefined, fall
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new CliError(`${option}: expected a positive integer, got "${value}"`);
+  return n;
+}
+
+/** --topk K: a positive integer up to MAX_TOPK (limits.ts says why). */
+export function parseTopk(value: string | undefined): number {
+  const k = parsePositiveInt("--topk", value, DEFAULT_TOPK);
+  if (k > MAX_TOPK)
+    throw new CliError(`--topk: at most ${MAX_TOPK}, got ${value}: the generated code unrolls each topk ⊗ as a k×k merge, so its size and compile time grow as k²`);
+  return k;
+}
+
+/** --max-memory SIZE (8G, 512M, bytes). */
+export function parseMaxMemory(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = parseBytes(value);
+  if (n === undefined) throw new CliError(`--max-memory: expected a size such as 8G, 512M or a number of bytes, got "${value}"`);
   return n;
 }
 
