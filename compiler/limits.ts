@@ -95,6 +95,13 @@ export interface LimitOptions {
   readonly maxMemory?: number;
 }
 
+/**
+ * The most nodes any compile can take: beyond it the forward pass alone needs more heap to
+ * generate than Node has, so checkLimits would refuse whatever the semirings. Lets a textual-IR
+ * file be refused from its size, before parsing it.
+ */
+export const maxNodes = (): number => Math.floor(getHeapStatistics().heap_size_limit / HEAP_PER_NODE);
+
 /** Half this machine's memory: the rest is for the system, Node itself and whatever else runs. */
 export const defaultMaxMemory = (): number => Math.floor(totalmem() / 2);
 

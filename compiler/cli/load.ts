@@ -9,7 +9,7 @@ import { expandComposites, type Composite } from "../../ir/passes/expand.ts";
 import { DEFAULT_TOPK, semiringByName, semiringNames } from "../../ir/semirings/index.ts";
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import type { ConfigOverrides } from "../frontend/index.ts";
-import { MAX_TOPK, parseBytes } from "../limits.ts";
+import { MAX_TOPK, maxNodes, parseBytes } from "../limits.ts";
 
 // The frontend (ts-morph) and the IR parser (chevrotain) each take a second or more to import:
 // they are loaded only for the kind of file at hand.
@@ -47,8 +47,13 @@ export async function loadGraph(file: string, opts: { config: ConfigOverrides; e
   if (isIrFile(file)) {
     if (Object.keys(opts.config).length > 0)
       throw new CliError(`--config applies to DSL (.ts) models only: ${file} is textual IR, its shapes are already fixed`);
+    const text = readFileSync(file, "utf8");
+    // Each node is one `%N = op …` line; a file with too many is refused before the slow parse.
+    const nodes = text.match(/^\s*%\w+\s*=/gm)?.length ?? 0;
+    if (nodes > maxNodes())
+      throw new CliError(`${file}: ${nodes} nodes: a model this large cannot be compiled within Node's heap limit (at most about ${maxNodes()} nodes; each needs ≈ 80 KiB of heap to generate its code)`);
     const { parseGraph } = await import("../../ir/text/toIr.ts");
-    graph = parseGraph(readFileSync(file, "utf8"), file);
+    graph = parseGraph(text, file);
   } else {
     const { loadModel } = await import("../frontend/index.ts");
     const loaded = loadModel(file, { config: opts.config });

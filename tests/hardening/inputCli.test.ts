@@ -65,6 +65,20 @@ beforeAll(() => {
   const params = JSON.parse(readFileSync(PARAMS, "utf8")) as Record<string, unknown>;
   writeFileSync(join(tmp, "paramInInputs.json"), JSON.stringify({ ...inputs, b2: params["b2"] }));
   writeFileSync(join(tmp, "overflow.json"), `{"x": [1, 2, 1e999, 4]}`);
+  // 200 000 ops of textual IR: refused from its size, before the parse.
+  const relus = Array.from({ length: 200_000 }, (_, i) => `  %${i + 1} = relu %${i} : f32[4]`);
+  writeFileSync(
+    join(tmp, "big.semic"),
+    [
+      "model @big {",
+      '  %0 = input {name = "x", shape = [4]} : f32[4]',
+      ...relus,
+      "  %200001 = sum %200000 : f32[]",
+      "  return %200001",
+      "}",
+      "",
+    ].join("\n"),
+  );
 });
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -168,6 +182,14 @@ describe.concurrent("limits, checked before compiling", { timeout: SPAWN_TIMEOUT
       /^semic: model "m" \(25002 nodes, sumprod, maxprod, entropy\) needs up to \d+ kernels, over WebAssembly's limit of 100000 exports/,
     );
     expect(existsSync(join(tmp, "out-many"))).toBe(false);
+  });
+
+  test("a textual-IR file of 200 000 ops", async () => {
+    expectUserError(
+      await semic(["compile", "big.semic", "-s", "sumprod", "-o", "out-big"]),
+      /^semic: big\.semic: 200002 nodes: a model this large cannot be compiled within Node's heap limit \(at most about \d+ nodes/,
+    );
+    expect(existsSync(join(tmp, "out-big"))).toBe(false);
   });
 
   test.each([
