@@ -20,11 +20,15 @@ import {
   parseAggregate,
   parseConfig,
   parseExpand,
+  parseMaxMemory,
   parsePositiveInt,
+  parseTopk,
   parseTopPathFrom,
   resolveSemirings,
   splitList,
+  spreadMultiValues,
 } from "./cli/load.ts";
+import { checkLimits, MAX_TOPK } from "./limits.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
 import { addTrainCommand } from "./cli/train.ts";
@@ -41,14 +45,14 @@ interface SemiringOptions extends ModelOptions {
   semiringsFrom?: string[];
   wrt?: string[];
   topk?: string;
+  maxMemory?: string;
   precision: "f32" | "f64";
+  target: "js" | "wgsl";
 }
 interface CompileCliOptions extends SemiringOptions {
-  target: "js" | "wgsl";
   out: string;
 }
 interface RunCliOptions extends SemiringOptions {
-  target: "js" | "wgsl";
   params: string;
   inputs: string;
   aggregate?: string[];
@@ -63,7 +67,8 @@ const status = new Status();
 async function prepare(file: string, o: SemiringOptions) {
   const config = parseConfig(o.config);
   const expand = parseExpand(o.expand);
-  const k = parsePositiveInt("--topk", o.topk, DEFAULT_TOPK);
+  const k = parseTopk(o.topk);
+  const maxMemory = parseMaxMemory(o.maxMemory);
   const t0 = performance.now();
   status.show(`semic: loading ${file}…`);
   // A semantics other than the default expands composites its own way, at compile time.
@@ -72,6 +77,7 @@ async function prepare(file: string, o: SemiringOptions) {
   // As the semantics schedules them (the report then says what their values are).
   const semirings = semiringsFor(resolveSemirings(splitList(o.semiring), [...own, ...(await loadSemiringFiles(o.semiringsFrom ?? []))], k), o.semantics);
   const options: CompileOptions = { semirings, wrt: splitList(o.wrt), precision: o.precision, semantics: o.semantics, ...(byCompiler ? { expand } : {}) };
+  checkLimits(graph, semirings, { precision: o.precision, target: o.target, wrt: options.wrt, ...(maxMemory === undefined ? {} : { maxMemory }) });
   return { graph, semirings, options, loadTime: elapsed(t0) };
 }
 
@@ -148,10 +154,12 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
   const top = parsePositiveInt("--top", o.top, 5);
   const { graph, semirings, options, loadTime } = await prepare(file, o);
 
-  const params = bindTensors(expectedTensors(graph, "param"), loadTensorFile(o.params), o.params, {
+  const [wantParams, wantInputs] = [expectedTensors(graph, "param"), expectedTensors(graph, "input")];
+  const params = bindTensors(wantParams, loadTensorFile(o.params), o.params, {
     allowExtra: o.params.toLowerCase().endsWith(".safetensors"),
+    others: wantInputs,
   });
-  const inputs = bindTensors(expectedTensors(graph, "input"), loadTensorFile(o.inputs), o.inputs);
+  const inputs = bindTensors(wantInputs, loadTensorFile(o.inputs), o.inputs, { others: wantParams });
   if (params.ignored.length > 0 && !o.json) {
     status.clear();
     console.error(`semic: ignoring ${params.ignored.length} tensor(s) of ${o.params} the model does not use: ${params.ignored.join(", ")}`);
@@ -216,15 +224,16 @@ function withSemiringOptions(cmd: Command, precision: "f32" | "f64"): Command {
   return cmd
     .option("-s, --semiring <names>", semiringHelp, collect)
     .option("--semirings-from <file>", "a .ts file exporting defineSemiring values (repeatable)", collect)
-    .option("--wrt <names...>", "tensors to differentiate with respect to (default: f32 inputs and name()d tensors)")
-    .option("--topk <k>", `k of the topk semiring (default ${DEFAULT_TOPK})`)
+    .option("--wrt <names>", "tensors to differentiate with respect to, comma-separated or repeated (default: f32 inputs and name()d tensors)", collect)
+    .option("--topk <k>", `k of the topk semiring, 1 to ${MAX_TOPK} (default ${DEFAULT_TOPK})`)
+    .option("--max-memory <size>", "refuse a model whose estimated memory (buffers and generated code) exceeds this, e.g. 8G or 512M (default: half this machine's memory)")
     .addOption(new Option("--precision <p>", "storage precision of the generated buffers").choices(["f32", "f64"]).default(precision));
 }
 
 function withModelOptions(cmd: Command): Command {
   return cmd
     .option("--expand <composites>", "expand composites into elementary ops: softmax,layerNorm,logSoftmax or all (repeatable)", collect)
-    .option("--config <key=value...>", "override the model's config (DSL models only)")
+    .option("--config <key=value>", "override the model's config, e.g. hidden=32 (repeatable; DSL models only)", collect)
     .addOption(
       new Option("--semantics <s>", semanticsNames.map((n) => `${n}: ${semantics[n].summary}`).join("; ")).choices(semanticsNames).default("element"),
     );
@@ -289,7 +298,7 @@ Examples:
     .requiredOption("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored)")
     .requiredOption("--inputs <file>", "inputs: JSON object of nested arrays by name")
     .addOption(new Option("--target <target>", "js: run the generated JS; wgsl: run the WGSL kernels on WebGPU (Dawn)").choices(["js", "wgsl"]).default("js"))
-    .option("--aggregate <name:axes...>", "⊕ a wrt tensor or branch over axes, e.g. h:0 or emb:1,2 (negative axes count from the end)")
+    .option("--aggregate <name:axes>", "⊕ a wrt tensor or branch over axes, e.g. h:0 or emb:1,2 (repeatable; negative axes count from the end)", collect)
     .option("--top-path-from <name[:i,j]>", "where the top path starts (default: the best element of the first wrt tensor)")
     .option("--json", "print the results as JSON (DESIGN.md §3); ±Infinity is written as the strings \"Infinity\"/\"-Infinity\"")
     .option("--top <n>", "elements listed per tensor in the readable report", "5");
@@ -318,7 +327,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`semic: ${str.replace(/^error: /, "")}`) });
   }
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(spreadMultiValues(argv));
     return 0;
   } catch (e) {
     status.clear();

@@ -47,6 +47,8 @@ export function isOpName(op: string): op is OpName {
 /** Builds a graph node by node, inferring and checking types as it goes. */
 export class GraphBuilder {
   readonly #nodes: Node[] = [];
+  /** Inputs, params, name() and branch() labels share one namespace (--wrt, feeds, results). */
+  readonly #named = new Map<string, Node>();
   constructor(readonly name: string) {}
 
   get nodes(): readonly Node[] {
@@ -79,7 +81,27 @@ export class GraphBuilder {
       throw e;
     }
     const id = this.#nodes.length;
-    this.#nodes.push({ id, op, inputs: [...inputs], attrs, type, ...(loc ? { loc } : {}) });
+    const node: Node = { id, op, inputs: [...inputs], attrs, type, ...(loc ? { loc } : {}) };
+    const label = rule.role !== undefined && rule.role !== "constant" ? leafName(node) : undefined;
+    if (label !== undefined) {
+      const first = this.#named.get(label);
+      if (first) {
+        const where = first.loc ? ` at ${first.loc.file}:${first.loc.line}:${first.loc.col}` : "";
+        // One name, one tensor: feeds, --wrt and results are keyed by name. Tying is reusing the
+        // first tensor, not declaring it again.
+        const tie =
+          first.op === op && (rule.role === "param" || rule.role === "input")
+            ? `; to use the same ${op} twice, reuse the tensor the first ${op}() returned`
+            : "";
+        throw new SemicError(
+          "E_NAME",
+          `${op} "${label}": the name is already used by the ${first.op}${where} (inputs, params, name() and branch() labels must be unique${tie})`,
+          loc,
+        );
+      }
+      this.#named.set(label, node);
+    }
+    this.#nodes.push(node);
     return id;
   }
 

@@ -16,6 +16,8 @@ export interface ExpectedTensor {
 export interface BindOptions {
   /** Ignore (and report in `ignored`) tensors the model does not use, e.g. a checkpoint's pooler head. */
   allowExtra?: boolean;
+  /** What the model expects from the other file (its inputs when binding params, and the reverse), to say where a misplaced tensor belongs. */
+  others?: readonly ExpectedTensor[];
 }
 
 export interface BoundTensors {
@@ -40,10 +42,25 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+// No escape hatch: a NaN weight makes every readout NaN, and an infinite one turns products into
+// NaN (∞·0) or masks every path; a mask is written with a large finite value (-1e9), as JSON,
+// which has no Infinity, already requires.
+const finiteWhy = "weights and inputs must be finite (write a mask as a large finite value such as -1e9)";
+
+/** The first non-finite element and how many there are. */
+function nonFinite(data: TensorData): { first: number; count: number } {
+  let first = -1, count = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (Number.isFinite(data[i]!)) continue;
+    if (count++ === 0) first = i;
+  }
+  return { first, count };
+}
+
 /**
  * Match what a file provides against what the model expects. Shapes must match exactly
  * (a scalar [] and a [1] are different); i32 tensors must hold integers in range; f32
- * tensors given as integers are widened. All problems are reported in one WeightsError.
+ * tensors must be finite, and given as integers are widened. All problems are reported in one WeightsError.
  */
 export function bindTensors(
   expected: readonly ExpectedTensor[],
@@ -77,6 +94,13 @@ export function bindTensors(
       continue;
     }
     if (e.dtype === "f32") {
+      const bad = nonFinite(g.data);
+      if (bad.count > 0) {
+        const more = bad.count > 1 ? ` (${bad.count} non-finite values in all)` : "";
+        problems.push(`${e.kind} ${e.name}: ${elementPath(e.name, g.shape, bad.first)} is ${g.data[bad.first]} in ${source}${more}; ${finiteWhy}`);
+        culprits.push(e.name);
+        continue;
+      }
       entries.push([e.name, g.data instanceof Float32Array ? g.data : Float32Array.from(g.data)]);
       continue;
     }
@@ -119,8 +143,16 @@ export function bindTensors(
     culprits.push(...missing.map((e) => e.name));
   }
   if (extra.length > 0 && !options.allowExtra) {
-    const list = extra.map((n) => `${n} ${showShape(given.get(n)!.shape)}`);
-    problems.push(`unexpected tensors in ${source} (the model has no param or input with these names): ${list.join(", ")}`);
+    // A tensor in the wrong one of the two files is named as such, not as unknown.
+    const otherKind = new Map((options.others ?? []).map((o) => [o.name, o.kind]));
+    for (const n of extra.filter((n) => otherKind.has(n))) {
+      const kind = otherKind.get(n)!;
+      const belongs = kind === "param" ? "a param of the model: it belongs in the params file (--params)" : "an input of the model: it belongs in the inputs file (--inputs)";
+      problems.push(`${n} ${showShape(given.get(n)!.shape)} in ${source} is ${belongs}`);
+    }
+    const unknown = extra.filter((n) => !otherKind.has(n));
+    const list = unknown.map((n) => `${n} ${showShape(given.get(n)!.shape)}`);
+    if (unknown.length > 0) problems.push(`unexpected tensors in ${source} (the model has no param or input with these names): ${list.join(", ")}`);
     culprits.push(...extra);
   }
   if (problems.length > 0) {

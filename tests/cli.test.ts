@@ -3,11 +3,10 @@
 // the §3 JSON against the interpreter and finite differences, the readable report, the textual-IR
 // path, and that user errors are one located line with exit code 1 and leave no output behind.
 
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { GeneratedModel } from "../compiler/compile.ts";
 import { loadModel } from "../compiler/frontend/index.ts";
@@ -16,46 +15,21 @@ import { interpret } from "../ir/interpret.ts";
 import { semiringNames } from "../ir/semirings/index.ts";
 import { printGraph } from "../ir/text/index.ts";
 import { loadTensorFile, writeSafetensors } from "../runtime/weights.ts";
+import { expectUserError, ROOT, spawnSemic, type Spawned } from "./cliSpawn.ts";
 import { expectLanesClose, splitFeeds } from "./oracle/check.ts";
 import { finiteDiff } from "./oracle/finiteDiff.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(ROOT, "bin/semic.js");
 const MLP = join(ROOT, "examples/mlp.ts");
 const PARAMS = join(ROOT, "examples/mlp.params.json");
 const INPUTS = join(ROOT, "examples/mlp.inputs.json");
 
-interface Spawned {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI in `cwd` (the temp dir by default). */
-function semic(args: readonly string[], cwd = tmp): Promise<Spawned> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, SEMIC_DEBUG: "" } });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const semic = (args: readonly string[], cwd = tmp): Promise<Spawned> => spawnSemic(args, cwd);
 
 /** A spawn started once and shared by the tests that read it. */
 function shared(args: () => readonly string[]): () => Promise<Spawned> {
   let p: Promise<Spawned> | undefined;
   return () => (p ??= semic(args()));
-}
-
-/** The user-error contract: exit 1, nothing on stdout, one `semic: …` line, no stack trace. */
-function expectUserError(r: Spawned, message: RegExp): void {
-  expect(r.stdout).toBe("");
-  expect(r.stderr.endsWith("\n")).toBe(true);
-  expect(r.stderr.trimEnd().split("\n"), r.stderr).toHaveLength(1);
-  expect(r.stderr.trimEnd()).toMatch(message);
-  expect(r.code).toBe(1);
 }
 
 /** JSON numbers written as "Infinity"/"-Infinity" strings, back to numbers. */

@@ -175,11 +175,11 @@ function dense(x: Tensor, prefix: string, n = 4) {
   return relu(matmul(x, param(prefix + ".w", [x.shape[0]!, n])));
 }
 const pair = (x: Tensor) => ({ pos: relu(x), neg: neg(x) });
-const twice = (f: (t: Tensor) => Tensor, x: Tensor) => [f(x), f(x)];
+const twice = (f: (t: Tensor, i: number) => Tensor, x: Tensor) => [f(x, 1), f(x, 2)];
 export default model("m", () => {
   const x = input("x", [2]);
   const { pos, neg: n } = pair(dense(x, "a"));
-  const [u, v] = twice((t) => dense(t, "b", 3), pos);
+  const [u, v] = twice((t, i) => dense(t, "b" + i, 3), pos);
   return sum(add(add(u!, v!), sum(n)));
 });`);
     expect(ops(graph)).toEqual([
@@ -189,10 +189,10 @@ export default model("m", () => {
       `relu %2 : [4]`,
       `relu %3 : [4]`,
       `neg %3 : [4]`,
-      `param {"name":"b.w","shape":[4,3]} : [4,3]`,
+      `param {"name":"b1.w","shape":[4,3]} : [4,3]`,
       `matmul %4,%6 : [3]`,
       `relu %7 : [3]`,
-      `param {"name":"b.w","shape":[4,3]} : [4,3]`,
+      `param {"name":"b2.w","shape":[4,3]} : [4,3]`,
       `matmul %4,%9 : [3]`,
       `relu %10 : [3]`,
       `add %8,%11 : [3]`,

@@ -6,9 +6,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import type { Graph } from "../../ir/graph.ts";
 import { expandComposites, type Composite } from "../../ir/passes/expand.ts";
-import { semiringByName, semiringNames } from "../../ir/semirings/index.ts";
+import { DEFAULT_TOPK, semiringByName, semiringNames } from "../../ir/semirings/index.ts";
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import type { ConfigOverrides } from "../frontend/index.ts";
+import { MAX_TOPK, maxNodes, parseBytes } from "../limits.ts";
 
 // The frontend (ts-morph) and the IR parser (chevrotain) each take a second or more to import:
 // they are loaded only for the kind of file at hand.
@@ -46,8 +47,13 @@ export async function loadGraph(file: string, opts: { config: ConfigOverrides; e
   if (isIrFile(file)) {
     if (Object.keys(opts.config).length > 0)
       throw new CliError(`--config applies to DSL (.ts) models only: ${file} is textual IR, its shapes are already fixed`);
+    const text = readFileSync(file, "utf8");
+    // Each node is one `%N = op …` line; a file with too many is refused before the slow parse.
+    const nodes = text.match(/^\s*%\w+\s*=/gm)?.length ?? 0;
+    if (nodes > maxNodes())
+      throw new CliError(`${file}: ${nodes} nodes: a model this large cannot be compiled within Node's heap limit (at most about ${maxNodes()} nodes; each needs ≈ 80 KiB of heap to generate its code)`);
     const { parseGraph } = await import("../../ir/text/toIr.ts");
-    graph = parseGraph(readFileSync(file, "utf8"), file);
+    graph = parseGraph(text, file);
   } else {
     const { loadModel } = await import("../frontend/index.ts");
     const loaded = loadModel(file, { config: opts.config });
@@ -96,6 +102,34 @@ export function resolveSemirings(names: readonly string[], user: readonly Semiri
 export const splitList = (values: readonly string[] | undefined): string[] =>
   (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
 
+const modelExtensions = /\.(ts|mts|semic|ir|onnx|json|safetensors)$/i;
+
+/**
+ * Words an option with several values may take after its first: `--wrt x h w1` reads as
+ * `--wrt x --wrt h --wrt w1`, but a word that cannot be one of its values (a file, the model)
+ * stays a positional argument, so `semic compile --wrt x model.ts` does not swallow the model.
+ */
+const moreValues: Readonly<Record<string, (word: string) => boolean>> = {
+  "--wrt": (w) => !modelExtensions.test(w) && !(existsSync(w) && statSync(w).isFile()),
+  "--config": (w) => /^[^=]+=/.test(w),
+  "--aggregate": (w) => /^[^:]+:[-\d, ]+$/.test(w),
+};
+
+/** argv with the extra values of `--wrt a b`, `--config k=v l=w`, `--aggregate h:0 e:1` spelled as repeated options. */
+export function spreadMultiValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const option = argv[i]!;
+    out.push(option);
+    if (option === "--") return [...out, ...argv.slice(i + 1)];
+    const more = moreValues[option];
+    if (!more || i + 1 >= argv.length) continue;
+    out.push(argv[++i]!);
+    while (i + 1 < argv.length && !argv[i + 1]!.startsWith("-") && more(argv[i + 1]!)) out.push(option, argv[++i]!);
+  }
+  return out;
+}
+
 /** Commander collector for repeatable list options. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -133,6 +167,22 @@ export function parsePositiveInt(option: string, value: string | undefined, fall
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new CliError(`${option}: expected a positive integer, got "${value}"`);
+  return n;
+}
+
+/** --topk K: a positive integer up to MAX_TOPK (limits.ts says why). */
+export function parseTopk(value: string | undefined): number {
+  const k = parsePositiveInt("--topk", value, DEFAULT_TOPK);
+  if (k > MAX_TOPK)
+    throw new CliError(`--topk: at most ${MAX_TOPK}, got ${value}: the generated code unrolls each topk ⊗ as a k×k merge, so its size and compile time grow as k²`);
+  return k;
+}
+
+/** --max-memory SIZE (8G, 512M, bytes). */
+export function parseMaxMemory(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = parseBytes(value);
+  if (n === undefined) throw new CliError(`--max-memory: expected a size such as 8G, 512M or a number of bytes, got "${value}"`);
   return n;
 }
 

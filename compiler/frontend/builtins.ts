@@ -115,6 +115,19 @@ const mathUnary: Readonly<Record<string, [(x: number) => number, ((x: Sx) => Sx)
   sign: [Math.sign, undefined],
 };
 
+/** What to write instead of Math.<fn>(tensor): the DSL op of that name, or a composition where there is none. */
+const tensorMath: Readonly<Record<string, string>> = {
+  exp: "use the DSL op exp(x)",
+  log: "use the DSL op log(x)",
+  sqrt: "use the DSL op sqrt(x)",
+  tanh: "use the DSL op tanh(x)",
+  sin: "use the DSL op sin(x)",
+  cos: "use the DSL op cos(x)",
+  abs: "there is no abs op; write add(relu(x), relu(neg(x)))",
+  max: "there is no elementwise max op; max(a, b) is add(b, relu(sub(a, b)))",
+  min: "there is no elementwise min op; min(a, b) is sub(a, relu(sub(a, b)))",
+};
+
 /** The global `Math`: folds on numbers, builds Sx on lane values. */
 export function makeMath(fail: Fail): ObjVal {
   const props = new Map<string, Value>([
@@ -125,8 +138,8 @@ export function makeMath(fail: Fail): ObjVal {
     if (typeof v === "number") return v;
     if (v instanceof SxVal && sxOk) return v.x;
     if (v instanceof TensorVal) {
-      const dsl = name in mathUnary ? ` use the DSL op ${name}(x)` : "";
-      return fail(at, `Math.${name} needs compile-time numbers, got ${describe(v)}:${dsl || " tensors are not known at compile time"}`, "E_TYPE");
+      const instead = tensorMath[name] ?? "tensors are not known at compile time";
+      return fail(at, `Math.${name} needs compile-time numbers, got ${describe(v)}: ${instead}`, "E_TYPE");
     }
     return fail(at, `Math.${name} ${sxOk ? "needs numbers or lane values" : "works on compile-time numbers only"}, got ${describe(v)}`, "E_TYPE");
   };

@@ -64,8 +64,14 @@ class DslCall {
   ints(i: number): number[] {
     const v = this.args[i];
     if (typeof v === "number" && Number.isInteger(v)) return [v];
-    if (Array.isArray(v) && v.every((d) => typeof d === "number" && Number.isInteger(d))) return v as number[];
-    return this.#arg(i, "an array of integers known at compile time");
+    if (!Array.isArray(v)) return this.#arg(i, "an array of integers known at compile time");
+    // Name the element: a fractional one usually comes from a --config value or a division.
+    const bad = v.findIndex((d) => typeof d !== "number" || !Number.isInteger(d));
+    if (bad < 0) return v as number[];
+    const shown = v.length <= 8 && v.every((d) => typeof d === "number") ? `[${v.join(", ")}]` : "an array";
+    const el = v[bad];
+    const what = typeof el === "number" ? `${el}, not an integer` : describe(el);
+    return this.fail(`${this.fn}: argument ${i + 1} must be an array of integers known at compile time, got ${shown} (element ${bad} is ${what})`);
   }
 
   str(i: number, allowed?: readonly string[]): string {

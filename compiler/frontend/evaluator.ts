@@ -20,6 +20,12 @@ interface ModuleInstance {
 }
 
 const MAX_DEPTH = 200;
+/**
+ * Loop iterations plus helper calls one evaluation may take, all loops and calls together (a
+ * per-loop bound lets nested loops multiply). Real models take thousands; a trivial iteration
+ * costs about 2 µs, so a runaway bound (1e9) is refused in well under a second.
+ */
+export const MAX_STEPS = 200_000;
 
 /** The handler tables of lower.ts, and the message for a kind they lack. */
 export interface Handlers {
@@ -34,6 +40,7 @@ export class Evaluator {
   readonly #modules = new Map<SourceFile, ModuleInstance>();
   readonly #globals = new Scope();
   #depth = 0;
+  #steps = 0;
 
   constructor(
     readonly dp: DslProject,
@@ -43,6 +50,12 @@ export class Evaluator {
     this.#globals.define("Infinity", Infinity, false);
     this.#globals.define("NaN", NaN, false);
     this.#globals.define("Math", makeMath(this.fail), false);
+  }
+
+  /** Counts one loop iteration or helper call against MAX_STEPS. */
+  step(at: Node): void {
+    if (++this.#steps > MAX_STEPS)
+      this.fail(at, `the model takes more than ${MAX_STEPS} loop iterations and helper calls to evaluate at compile time (is a loop bound or a recursion too large?)`, "E_LIMIT");
   }
 
   loc(node: Node): SourceLoc {
@@ -113,6 +126,7 @@ export class Evaluator {
 
   #callFn(fn: FnVal, args: readonly Value[], at: Node): Value {
     if (this.#depth >= MAX_DEPTH) return this.fail(at, `helper calls nest more than ${MAX_DEPTH} deep (unbounded recursion?)`);
+    this.step(at);
     this.#depth++;
     try {
       const scope = new Scope(fn.closure);

@@ -4,6 +4,7 @@
 import { GraphBuilder, SemicError, type Graph } from "../../ir/graph.ts";
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import { applyConfig, type ConfigOverrides } from "./config.ts";
+import { checkDiagnostics } from "./diagnostics.ts";
 import { createEvaluator } from "./lower.ts";
 import { openProject, type MemoryFiles } from "./project.ts";
 import { describe, ModelVal, SemiringVal, TensorVal, toPlain, type Value } from "./values.ts";
@@ -29,6 +30,7 @@ export interface LoadedModel {
 /** Evaluates a DSL file's top level and returns its exports. */
 function evaluateFile(file: string, fs: MemoryFiles | undefined) {
   const dp = openProject(file, fs);
+  checkDiagnostics(dp);
   const ev = createEvaluator(dp);
   const mod = ev.module(dp.entry);
   const exports = new Map<string, Value>([...mod.exports].map(([k, get]) => [k, get()]));

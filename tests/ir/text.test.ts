@@ -158,7 +158,7 @@ describe("parse errors are located SemicErrors", () => {
     ["shape error", model(`  %1 = param {name = "w", shape = [3, 2]} : f32[3,2]\n  %2 = matmul %0, %1 : f32[2]\n  return %2`), "E_SHAPE", "4:3", "matmul(f32[4], f32[3,2]): contracted dims differ"],
     ["arity", model("  %1 = relu %0, %0 : f32[4]\n  return %1"), "E_ARITY", "3:3", "relu takes 1 operand(s), got 2"],
     ["non-scalar output", model("  %1 = relu %0 : f32[4]\n  return %1"), "E_OUTPUT", "4:10", "must be a scalar"],
-    ["one name, two shapes", model(`  %1 = input {name = "x", shape = [5]} : f32[5]\n  %2 = sum %1 : f32[]\n  return %2`), "E_NAME", "3:3", `"x" is already input %0 of type f32[4]`],
+    ["one name, two shapes", model(`  %1 = input {name = "x", shape = [5]} : f32[5]\n  %2 = sum %1 : f32[]\n  return %2`), "E_NAME", "3:3", `input "x": the name is already used by the input at bad.ir:2:3`],
   ];
 
   test.each(cases)("%s", (_what, src, code, at, fragment) => {
