@@ -27,7 +27,7 @@ export interface StudyOptions {
   readonly precision?: "f32" | "f64";
   readonly expand?: readonly Composite[];
   /** Config overrides that hold for every record (`--config`). */
-  readonly config?: Readonly<Record<string, string>>;
+  readonly config?: Readonly<Record<string, string | number | boolean>>;
   /** Which config key each variable input dimension sets; discovered from the model when absent. */
   readonly dims?: readonly DimRule[];
   /** The compile cache directory. */

@@ -19,7 +19,7 @@ import { bindTensors } from "../../runtime/weights.ts";
 import { jsonReport } from "../cli/report.ts";
 import type { GeneratedModel } from "../compile.ts";
 import { CompileCache } from "./cache.ts";
-import { ensureCompiled, readShapeMeta, type Overrides, type ShapeMeta } from "./compileShape.ts";
+import { ensureCompiled, readShapeMeta, shapeKey, type Overrides, type ShapeMeta } from "./compileShape.ts";
 import type { StudyOptions } from "./options.ts";
 import { parseRecord, RecordError, type DatasetRecord, type OutputRecord, type RawRecord } from "./record.ts";
 import { describeOverrides, openModel, overridesOf, type ModelInfo } from "./study.ts";
@@ -30,6 +30,8 @@ export interface RecordRunner {
   readonly inputNames: ReadonlySet<string>;
   /** Runs one record; throws a RecordError for a record the model cannot take. */
   run(record: RawRecord | DatasetRecord): Promise<OutputRecord>;
+  /** Compiles the shape of `overrides` into the cache; the reason it cannot be, if so. */
+  compile(overrides: Overrides): Promise<string | undefined>;
 }
 
 /** A compiled shape, ready to run (or the reason it cannot be). */
@@ -67,20 +69,35 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
   // Most recently used last; each instance holds its own copy of the weights.
   const instances = new Map<string, Promise<Instance>>();
 
-  async function instantiate(overrides: Overrides): Promise<Instance> {
-    const why = describeOverrides(info, overrides);
-    let key: string;
+  // Shapes that cannot run (the model does not build, or the weights do not fit), kept for the
+  // whole run so that every record of such a shape is refused without compiling again.
+  const failed = new Map<string, string>();
+
+  async function compile(overrides: Overrides): Promise<string | undefined> {
+    const k = sameKeys(overrides);
+    if (failed.has(k)) return failed.get(k);
     try {
-      key = await ensureCompiled(o, overrides, cache);
+      await ensureCompiled(o, overrides, cache);
+      return undefined;
     } catch (e) {
-      return { error: `${why ? `with config ${why}: ` : ""}${oneLine(e)}` };
+      const why = describeOverrides(info, overrides);
+      failed.set(k, `${why ? `with config ${why}: ` : ""}${oneLine(e)}`);
+      return failed.get(k);
     }
+  }
+
+  async function instantiate(overrides: Overrides): Promise<Instance> {
+    const error = await compile(overrides);
+    if (error !== undefined) return { error };
+    const key = shapeKey(o, overrides);
     const meta = readShapeMeta(cache, key);
     let bound;
     try {
       bound = bindTensors(meta.params, params, o.params, { allowExtra });
     } catch (e) {
-      return { error: `${why ? `with config ${why} the weights do not fit: ` : ""}${oneLine(e)}` };
+      const why = describeOverrides(info, overrides);
+      failed.set(sameKeys(overrides), `${why ? `with config ${why} the weights do not fit: ` : ""}${oneLine(e)}`);
+      return { error: failed.get(sameKeys(overrides))! };
     }
     const mod = (await import(pathToFileURL(cache.pathOf(key, "js")).href)) as { createModel(p: Record<string, ArrayLike<number>>): GeneratedModel };
     return { model: mod.createModel(bound.tensors), meta };
@@ -138,5 +155,5 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
     return { line: record.line, id: record.id, extra: record.extra, inputs: echoed, output: r.output, results };
   }
 
-  return { info, inputNames, run };
+  return { info, inputNames, run, compile };
 }
