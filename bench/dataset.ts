@@ -75,7 +75,7 @@ for (const workers of workerCounts) {
 const get = (w: number, c: string) => rows.find((x) => x.workers === w && x.cache === c);
 const speedup = (c: string) => (get(1, c) && get(2, c) ? (get(2, c)!.recordsPerS / get(1, c)!.recordsPerS).toFixed(2) : "—");
 const row = `| BERT-6 (h512, 8 heads, FFN 2048, vocab 30522), ${records} inputs of lengths ${MIN_LEN}–${MAX_LEN} (${distinct} distinct), sumprod+maxprod+entropy, f64${expand.length > 0 ? ", --expand logSoftmax" : ""} | ${workerCounts
-  .flatMap((w) => ["cold", "warm"].map((c) => `${get(w, c)?.recordsPerS.toFixed(2) ?? "—"}`))
+  .flatMap((w) => ["cold", "warm"].map((c) => `${get(w, c) ? `${get(w, c)!.recordsPerS.toPrecision(3)} (${(get(w, c)!.seconds / records).toFixed(1)} s/record)` : "—"}`))
   .join(" | ")} | ${speedup("cold")}× / ${speedup("warm")}× |`;
 console.log(`\n| dataset | ${workerCounts.flatMap((w) => [`${w} worker${w > 1 ? "s" : ""}, cold cache`, `${w} worker${w > 1 ? "s" : ""}, warm cache`]).join(" | ")} | 2 vs 1 worker (cold / warm) |`);
 console.log(`|---|${workerCounts.flatMap(() => ["---", "---"]).join("|")}|---|`);

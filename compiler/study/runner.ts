@@ -14,8 +14,7 @@
 // before any record runs.
 
 import { pathToFileURL } from "node:url";
-import { fromNested, loadTensorFile, type TensorData, type TensorMap } from "../../runtime/weights.ts";
-import { bindTensors } from "../../runtime/weights.ts";
+import { bindTensors, fromNested, loadTensorFile, type TensorData, type TensorMap } from "../../runtime/weights.ts";
 import { jsonReport } from "../cli/report.ts";
 import type { GeneratedModel } from "../compile.ts";
 import { CompileCache } from "./cache.ts";
@@ -59,10 +58,20 @@ function checkVocab(meta: ShapeMeta, inputs: Record<string, TensorData>, record:
   }
 }
 
+/**
+ * Reads the weights and checks them against the model at its own config (a user error, thrown
+ * before any record runs); a checkpoint's extra tensors are allowed.
+ */
+export function loadParams(o: StudyOptions, info: ModelInfo): TensorMap {
+  const params = loadTensorFile(o.params);
+  bindTensors(info.base.params, params, o.params, { allowExtra: o.params.toLowerCase().endsWith(".safetensors") });
+  return params;
+}
+
 export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner> {
   const info = await openModel(o);
   const cache = new CompileCache(o.cacheDir);
-  const params: TensorMap = loadTensorFile(o.params);
+  const params = loadParams(o, info);
   const allowExtra = o.params.toLowerCase().endsWith(".safetensors");
   const inputNames = new Set(info.base.inputs.map((t) => t.name));
   const maxModels = o.maxModels ?? 2;
