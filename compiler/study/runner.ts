@@ -1,9 +1,9 @@
 // The record runner: one dataset line in, one output record out, in the current thread.
 //
-//   import { createRecordRunner } from "semic/compiler/study/runner.ts";
+//   import { createRecordRunner } from "./compiler/study/runner.ts";   // (from the repository root)
 //   const runner = await createRecordRunner({ model, params, semirings: ["sumprod", "maxprod"], cacheDir });
 //   const out = await runner.run({ line: 1, text: '{"id": "s1", "ids": [3, 7, 0, 9, 3, 5]}' });
-//   // out: the results-file object (record-format: line, id, extra, inputs, output, results)
+//   // out: the results-file object (line, id, extra, inputs, output, results; README "Run a study")
 //
 // `run` throws a RecordError (line, id, one-line message; `.toJSON()` is the errors-file object)
 // for a record the model cannot take: bad JSON, a missing or mis-shaped input, an id outside the
