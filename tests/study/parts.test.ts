@@ -13,6 +13,7 @@ import { mergeShards } from "../../compiler/study/merge.ts";
 import { inShard, parseDims, parseShard } from "../../compiler/study/options.ts";
 import { jsonLine, type OutputRecord } from "../../compiler/study/record.ts";
 import { OrderedSink } from "../../compiler/study/sink.ts";
+import { overridesOf, type ModelInfo } from "../../compiler/study/study.ts";
 
 let tmp: string;
 beforeAll(() => void (tmp = mkdtempSync(join(tmpdir(), "semic-study-parts-"))));
@@ -35,6 +36,41 @@ describe("options", () => {
       { key: "m", input: "y", axis: 0 },
     ]);
     expect(() => parseDims(["seq=ids"])).toThrow(/expected KEY=INPUT:AXIS/);
+  });
+});
+
+describe("lengths to config values", () => {
+  const info = (rules: ModelInfo["rules"], ambiguous: ModelInfo["ambiguous"] = []): ModelInfo => ({
+    base: {
+      params: [],
+      inputs: [
+        { name: "ids", shape: [8], dtype: "i32", kind: "input" },
+        { name: "mask", shape: [8, 2], dtype: "f32", kind: "input" },
+      ],
+      vocab: [],
+      names: [],
+      config: { seq: 8, hidden: 8, width: 2 },
+    },
+    rules,
+    ambiguous,
+  });
+  const rec = (inputs: Record<string, unknown>) => ({ line: 3, id: "r", inputs, extra: {} });
+  const seq = [
+    { key: "seq", input: "ids", axis: 0 },
+    { key: "seq", input: "mask", axis: 0 },
+  ];
+
+  test("a record's lengths set the keys that differ from the model's config", () => {
+    expect(overridesOf(info(seq), rec({ ids: [1, 2, 3], mask: [[0, 1], [0, 1], [1, 1]] }))).toEqual({ seq: 3 });
+    expect(overridesOf(info(seq), rec({ ids: [1, 2, 3, 4, 5, 6, 7, 8] }))).toEqual({});
+    expect(overridesOf(info(seq), rec({ ids: [[1, 2, 3]] }))).toEqual({}); // wrong rank: left to binding
+  });
+
+  test("inputs that disagree on one key, and a dimension two keys follow, are record errors", () => {
+    expect(() => overridesOf(info(seq), rec({ ids: [1, 2, 3], mask: [[0, 1]] }))).toThrow(/mask axis 0 has length 1 but ids axis 0 has 3: both set config seq/);
+    const both = info([], [{ input: "ids", axis: 0, keys: ["seq", "hidden"] }]);
+    expect(overridesOf(both, rec({ ids: [1, 2, 3, 4, 5, 6, 7, 8] }))).toEqual({});
+    expect(() => overridesOf(both, rec({ ids: [1, 2] }))).toThrow(/config keys seq and hidden both follow it: say which with --dim seq=ids:0/);
   });
 });
 
