@@ -29,6 +29,7 @@ import {
   spreadMultiValues,
 } from "./cli/load.ts";
 import { checkLimits, MAX_TOPK } from "./limits.ts";
+import { addDatasetOptions, addMergeCommand, runDataset, type DatasetCliOptions } from "./cli/dataset.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
 import { addTrainCommand } from "./cli/train.ts";
@@ -54,7 +55,7 @@ interface CompileCliOptions extends SemiringOptions {
 }
 interface RunCliOptions extends SemiringOptions {
   params: string;
-  inputs: string;
+  inputs?: string;
   aggregate?: string[];
   topPathFrom?: string;
   json?: boolean;
@@ -148,7 +149,8 @@ async function instantiate(mod: GeneratedModule, target: "js" | "wgsl", params: 
   return (await mod.createModel(device, params)) as AnyModel;
 }
 
-async function runCommand(file: string, o: RunCliOptions): Promise<void> {
+async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): Promise<void> {
+  if (o.dataset !== undefined || o.inputs === undefined) return runDataset(file, o);
   const aggregate = parseAggregate(o.aggregate);
   const topPath = parseTopPathFrom(o.topPathFrom);
   const top = parsePositiveInt("--top", o.top, 5);
@@ -296,13 +298,13 @@ Examples:
     .description("run the model on weights and inputs and report each semiring's results")
     .argument("<model>", "model file (.ts DSL, or .semic/.ir textual IR)")
     .requiredOption("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored)")
-    .requiredOption("--inputs <file>", "inputs: JSON object of nested arrays by name")
+    .option("--inputs <file>", "inputs: JSON object of nested arrays by name")
     .addOption(new Option("--target <target>", "js: run the generated JS; wgsl: run the WGSL kernels on WebGPU (Dawn)").choices(["js", "wgsl"]).default("js"))
     .option("--aggregate <name:axes>", "⊕ a wrt tensor or branch over axes, e.g. h:0 or emb:1,2 (repeatable; negative axes count from the end)", collect)
     .option("--top-path-from <name[:i,j]>", "where the top path starts (default: the best element of the first wrt tensor)")
     .option("--json", "print the results as JSON (DESIGN.md §3); ±Infinity is written as the strings \"Infinity\"/\"-Infinity\"")
     .option("--top <n>", "elements listed per tensor in the readable report", "5");
-  withModelOptions(withSemiringOptions(run, "f64"))
+  addDatasetOptions(withModelOptions(withSemiringOptions(run, "f64")))
     .addHelpText(
       "after",
       `
@@ -313,7 +315,8 @@ Examples:
 
 The run computes in double precision unless --precision f32 is given.`,
     )
-    .action((file: string, o: RunCliOptions) => runCommand(file, o));
+    .action((file: string, o: RunCliOptions & DatasetCliOptions) => runCommand(file, o));
+  addMergeCommand(program);
 
   addTrainCommand(program);
   return program;
@@ -328,7 +331,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
   try {
     await program.parseAsync(spreadMultiValues(argv));
-    return 0;
+    return typeof process.exitCode === "number" ? process.exitCode : 0; // a study with failed records sets 3
   } catch (e) {
     status.clear();
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
