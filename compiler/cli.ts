@@ -25,11 +25,13 @@ import {
   resolveSemirings,
   splitList,
 } from "./cli/load.ts";
+import { checkIdRanges } from "./importers/ids.ts";
+import { withImportOptions, parseImportOptions, type ImportCliOptions } from "./importers/options.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
 
 /** Options shared by every command that builds a graph. */
-interface ModelOptions {
+interface ModelOptions extends ImportCliOptions {
   config?: string[];
   expand?: string[];
 }
@@ -46,7 +48,7 @@ interface CompileCliOptions extends SemiringOptions {
 }
 interface RunCliOptions extends SemiringOptions {
   target: "js" | "wgsl";
-  params: string;
+  params?: string;
   inputs: string;
   aggregate?: string[];
   topPathFrom?: string;
@@ -63,10 +65,10 @@ async function prepare(file: string, o: SemiringOptions) {
   const k = parsePositiveInt("--topk", o.topk, DEFAULT_TOPK);
   const t0 = performance.now();
   status.show(`semic: loading ${file}…`);
-  const { graph, semirings: own } = await loadGraph(file, { config, expand });
+  const { graph, semirings: own, weights } = await loadGraph(file, { config, expand, import: parseImportOptions(file, o) });
   const semirings = resolveSemirings(splitList(o.semiring), [...own, ...(await loadSemiringFiles(o.semiringsFrom ?? []))], k);
   const options: CompileOptions = { semirings, wrt: splitList(o.wrt), precision: o.precision };
-  return { graph, semirings, options, loadTime: elapsed(t0) };
+  return { graph, semirings, options, weights, loadTime: elapsed(t0) };
 }
 
 /**
@@ -101,7 +103,7 @@ async function compileCommand(file: string, o: CompileCliOptions): Promise<void>
 
 async function irCommand(file: string, o: ModelOptions): Promise<void> {
   status.show(`semic: loading ${file}…`);
-  const { graph } = await loadGraph(file, { config: parseConfig(o.config), expand: parseExpand(o.expand) });
+  const { graph } = await loadGraph(file, { config: parseConfig(o.config), expand: parseExpand(o.expand), import: parseImportOptions(file, o) });
   status.clear();
   process.stdout.write(printGraph(graph).replace(/\n?$/, "\n"));
 }
@@ -137,12 +139,15 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
   const aggregate = parseAggregate(o.aggregate);
   const topPath = parseTopPathFrom(o.topPathFrom);
   const top = parsePositiveInt("--top", o.top, 5);
-  const { graph, semirings, options, loadTime } = await prepare(file, o);
+  const { graph, semirings, options, weights, loadTime } = await prepare(file, o);
 
-  const params = bindTensors(expectedTensors(graph, "param"), loadTensorFile(o.params), o.params, {
+  // An ONNX model carries its weights; --params replaces them.
+  if (o.params === undefined && !weights) throw new CliError(`--params is required: ${file} carries no weights`);
+  const params = o.params === undefined ? { tensors: weights!.params, ignored: [] } : bindTensors(expectedTensors(graph, "param"), loadTensorFile(o.params), o.params, {
     allowExtra: o.params.toLowerCase().endsWith(".safetensors"),
   });
   const inputs = bindTensors(expectedTensors(graph, "input"), loadTensorFile(o.inputs), o.inputs);
+  if (weights) checkIdRanges(inputs.tensors, weights.idRanges, o.inputs);
   if (params.ignored.length > 0 && !o.json) {
     status.clear();
     console.error(`semic: ignoring ${params.ignored.length} tensor(s) of ${o.params} the model does not use: ${params.ignored.join(", ")}`);
@@ -213,7 +218,7 @@ function withSemiringOptions(cmd: Command, precision: "f32" | "f64"): Command {
 }
 
 function withModelOptions(cmd: Command): Command {
-  return cmd
+  return withImportOptions(cmd)
     .option("--expand <composites>", "expand composites into elementary ops: softmax,layerNorm,logSoftmax or all (repeatable)", collect)
     .option("--config <key=value...>", "override the model's config (DSL models only)");
 }
@@ -274,7 +279,7 @@ Examples:
     .command("run")
     .description("run the model on weights and inputs and report each semiring's results")
     .argument("<model>", "model file (.ts DSL, or .semic/.ir textual IR)")
-    .requiredOption("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored)")
+    .option("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored); an ONNX model's own by default")
     .requiredOption("--inputs <file>", "inputs: JSON object of nested arrays by name")
     .addOption(new Option("--target <target>", "js: run the generated JS; wgsl: run the WGSL kernels on WebGPU (Dawn)").choices(["js", "wgsl"]).default("js"))
     .option("--aggregate <name:axes...>", "⊕ a wrt tensor or branch over axes, e.g. h:0 or emb:1,2 (negative axes count from the end)")

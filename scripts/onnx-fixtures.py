@@ -6,7 +6,8 @@ Run from the repository root with torch 1.13 and onnx 1.12:
 
     /usr/bin/python3 scripts/onnx-fixtures.py
 
-It writes tests/fixtures/onnx/<name>.onnx and <name>.expected.json for
+It writes tests/fixtures/onnx/<name>.onnx, <name>.inputs.json (for `semic run --inputs`) and
+<name>.expected.json (PyTorch's values) for
   mlp   a 3 -> 4 -> 2 MLP (tanh), small enough for brute-force path enumeration;
   bert  a 2-layer BERT-style encoder with Hugging Face module names, opset 14 (LayerNorm, GELU as
         elementary chains) and opset 17 (LayerNormalization);
@@ -294,6 +295,9 @@ def export(name, model, inputs, pick, opset, words=None, **kw):
     }
     if words:
         expected["wordsGrad"] = nested(words(model).grad)
+    with open(os.path.join(OUT, f"{name}.inputs.json"), "w") as f:
+        json.dump(expected["inputs"], f)
+        f.write("\n")
     with open(os.path.join(OUT, f"{name}.expected.json"), "w") as f:
         json.dump(expected, f, indent=None, separators=(",", ":"))
         f.write("\n")

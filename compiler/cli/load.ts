@@ -9,6 +9,7 @@ import { expandComposites, type Composite } from "../../ir/passes/expand.ts";
 import { semiringByName, semiringNames } from "../../ir/semirings/index.ts";
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import type { ConfigOverrides } from "../frontend/index.ts";
+import { isOnnxFile, type ImportOptions } from "../importers/options.ts";
 
 // The frontend (ts-morph) and the IR parser (chevrotain) each take a second or more to import:
 // they are loaded only for the kind of file at hand.
@@ -36,14 +37,24 @@ export interface LoadedGraph {
   readonly graph: Graph;
   /** Semirings the model file exports (defineSemiring); none for an IR file. */
   readonly semirings: readonly Semiring[];
+  /** Weights the model file carries (ONNX initializers) and the id range of each integer input. */
+  readonly weights?: { readonly params: Record<string, Float32Array>; readonly idRanges: Record<string, number> };
 }
 
 /** The model of a .ts DSL file or of a .semic/.ir textual-IR file, with composites expanded. */
-export async function loadGraph(file: string, opts: { config: ConfigOverrides; expand: readonly Composite[] }): Promise<LoadedGraph> {
+export async function loadGraph(
+  file: string,
+  opts: { config: ConfigOverrides; expand: readonly Composite[]; import?: ImportOptions },
+): Promise<LoadedGraph> {
   requireFile(file, "model file");
   let graph: Graph;
   let semirings: readonly Semiring[] = [];
-  if (isIrFile(file)) {
+  let weights: LoadedGraph["weights"];
+  if (isOnnxFile(file)) {
+    if (Object.keys(opts.config).length > 0) throw new CliError(`--config applies to DSL (.ts) models only: ${file} is an ONNX graph`);
+    const { importOnnx } = await import("../importers/onnx/index.ts");
+    ({ graph, ...weights } = importOnnx(file, opts.import ?? { fuse: [], branches: [], names: [] }));
+  } else if (isIrFile(file)) {
     if (Object.keys(opts.config).length > 0)
       throw new CliError(`--config applies to DSL (.ts) models only: ${file} is textual IR, its shapes are already fixed`);
     const { parseGraph } = await import("../../ir/text/toIr.ts");
@@ -55,7 +66,7 @@ export async function loadGraph(file: string, opts: { config: ConfigOverrides; e
     semirings = loaded.semirings;
   }
   if (opts.expand.length > 0) graph = expandComposites(graph, opts.expand);
-  return { graph, semirings };
+  return { graph, semirings, ...(weights ? { weights } : {}) };
 }
 
 /** Semirings exported by each `--semirings-from` file. */

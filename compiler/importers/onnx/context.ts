@@ -111,6 +111,17 @@ export class Lowering {
     }
   }
 
+  readonly #fromInputs: boolean[] = [];
+  /** Whether a node depends on a model input (and not only on params and constants). */
+  dependsOnInput(id: number): boolean {
+    const nodes = this.b.nodes;
+    for (let i = this.#fromInputs.length; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      this.#fromInputs.push(n.op === "input" || n.inputs.some((x) => this.#fromInputs[x]));
+    }
+    return this.#fromInputs[id]!;
+  }
+
   /** The params this import created, by name. */
   get params(): ReadonlyMap<string, number> {
     return this.#params;

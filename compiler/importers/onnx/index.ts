@@ -7,21 +7,11 @@ import { basename, extname } from "node:path";
 import { SemicError, type Graph } from "../../../ir/graph.ts";
 import { showType } from "../../../ir/types.ts";
 import { isFoldable, Lowering, type Val } from "./context.ts";
-import { fuse, type Fusion } from "./fuse.ts";
+import type { ImportOptions } from "../options.ts";
+import { fuse } from "./fuse.ts";
 import { OnnxFormatError, readOnnx, type OnnxModel, type OnnxNode } from "./proto.ts";
-import { labelFor, resolve, type Selector } from "./select.ts";
+import { labelFor, resolve } from "./select.ts";
 import { onnxOps } from "./table.ts";
-
-export interface ImportOptions {
-  /** Exporter chains to lift to semic's primitives. */
-  readonly fuse: readonly Fusion[];
-  readonly branches: readonly Selector[];
-  readonly names: readonly Selector[];
-  /** Which element of the output is the scalar to explain (needed unless the output is a scalar). */
-  readonly pick?: readonly number[];
-  /** Which graph output (default: the first). */
-  readonly output?: string;
-}
 
 export interface ImportedModel {
   readonly graph: Graph;
@@ -30,8 +20,6 @@ export interface ImportedModel {
   /** Each integer input's valid id range [0, n): the extent of the table it indexes. */
   readonly idRanges: Record<string, number>;
 }
-
-export const isOnnxFile = (file: string): boolean => extname(file).toLowerCase() === ".onnx";
 
 export function importOnnx(file: string, opts: ImportOptions): ImportedModel {
   let model: OnnxModel;
@@ -103,7 +91,7 @@ function lowerNode(ctx: Lowering, n: OnnxNode, branches: readonly { label: strin
 
   const restore: [string, Val][] = [];
   for (const br of branches) {
-    const slots = n.inputs.map((name, i) => ({ name, i })).filter(({ name }) => name && "node" in ctx.get(name) && !isParamNode(ctx, ctx.get(name)));
+    const slots = n.inputs.map((name, i) => ({ name, i })).filter(({ name }) => name && isComputed(ctx, ctx.get(name)));
     const chosen = br.slot !== undefined ? n.inputs[br.slot] : slots.length === 1 ? slots[0]!.name : undefined;
     if (!chosen) {
       const list = slots.map(({ name, i }) => `${i} (${name})`).join(", ");
@@ -131,7 +119,7 @@ function lowerNode(ctx: Lowering, n: OnnxNode, branches: readonly { label: strin
   });
 }
 
-const isParamNode = (ctx: Lowering, v: Val): boolean => "node" in v && ctx.b.nodes[v.node]!.op === "param";
+const isComputed = (ctx: Lowering, v: Val): boolean => "node" in v && ctx.dependsOnInput(v.node);
 
 function pickOutput(ctx: Lowering, model: OnnxModel, opts: ImportOptions): number {
   const names = model.outputs.map((o) => o.name);
@@ -162,16 +150,4 @@ function idRanges(g: Graph): Record<string, number> {
     out[name] = Math.min(out[name] ?? Infinity, extent);
   }
   return out;
-}
-
-/** Ids outside [0, n) would read past an embedding table: a user error naming the input and position. */
-export function checkIdRanges(inputs: Readonly<Record<string, ArrayLike<number>>>, ranges: Readonly<Record<string, number>>, source: string): void {
-  for (const [name, n] of Object.entries(ranges)) {
-    const ids = inputs[name];
-    if (!ids) continue;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (!(id >= 0 && id < n)) throw new SemicError("E_INPUT", `input ${name}: id ${id} at flat position ${i} is outside the table's range [0, ${n}) in ${source}`);
-    }
-  }
 }

@@ -1,0 +1,76 @@
+// The command-line options of imported (ONNX) models: which exporter chains to fuse, where to put
+// branches and names, and which output element is the scalar to explain. Kept apart from the
+// importer so that the CLI loads the protobuf reader only for an .onnx file.
+
+import { extname } from "node:path";
+import type { Command } from "commander";
+import { SemicError } from "../../ir/graph.ts";
+import { parseSelector, type Selector } from "./onnx/select.ts";
+
+export type Fusion = "layerNorm" | "softmax" | "gelu";
+export const fusions: readonly Fusion[] = ["layerNorm", "softmax", "gelu"];
+
+export const isOnnxFile = (file: string): boolean => extname(file).toLowerCase() === ".onnx";
+
+export interface ImportCliOptions {
+  fuse?: string[];
+  branch?: string[];
+  name?: string[];
+  pick?: string;
+  output?: string;
+}
+
+export interface ImportOptions {
+  /** Exporter chains to lift to semic's primitives. */
+  readonly fuse: readonly Fusion[];
+  readonly branches: readonly Selector[];
+  readonly names: readonly Selector[];
+  /** Which element of the output is the scalar to explain (needed unless the output is a scalar). */
+  readonly pick?: readonly number[];
+  /** Which graph output (default: the first). */
+  readonly output?: string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function withImportOptions(cmd: Command): Command {
+  return cmd
+    .option("--fuse <chains>", "ONNX: lift the exporter's elementary chains to semic's primitives: layerNorm,softmax,gelu (default: all three), or none", collect)
+    .option("--branch <label=pattern...>", "ONNX: a named branch on the input of the nodes whose name matches the glob (add :N to choose input N), e.g. key=*/attention/self/key/MatMul")
+    .option("--name <label=pattern...>", "ONNX: name the values (or nodes' outputs) matching the glob, e.g. emb=*/embeddings/LayerNorm/*")
+    .option("--pick <i,j,…>", "ONNX: the element of the model's output to explain (the output must be a scalar otherwise)")
+    .option("--output <name>", "ONNX: which graph output (default: the first)");
+}
+
+function parsePick(text: string): number[] {
+  const parts = text.split(",").map((s) => s.trim());
+  const out = parts.map(Number);
+  if (parts.some((s) => s === "") || !out.every(Number.isInteger)) throw new SemicError("E_CLI", `--pick: expected comma-separated integers, got "${text}"`);
+  return out;
+}
+
+function parseFuse(values: readonly string[] | undefined): Fusion[] {
+  if (values === undefined) return [...fusions];
+  const listed = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  if (listed.length === 1 && listed[0] === "none") return [];
+  if (listed.includes("all")) return [...fusions];
+  for (const v of listed)
+    if (!(fusions as readonly string[]).includes(v)) throw new SemicError("E_CLI", `--fuse: unknown chain "${v}" (valid: ${fusions.join(", ")}, all, none)`);
+  return fusions.filter((f) => listed.includes(f));
+}
+
+/** The import options the command line asks for; they apply to .onnx models only. */
+export function parseImportOptions(file: string, o: ImportCliOptions): ImportOptions | undefined {
+  const given = (["fuse", "branch", "name", "pick", "output"] as const).filter((k) => o[k] !== undefined);
+  if (!isOnnxFile(file)) {
+    if (given.length > 0) throw new SemicError("E_CLI", `--${given[0]} applies to ONNX (.onnx) models only; in a DSL model use branch()/name()/pick()`);
+    return undefined;
+  }
+  return {
+    fuse: parseFuse(o.fuse),
+    branches: (o.branch ?? []).map((s) => parseSelector("--branch", s, true)),
+    names: (o.name ?? []).map((s) => parseSelector("--name", s, false)),
+    ...(o.pick !== undefined ? { pick: parsePick(o.pick) } : {}),
+    ...(o.output !== undefined ? { output: o.output } : {}),
+  };
+}
