@@ -9,6 +9,7 @@ Run from the repository root with torch 1.13 and onnx 1.12:
 It writes tests/fixtures/onnx/<name>.onnx, <name>.inputs.json (for `semic run --inputs`) and
 <name>.expected.json (PyTorch's values) for
   mlp   a 3 -> 4 -> 2 MLP (tanh), small enough for brute-force path enumeration;
+  chains  hand-written softmax, LayerNorm and GELU (erf and tanh) chains, for --fuse;
   bert  a 2-layer BERT-style encoder with Hugging Face module names, opset 14 (LayerNorm, GELU as
         elementary chains) and opset 17 (LayerNormalization);
   gpt2  a 2-layer GPT-2-style causal decoder (Conv1D layout, tanh GELU, causal mask by Where).
@@ -34,6 +35,29 @@ class Mlp(nn.Module):
 
     def forward(self, x):
         return self.fc2(torch.tanh(self.fc1(x)))
+
+
+class Chains(nn.Module):
+    """The elementary spellings of softmax, LayerNorm and both GELUs that model code (and older
+    Hugging Face code) writes by hand, for the --fuse rules."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Linear(4, 6)
+        self.out = nn.Linear(6, 3)
+        self.weight = nn.Parameter(1 + 0.1 * torch.randn(6))
+        self.bias = nn.Parameter(0.1 * torch.randn(6))
+
+    def forward(self, x):
+        h = self.inp(x)
+        e = torch.exp(h - h.max(dim=-1, keepdim=True).values)
+        h = h + e / e.sum(dim=-1, keepdim=True)
+        u = h.mean(-1, keepdim=True)
+        s = (h - u).pow(2).mean(-1, keepdim=True)
+        h = self.weight * ((h - u) / torch.sqrt(s + 1e-6)) + self.bias
+        h = h * 0.5 * (1.0 + torch.erf(h / math.sqrt(2.0)))
+        h = 0.5 * h * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (h + 0.044715 * torch.pow(h, 3.0))))
+        return self.out(h)
 
 
 # ---- BERT-style encoder, Hugging Face module names
@@ -308,6 +332,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
     export("mlp", Mlp(), {"x": torch.tensor([[0.5, -1.0, 2.0]])}, [0, 1], 14)
+    export("chains", Chains(), {"x": torch.tensor([[0.3, -1.2, 0.8, 2.0], [1.0, 0.1, -0.4, 0.2]])}, [1, 2], 14)
     ids = torch.tensor([[1, 7, 3, 19, 5, 2]])
     torch.manual_seed(1)
     bert = perturb_norms(BertForSequenceClassification())
