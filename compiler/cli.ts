@@ -231,7 +231,7 @@ export function buildProgram(): Command {
     .addHelpText(
       "after",
       `
-Models are TypeScript DSL files (.ts) or textual IR (.semic, .ir, as printed by \`semic ir\`).
+Models are TypeScript DSL files (.ts), textual IR (.semic, .ir, as printed by \`semic ir\`) or ONNX graphs (.onnx).
 
 Examples:
   semic compile examples/mlp.ts --semiring maxprod
@@ -242,7 +242,7 @@ Examples:
   const compile = program
     .command("compile")
     .description("compile the backward passes of the chosen semirings into a module (<out>/<model>.<semirings joined by +>.js and .d.ts)")
-    .argument("<model>", "model file (.ts DSL, or .semic/.ir textual IR)")
+    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, or .onnx)")
     .addOption(
       new Option("--target <target>", "js: an ES module (.js + .d.ts); wgsl: a WebGPU module (.webgpu.js + .webgpu.d.ts, WGSL embedded) and one .wgsl per pass")
         .choices(["js", "wgsl"])
@@ -264,7 +264,7 @@ Examples:
   const ir = program
     .command("ir")
     .description("print the model's textual IR (after --config and --expand)")
-    .argument("<model>", "model file (.ts DSL, or .semic/.ir textual IR)");
+    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, or .onnx)");
   withModelOptions(ir)
     .addHelpText(
       "after",
@@ -278,7 +278,7 @@ Examples:
   const run = program
     .command("run")
     .description("run the model on weights and inputs and report each semiring's results")
-    .argument("<model>", "model file (.ts DSL, or .semic/.ir textual IR)")
+    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, or .onnx)")
     .option("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored); an ONNX model's own by default")
     .requiredOption("--inputs <file>", "inputs: JSON object of nested arrays by name")
     .addOption(new Option("--target <target>", "js: run the generated JS; wgsl: run the WGSL kernels on WebGPU (Dawn)").choices(["js", "wgsl"]).default("js"))

@@ -33,8 +33,22 @@ export interface ImportOptions {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+const importHelp = `
+ONNX models (.onnx, e.g. from torch.onnx.export with fixed shapes) carry their weights: \`run\` uses
+them unless --params is given. Initializers keep their names; int64 inputs are token ids (i32).
+--fuse is on by default (all three chains): the primitives are what the model's code says
+(nn.LayerNorm, GELU), so paths do not depend on the opset the exporter chose (LayerNorm is one op
+from opset 17, a chain of nine before), and the gradient is the same either way; --fuse none keeps
+the exporter's elementary ops as the gradient graph.
+
+ONNX examples:
+  semic ir model.onnx --pick 0,1
+  semic run model.onnx --inputs ids.json --pick 0,1 -s sumprod,maxprod --name words=*/word_embeddings/Gather --wrt words
+  semic run bert.onnx --inputs ids.json --pick 0,1 -s entropy --branch key=*/layer.0/attention/self/key/MatMul --branch skip=*/layer.0/attention/output/Add:1`;
+
 export function withImportOptions(cmd: Command): Command {
   return cmd
+    .addHelpText("after", importHelp)
     .option("--fuse <chains>", "ONNX: lift the exporter's elementary chains to semic's primitives: layerNorm,softmax,gelu (default: all three), or none", collect)
     .option("--branch <label=pattern...>", "ONNX: a named branch on the input of the nodes whose name matches the glob (add :N to choose input N), e.g. key=*/attention/self/key/MatMul")
     .option("--name <label=pattern...>", "ONNX: name the values (or nodes' outputs) matching the glob, e.g. emb=*/embeddings/LayerNorm/*")

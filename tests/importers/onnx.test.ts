@@ -85,6 +85,12 @@ describe("fusion", () => {
   });
 });
 
+test("an embedding lookup of the model's ids is named <input>.embedded, a default wrt tensor", () => {
+  const { graph } = importOnnx(`${DIR}gpt2.onnx`, { fuse: fusions, branches: [], names: [], pick: [0, 5, 4] });
+  const names = graph.nodes.filter((n) => n.op === "name").map((n) => [n.attrs["label"], graph.nodes[n.inputs[0]!]!.op]);
+  expect(names).toEqual([["input_ids.embedded", "gather"]]);
+});
+
 describe("paths on the MLP fixture equal brute-force enumeration", () => {
   test.each(["maxprod", "count", "entropy", "sumprod"])("%s", async (sr) => {
     const { graph, params, inputs } = load("mlp", fusions);

@@ -51,10 +51,12 @@ export function lowerModel(model: OnnxModel, opts: ImportOptions): ImportedModel
   for (const [sel, hits] of nameHits) hits.forEach((h, k) => namesAt.set(h, labelFor(sel.label, k, hits.length)));
 
   for (const inp of model.inputs) nameValue(ctx, inp.name, namesAt.get(inp.name));
+  const lookups = new Map<string, number>();
   for (const n of nodes) {
     ctx.current = n;
     lowerNode(ctx, n, branchesAt.get(n.name) ?? []);
-    nameValue(ctx, n.outputs[0], namesAt.get(n.name));
+    const named = [n.name, ...n.outputs].some((v) => namesAt.has(v));
+    nameValue(ctx, n.outputs[0], namesAt.get(n.name) ?? (named ? undefined : lookupName(ctx, n, lookups)));
     for (const out of n.outputs) nameValue(ctx, out, namesAt.get(out));
   }
   ctx.current = undefined;
@@ -82,6 +84,22 @@ function nameValue(ctx: Lowering, value: string | undefined, label: string | und
   const v = ctx.get(value);
   if (!("node" in v)) throw new SemicError("E_CLI", `--name ${label}: "${value}" is known at import time (a constant or an initializer), not a value the model computes`);
   ctx.set(value, { node: ctx.add("name", [v.node], { label }) });
+}
+
+/**
+ * An embedding lookup of a model input's ids is named `<input>.embedded` (`.k` from the second on),
+ * so that ids models have a tensor to differentiate with respect to by default.
+ */
+function lookupName(ctx: Lowering, n: OnnxNode, seen: Map<string, number>): string | undefined {
+  const out = n.outputs[0] ? ctx.get(n.outputs[0]) : undefined;
+  if (n.opType !== "Gather" || !out || !("node" in out)) return undefined;
+  const node = ctx.b.nodes[out.node]!;
+  const ids = node.op === "gather" ? ctx.b.nodes[node.inputs[1]!]! : undefined;
+  if (!ids || ids.op !== "input") return undefined;
+  const input = String(ids.attrs["name"]);
+  const k = seen.get(input) ?? 0;
+  seen.set(input, k + 1);
+  return k === 0 ? `${input}.embedded` : `${input}.embedded.${k}`;
 }
 
 function lowerNode(ctx: Lowering, n: OnnxNode, branches: readonly { label: string; slot?: number }[]): void {
