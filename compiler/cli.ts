@@ -167,7 +167,9 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
   if (!o.json) {
     for (const b of mod.meta.branches) {
       if (b.shape.length < 2 || Object.hasOwn(agg, b.label)) continue;
-      agg[b.label] = b.shape.slice(1).map((_, a) => a + 1);
+      // The token axis is the first one of extent > 1 (an exported model's batch of one comes first).
+      const tokens = Math.max(0, b.shape.slice(0, -1).findIndex((d) => d > 1));
+      agg[b.label] = b.shape.map((_, a) => a).filter((a) => a !== tokens);
       perToken.add(b.label);
     }
   }
