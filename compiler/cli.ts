@@ -49,7 +49,7 @@ interface CompileCliOptions extends SemiringOptions {
 interface RunCliOptions extends SemiringOptions {
   target: "js" | "wgsl";
   params?: string;
-  inputs: string;
+  inputs?: string;
   aggregate?: string[];
   topPathFrom?: string;
   json?: boolean;
@@ -146,8 +146,10 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
   const params = o.params === undefined ? { tensors: weights!.params, ignored: [] } : bindTensors(expectedTensors(graph, "param"), loadTensorFile(o.params), o.params, {
     allowExtra: o.params.toLowerCase().endsWith(".safetensors"),
   });
-  const inputs = bindTensors(expectedTensors(graph, "input"), loadTensorFile(o.inputs), o.inputs);
-  if (weights) checkIdRanges(inputs.tensors, weights.idRanges, o.inputs);
+  // A checkpoint directory run with --text brings its token ids.
+  if (o.inputs === undefined && !weights?.inputs) throw new CliError(`--inputs is required for ${file}`);
+  const inputs = o.inputs === undefined ? { tensors: weights!.inputs! } : bindTensors(expectedTensors(graph, "input"), loadTensorFile(o.inputs), o.inputs);
+  if (weights) checkIdRanges(inputs.tensors, weights.idRanges, o.inputs ?? "--text");
   if (params.ignored.length > 0 && !o.json) {
     status.clear();
     console.error(`semic: ignoring ${params.ignored.length} tensor(s) of ${o.params} the model does not use: ${params.ignored.join(", ")}`);
@@ -244,7 +246,7 @@ Examples:
   const compile = program
     .command("compile")
     .description("compile the backward passes of the chosen semirings into a module (<out>/<model>.<semirings joined by +>.js and .d.ts)")
-    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, or .onnx)")
+    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, .onnx), or a Hugging Face checkpoint directory")
     .addOption(
       new Option("--target <target>", "js: an ES module (.js + .d.ts); wgsl: a WebGPU module (.webgpu.js + .webgpu.d.ts, WGSL embedded) and one .wgsl per pass")
         .choices(["js", "wgsl"])
@@ -266,7 +268,7 @@ Examples:
   const ir = program
     .command("ir")
     .description("print the model's textual IR (after --config and --expand)")
-    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, or .onnx)");
+    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, .onnx), or a Hugging Face checkpoint directory");
   withModelOptions(ir)
     .addHelpText(
       "after",
@@ -280,9 +282,9 @@ Examples:
   const run = program
     .command("run")
     .description("run the model on weights and inputs and report each semiring's results")
-    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, or .onnx)")
+    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, .onnx), or a Hugging Face checkpoint directory")
     .option("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored); an ONNX model's own by default")
-    .requiredOption("--inputs <file>", "inputs: JSON object of nested arrays by name")
+    .option("--inputs <file>", "inputs: JSON object of nested arrays by name (a checkpoint directory takes --text instead)")
     .addOption(new Option("--target <target>", "js: run the generated JS; wgsl: run the WGSL kernels on WebGPU (Dawn)").choices(["js", "wgsl"]).default("js"))
     .option("--aggregate <name:axes...>", "⊕ a wrt tensor or branch over axes, e.g. h:0 or emb:1,2 (negative axes count from the end)")
     .option("--top-path-from <name[:i,j]>", "where the top path starts (default: the best element of the first wrt tensor)")

@@ -184,6 +184,103 @@ class BertForSequenceClassification(nn.Module):
         return nn.functional.log_softmax(self.classifier(h[:, 0]), dim=-1)
 
 
+class BertPredictionHeadTransform(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.dense = nn.Linear(hidden, hidden)
+        self.LayerNorm = nn.LayerNorm(hidden, eps=1e-12)
+
+    def forward(self, x):
+        return self.LayerNorm(nn.functional.gelu(self.dense(x)))
+
+
+class BertLMPredictionHead(nn.Module):
+    def __init__(self, hidden, vocab):
+        super().__init__()
+        self.transform = BertPredictionHeadTransform(hidden)
+        self.bias = nn.Parameter(torch.zeros(vocab))
+
+
+class BertOnlyMLMHead(nn.Module):
+    def __init__(self, hidden, vocab):
+        super().__init__()
+        self.predictions = BertLMPredictionHead(hidden, vocab)
+
+
+class BertForMaskedLM(nn.Module):
+    """Hugging Face's BertForMaskedLM in plain torch (decoder tied to the word embeddings)."""
+
+    def __init__(self, vocab):
+        super().__init__()
+        self.bert = BertModel(vocab=vocab)
+        self.cls = BertOnlyMLMHead(8, vocab)
+
+    def forward(self, input_ids):
+        h = self.bert.encoder(self.bert.embeddings(input_ids))
+        t = self.cls.predictions.transform(h)
+        return t @ self.bert.embeddings.word_embeddings.weight.T + self.cls.predictions.bias
+
+
+HF_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "keys", "to", "are", "is", "on", "table", "key", "##s", "cab", "##inet", ",", "."]
+
+
+def write_safetensors(path, tensors):
+    """The safetensors layout: u64 header length, JSON header, raw little-endian f32 data."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        data = t.detach().contiguous().float().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little") + text + b"".join(blobs))
+
+
+def export_hf_checkpoint():
+    """A BertForMaskedLM checkpoint directory in Hugging Face's layout (config.json, vocab.txt,
+    model.safetensors), with torch's logit difference are − is at [MASK] and its gradient with
+    respect to the embeddings' output (after their LayerNorm)."""
+    out = os.path.join(OUT, "hf-bert")
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(3)
+    model = perturb_norms(BertForMaskedLM(len(HF_VOCAB))).eval()
+    config = {
+        "architectures": ["BertForMaskedLM"], "model_type": "bert", "vocab_size": len(HF_VOCAB), "hidden_size": 8,
+        "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 16, "hidden_act": "gelu",
+        "max_position_embeddings": 16, "type_vocab_size": 2, "layer_norm_eps": 1e-12, "position_embedding_type": "absolute",
+    }
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(out, "vocab.txt"), "w") as f:
+        f.write("\n".join(HF_VOCAB) + "\n")
+    state = {k: v for k, v in model.state_dict().items() if not k.endswith("_ids")}
+    write_safetensors(os.path.join(out, "model.safetensors"), state)
+    # "the keys to the cabinet [MASK] on the table" in this vocabulary (lower case, WordPiece).
+    words = ["[CLS]", "the", "keys", "to", "the", "cab", "##inet", "[MASK]", "on", "the", "table", "[SEP]"]
+    ids = torch.tensor([[HF_VOCAB.index(w) for w in words]])
+    emb = model.bert.embeddings
+    outputs = []
+
+    def keep(_module, _inputs, out):
+        out.retain_grad()
+        outputs.append(out)
+
+    emb.register_forward_hook(keep)
+    logits = model(ids)
+    mask = words.index("[MASK]")
+    diff = logits[0, mask, HF_VOCAB.index("are")] - logits[0, mask, HF_VOCAB.index("is")]
+    diff.backward()
+    expected = {"text": "the keys to the cabinet [MASK] on the table", "compare": ["are", "is"], "ids": ids[0].tolist(), "value": diff.item(),
+                "embeddingsGrad": nested(outputs[0].grad[0])}
+    with open(os.path.join(out, "expected.json"), "w") as f:
+        json.dump(expected, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {out}")
+
+
 # ---- GPT-2-style causal decoder, Hugging Face module names
 
 
@@ -340,6 +437,7 @@ def main():
     export("bert.opset17", bert, {"input_ids": ids}, [0, 1], 17, words=lambda m: m.bert.embeddings.words)
     torch.manual_seed(2)
     export("gpt2", perturb_norms(GPT2LMHeadModel()), {"input_ids": ids}, [0, 5, 4], 14, words=lambda m: m.words)
+    export_hf_checkpoint()
 
 
 if __name__ == "__main__":

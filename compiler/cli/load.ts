@@ -9,7 +9,7 @@ import { expandComposites, type Composite } from "../../ir/passes/expand.ts";
 import { semiringByName, semiringNames } from "../../ir/semirings/index.ts";
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import type { ConfigOverrides } from "../frontend/index.ts";
-import { isOnnxFile, type ImportOptions } from "../importers/options.ts";
+import { isHfDir, isOnnxFile, type ImportOptions } from "../importers/options.ts";
 
 // The frontend (ts-morph) and the IR parser (chevrotain) each take a second or more to import:
 // they are loaded only for the kind of file at hand.
@@ -37,8 +37,15 @@ export interface LoadedGraph {
   readonly graph: Graph;
   /** Semirings the model file exports (defineSemiring); none for an IR file. */
   readonly semirings: readonly Semiring[];
-  /** Weights the model file carries (ONNX initializers) and the id range of each integer input. */
-  readonly weights?: { readonly params: Record<string, Float32Array>; readonly idRanges: Record<string, number> };
+  /**
+   * Weights the model carries (ONNX initializers, a checkpoint's safetensors), the id range of each
+   * integer input, and for a checkpoint with --text the inputs themselves.
+   */
+  readonly weights?: {
+    readonly params: Record<string, Float32Array>;
+    readonly idRanges: Record<string, number>;
+    readonly inputs?: Record<string, Int32Array>;
+  };
 }
 
 /** The model of a .ts DSL file or of a .semic/.ir textual-IR file, with composites expanded. */
@@ -46,10 +53,16 @@ export async function loadGraph(
   file: string,
   opts: { config: ConfigOverrides; expand: readonly Composite[]; import?: ImportOptions },
 ): Promise<LoadedGraph> {
-  requireFile(file, "model file");
   let graph: Graph;
   let semirings: readonly Semiring[] = [];
   let weights: LoadedGraph["weights"];
+  if (isHfDir(file)) {
+    if (Object.keys(opts.config).length > 0) throw new CliError(`--config applies to DSL (.ts) models only: ${file} is a checkpoint directory (its config.json sets the sizes)`);
+    const { loadHf } = await import("../importers/hf/index.ts");
+    ({ graph, ...weights } = loadHf(file, opts.import ?? {}));
+    return { graph: opts.expand.length > 0 ? expandComposites(graph, opts.expand) : graph, semirings, weights };
+  }
+  requireFile(file, "model file");
   if (isOnnxFile(file)) {
     if (Object.keys(opts.config).length > 0) throw new CliError(`--config applies to DSL (.ts) models only: ${file} is an ONNX graph`);
     const { importOnnx } = await import("../importers/onnx/index.ts");

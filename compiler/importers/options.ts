@@ -2,7 +2,8 @@
 // branches and names, and which output element is the scalar to explain. Kept apart from the
 // importer so that the CLI loads the protobuf reader only for an .onnx file.
 
-import { extname } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
 import type { Command } from "commander";
 import { SemicError } from "../../ir/graph.ts";
 import { parseSelector, type Selector } from "./onnx/select.ts";
@@ -11,6 +12,8 @@ export type Fusion = "layerNorm" | "softmax" | "gelu";
 export const fusions: readonly Fusion[] = ["layerNorm", "softmax", "gelu"];
 
 export const isOnnxFile = (file: string): boolean => extname(file).toLowerCase() === ".onnx";
+/** A Hugging Face checkpoint directory (config.json, model.safetensors, a tokenizer). */
+export const isHfDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, "config.json"));
 
 export interface ImportCliOptions {
   fuse?: string[];
@@ -18,6 +21,8 @@ export interface ImportCliOptions {
   name?: string[];
   pick?: string;
   output?: string;
+  text?: string;
+  compare?: string;
 }
 
 export interface ImportOptions {
@@ -29,6 +34,9 @@ export interface ImportOptions {
   readonly pick?: readonly number[];
   /** Which graph output (default: the first). */
   readonly output?: string;
+  /** Checkpoint directories: the sentence, and the two tokens (or classes) whose logits are compared. */
+  readonly text?: string;
+  readonly compare?: readonly string[];
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -53,7 +61,9 @@ export function withImportOptions(cmd: Command): Command {
     .option("--branch <label=pattern...>", "ONNX: a named branch on the input of the nodes whose name matches the glob (add :N to choose input N), e.g. key=*/attention/self/key/MatMul")
     .option("--name <label=pattern...>", "ONNX: name the values (or nodes' outputs) matching the glob, e.g. emb=*/embeddings/LayerNorm/*")
     .option("--pick <i,j,…>", "ONNX: the element of the model's output to explain (the output must be a scalar otherwise)")
-    .option("--output <name>", "ONNX: which graph output (default: the first)");
+    .option("--output <name>", "ONNX: which graph output (default: the first)")
+    .option("--text <sentence>", "checkpoint directory: the sentence (BERT masked LM: with one [MASK])")
+    .option("--compare <a,b>", "checkpoint directory: output = logit[a] − logit[b] (tokens at [MASK], or classes)");
 }
 
 function parsePick(text: string): number[] {
@@ -73,13 +83,15 @@ function parseFuse(values: readonly string[] | undefined): Fusion[] {
   return fusions.filter((f) => listed.includes(f));
 }
 
-/** The import options the command line asks for; they apply to .onnx models only. */
+/** The import options the command line asks for; they apply to .onnx models and checkpoint directories only. */
 export function parseImportOptions(file: string, o: ImportCliOptions): ImportOptions | undefined {
-  const given = (["fuse", "branch", "name", "pick", "output"] as const).filter((k) => o[k] !== undefined);
-  if (!isOnnxFile(file)) {
-    if (given.length > 0) throw new SemicError("E_CLI", `--${given[0]} applies to ONNX (.onnx) models only; in a DSL model use branch()/name()/pick()`);
-    return undefined;
-  }
+  const onnx = isOnnxFile(file), hf = !onnx && isHfDir(file);
+  const onnxOnly = (["fuse", "branch", "name", "pick", "output"] as const).filter((k) => o[k] !== undefined);
+  const hfOnly = (["text", "compare"] as const).filter((k) => o[k] !== undefined);
+  if (!onnx && onnxOnly.length > 0) throw new SemicError("E_CLI", `--${onnxOnly[0]} applies to ONNX (.onnx) models only; in a DSL model use branch()/name()/pick()`);
+  if (!hf && hfOnly.length > 0) throw new SemicError("E_CLI", `--${hfOnly[0]} applies to Hugging Face checkpoint directories only (a directory with config.json)`);
+  if (hf) return { fuse: [], branches: [], names: [], ...(o.text !== undefined ? { text: o.text } : {}), ...(o.compare !== undefined ? { compare: o.compare.split(",").map((s) => s.trim()) } : {}) };
+  if (!onnx) return undefined;
   return {
     fuse: parseFuse(o.fuse),
     branches: (o.branch ?? []).map((s) => parseSelector("--branch", s, true)),

@@ -1,4 +1,4 @@
-// `semic run/compile` on .onnx files through the real CLI (spawned, concurrently): the exported
+// `semic run/compile` on .onnx files and checkpoint directories through the real CLI (spawned, concurrently): the exported
 // BERT's word-embedding gradient equals torch's, and user errors are one line, exit 1, no files.
 
 import { spawn } from "node:child_process";
@@ -51,6 +51,7 @@ beforeAll(async () => {
     semic(["run", bert, "--inputs", join(FIX, "bert.opset14.inputs.json"), "--pick", "0,1", "-s", "sumprod", "--json", "--name", "words=*/word_embeddings/Gather", "--wrt", "words"]),
     semic(["compile", join(tmp, "celu.onnx"), "-s", "sumprod", "-o", join(tmp, "out")]),
     semic(["run", bert, "--inputs", join(tmp, "ids.json"), "--pick", "0,1", "-s", "sumprod"]),
+    semic(["run", join(FIX, "hf-bert"), "--text", "the keys to the cabinet [MASK] on the table", "--compare", "are,is", "-s", "sumprod,maxprod", "--json"]),
   ]);
 }, 120_000);
 
@@ -73,4 +74,14 @@ test("compile: an unsupported op is one line, exit 1, and nothing is written", (
 
 test("run: an id outside the embedding table is a user error", () => {
   expectUserError(runs[2]!, /^semic: input input_ids: id 24 at flat position 3 is outside the table's range \[0, 24\)/);
+});
+
+test("run: a checkpoint directory with --text and --compare gives torch's logit difference", () => {
+  const r = runs[3]!;
+  expect(r.code, r.stderr).toBe(0);
+  const exp = JSON.parse(readFileSync(join(FIX, "hf-bert/expected.json"), "utf8")) as { value: number };
+  const out = JSON.parse(r.stdout) as { output: number; results: Record<string, { wrt: Record<string, unknown> }> };
+  expect(out.output).toBeCloseTo(exp.value, 5);
+  expect(Object.keys(out.results)).toEqual(["sumprod", "maxprod"]);
+  expect(Object.keys(out.results["maxprod"]!.wrt)).toEqual(["embeddings"]);
 });
