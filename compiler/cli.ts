@@ -26,7 +26,7 @@ import {
   splitList,
 } from "./cli/load.ts";
 import { checkIdRanges } from "./importers/ids.ts";
-import { withImportOptions, parseImportOptions, type ImportCliOptions } from "./importers/options.ts";
+import { modelArgument, withImportOptions, parseImportOptions, type ImportCliOptions } from "./importers/options.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
 
@@ -282,7 +282,8 @@ Examples:
   const run = program
     .command("run")
     .description("run the model on weights and inputs and report each semiring's results")
-    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, .onnx), or a Hugging Face checkpoint directory")
+    .argument("[model]", "model file (.ts DSL, .semic/.ir textual IR, .onnx), or a Hugging Face checkpoint directory")
+    .option("--hf <dir>", "a Hugging Face BERT checkpoint directory (the same as giving it as the model), with --text and --compare")
     .option("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored); an ONNX model's own by default")
     .option("--inputs <file>", "inputs: JSON object of nested arrays by name (a checkpoint directory takes --text instead)")
     .addOption(new Option("--target <target>", "js: run the generated JS; wgsl: run the WGSL kernels on WebGPU (Dawn)").choices(["js", "wgsl"]).default("js"))
@@ -301,7 +302,7 @@ Examples:
 
 The run computes in double precision unless --precision f32 is given.`,
     )
-    .action((file: string, o: RunCliOptions) => runCommand(file, o));
+    .action((file: string | undefined, o: RunCliOptions & { hf?: string }) => runCommand(modelArgument(file, o.hf), o));
 
   return program;
 }

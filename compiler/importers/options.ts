@@ -52,7 +52,11 @@ the exporter's elementary ops as the gradient graph.
 ONNX examples:
   semic ir model.onnx --pick 0,1
   semic run model.onnx --inputs ids.json --pick 0,1 -s sumprod,maxprod --name words=*/word_embeddings/Gather --wrt words
-  semic run bert.onnx --inputs ids.json --pick 0,1 -s entropy --branch key=*/layer.0/attention/self/key/MatMul --branch skip=*/layer.0/attention/output/Add:1`;
+  semic run bert.onnx --inputs ids.json --pick 0,1 -s entropy --branch key=*/layer.0/attention/self/key/MatMul --branch skip=*/layer.0/attention/output/Add:1
+
+A Hugging Face BERT checkpoint directory (config.json, model.safetensors, vocab.txt or
+tokenizer.json; BertForMaskedLM or BertForSequenceClassification) is built from its config:
+  semic run --hf bert-dir --text "the keys to the cabinet [MASK] on the table" --compare are,is -s sumprod,maxprod`;
 
 export function withImportOptions(cmd: Command): Command {
   return cmd
@@ -81,6 +85,15 @@ function parseFuse(values: readonly string[] | undefined): Fusion[] {
   for (const v of listed)
     if (!(fusions as readonly string[]).includes(v)) throw new SemicError("E_CLI", `--fuse: unknown chain "${v}" (valid: ${fusions.join(", ")}, all, none)`);
   return fusions.filter((f) => listed.includes(f));
+}
+
+/** `run MODEL` or `run --hf DIR`: exactly one of them. */
+export function modelArgument(file: string | undefined, hf: string | undefined): string {
+  if (file !== undefined && hf !== undefined) throw new SemicError("E_CLI", `give the model or --hf ${hf}, not both`);
+  const model = file ?? hf;
+  if (model === undefined) throw new SemicError("E_CLI", "missing the model: a model file, or --hf DIR for a Hugging Face checkpoint directory");
+  if (hf !== undefined && !isHfDir(hf)) throw new SemicError("E_CLI", `--hf ${hf}: not a checkpoint directory (no config.json)`);
+  return model;
 }
 
 /** The import options the command line asks for; they apply to .onnx models and checkpoint directories only. */

@@ -51,7 +51,7 @@ beforeAll(async () => {
     semic(["run", bert, "--inputs", join(FIX, "bert.opset14.inputs.json"), "--pick", "0,1", "-s", "sumprod", "--json", "--name", "words=*/word_embeddings/Gather", "--wrt", "words"]),
     semic(["compile", join(tmp, "celu.onnx"), "-s", "sumprod", "-o", join(tmp, "out")]),
     semic(["run", bert, "--inputs", join(tmp, "ids.json"), "--pick", "0,1", "-s", "sumprod"]),
-    semic(["run", join(FIX, "hf-bert"), "--text", "the keys to the cabinet [MASK] on the table", "--compare", "are,is", "-s", "sumprod,maxprod", "--json"]),
+    semic(["run", "--hf", join(FIX, "hf-bert"), "--text", "the keys to the cabinet [MASK] on the table", "--compare", "are,is", "-s", "sumprod,maxprod", "--json"]),
   ]);
 }, 120_000);
 
