@@ -221,6 +221,31 @@ class BertForMaskedLM(nn.Module):
         return t @ self.bert.embeddings.word_embeddings.weight.T + self.cls.predictions.bias
 
 
+class BertPooler(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.dense = nn.Linear(hidden, hidden)
+
+
+class BertWithPooler(BertModel):
+    def __init__(self, vocab):
+        super().__init__(vocab=vocab)
+        self.pooler = BertPooler(8)
+
+
+class HfBertForSequenceClassification(nn.Module):
+    """Hugging Face's BertForSequenceClassification in plain torch: pooler (tanh) on [CLS], classifier."""
+
+    def __init__(self, vocab, labels):
+        super().__init__()
+        self.bert = BertWithPooler(vocab)
+        self.classifier = nn.Linear(8, labels)
+
+    def forward(self, input_ids):
+        h = self.bert.encoder(self.bert.embeddings(input_ids))
+        return self.classifier(torch.tanh(self.bert.pooler.dense(h[:, 0])))
+
+
 HF_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "keys", "to", "are", "is", "on", "table", "key", "##s", "cab", "##inet", ",", "."]
 
 
@@ -236,6 +261,34 @@ def write_safetensors(path, tensors):
     text += b" " * (-len(text) % 8)
     with open(path, "wb") as f:
         f.write(len(text).to_bytes(8, "little") + text + b"".join(blobs))
+
+
+def export_hf_classifier():
+    """A BertForSequenceClassification directory (id2label negative/neutral/positive) and torch's
+    logit difference positive − negative for one sentence."""
+    out = os.path.join(OUT, "hf-bert-cls")
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(4)
+    model = perturb_norms(HfBertForSequenceClassification(len(HF_VOCAB), 3)).eval()
+    config = {
+        "architectures": ["BertForSequenceClassification"], "model_type": "bert", "vocab_size": len(HF_VOCAB), "hidden_size": 8,
+        "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 16, "hidden_act": "gelu",
+        "max_position_embeddings": 16, "type_vocab_size": 2, "layer_norm_eps": 1e-12,
+        "id2label": {"0": "negative", "1": "neutral", "2": "positive"},
+    }
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(out, "vocab.txt"), "w") as f:
+        f.write("\n".join(HF_VOCAB) + "\n")
+    write_safetensors(os.path.join(out, "model.safetensors"), {k: v for k, v in model.state_dict().items() if not k.endswith("_ids")})
+    words = ["[CLS]", "the", "keys", "are", "on", "the", "table", "[SEP]"]
+    logits = model(torch.tensor([[HF_VOCAB.index(w) for w in words]]))
+    expected = {"text": "the keys are on the table", "compare": ["positive", "negative"], "value": (logits[0, 2] - logits[0, 0]).item()}
+    with open(os.path.join(out, "expected.json"), "w") as f:
+        json.dump(expected, f)
+        f.write("\n")
+    print(f"wrote {out}")
 
 
 def export_hf_checkpoint():
@@ -438,6 +491,7 @@ def main():
     torch.manual_seed(2)
     export("gpt2", perturb_norms(GPT2LMHeadModel()), {"input_ids": ids}, [0, 5, 4], 14, words=lambda m: m.words)
     export_hf_checkpoint()
+    export_hf_classifier()
 
 
 if __name__ == "__main__":

@@ -49,6 +49,18 @@ describe.each([
   });
 });
 
+test("a sequence classifier: logit difference between two classes by id2label name or index equals torch's", async () => {
+  const dir = fileURLToPath(new URL("../fixtures/onnx/hf-bert-cls/", import.meta.url));
+  const exp = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as { text: string; compare: string[]; value: number };
+  for (const compare of [exp.compare, ["2", "0"]]) {
+    const m = loadHf(dir, { text: exp.text, compare });
+    const { mod } = await compileAndLoad(m.graph, [semiringByName("sumprod", { k: 3 })], ["embeddings"]);
+    const model: GeneratedModel = mod.createModel(m.params);
+    expect(model.run(m.inputs).output).toBeCloseTo(exp.value, 5);
+  }
+  expect(() => loadHf(dir, { text: exp.text, compare: ["positive", "happy"] })).toThrow(/"happy" is not a class of this classifier \(negative, neutral, positive\)/);
+});
+
 describe("the tokenizer and the errors", () => {
   test("WordPiece: lower case, accents, punctuation, sub-words, unknown words", () => {
     const wp = loadWordPiece(FIX);
