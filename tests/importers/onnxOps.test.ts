@@ -115,6 +115,13 @@ describe("--branch and --name by glob", () => {
     expect(labelled).toEqual(["name hidden", "branch act", "branch skip"]);
   });
 
+  test("two branches on one input stay local to the matched node", () => {
+    const { graph } = lower(mlp, { pick: [0, 0], branches: [{ label: "a", pattern: "*/act/Tanh" }, { label: "b", pattern: "*/act/Tanh" }] });
+    const add = graph.nodes.find((n) => n.op === "add")!;
+    // The residual Add reads the Gemm output itself, not a branch of it.
+    expect(add.inputs.map((i) => graph.nodes[i]!.op)).toEqual(["tanh", "linear"]);
+  });
+
   test("several matches are numbered in graph order", () => {
     const { graph } = lower(mlp, { pick: [0, 0], branches: [{ label: "b", pattern: "/encoder/*", slot: 0 }] });
     expect(graph.nodes.filter((n) => n.op === "branch").map((n) => n.attrs["label"])).toEqual(["b.0", "b.1", "b.2"]);

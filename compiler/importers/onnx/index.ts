@@ -130,7 +130,8 @@ function lowerNode(ctx: Lowering, n: OnnxNode, branches: readonly { label: strin
     const computed = n.inputs.filter((name) => name && !isFoldable(ctx.get(name)));
     return ctx.fail(`needs inputs known at import time (shape arithmetic); ${computed.map((s) => `"${s}"`).join(", ")} is computed by the model`);
   }
-  for (const [name, v] of restore) ctx.set(name, v);
+  // Undo the branch wrappers last-first: two branches on one input must leave the plain value.
+  for (const [name, v] of restore.reverse()) ctx.set(name, v);
   outs.forEach((v, i) => {
     const out = n.outputs[i];
     if (out) ctx.set(out, v);
