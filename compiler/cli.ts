@@ -30,13 +30,15 @@ import {
 } from "./cli/load.ts";
 import { checkLimits, MAX_TOPK } from "./limits.ts";
 import { addDatasetOptions, addMergeCommand, runDataset, type DatasetCliOptions } from "./cli/dataset.ts";
+import { checkIdRanges } from "./importers/ids.ts";
+import { modelArgument, withImportOptions, parseImportOptions, type ImportCliOptions } from "./importers/options.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
 import { addTrainCommand } from "./cli/train.ts";
 import { expandFor, semantics, semanticsNames, semiringsFor, type SemanticsName } from "./semantics.ts";
 
 /** Options shared by every command that builds a graph. */
-interface ModelOptions {
+interface ModelOptions extends ImportCliOptions {
   config?: string[];
   expand?: string[];
   semantics: SemanticsName;
@@ -54,7 +56,7 @@ interface CompileCliOptions extends SemiringOptions {
   out: string;
 }
 interface RunCliOptions extends SemiringOptions {
-  params: string;
+  params?: string;
   inputs?: string;
   aggregate?: string[];
   topPathFrom?: string;
@@ -74,12 +76,12 @@ async function prepare(file: string, o: SemiringOptions) {
   status.show(`semic: loading ${file}…`);
   // A semantics other than the default expands composites its own way, at compile time.
   const byCompiler = o.semantics !== "element";
-  const { graph, semirings: own } = await loadGraph(file, { config, expand: byCompiler ? [] : expand });
+  const { graph, semirings: own, weights } = await loadGraph(file, { config, expand: byCompiler ? [] : expand, import: parseImportOptions(file, o) });
   // As the semantics schedules them (the report then says what their values are).
   const semirings = semiringsFor(resolveSemirings(splitList(o.semiring), [...own, ...(await loadSemiringFiles(o.semiringsFrom ?? []))], k), o.semantics);
   const options: CompileOptions = { semirings, wrt: splitList(o.wrt), precision: o.precision, semantics: o.semantics, ...(byCompiler ? { expand } : {}) };
   checkLimits(graph, semirings, { precision: o.precision, target: o.target, wrt: options.wrt, ...(maxMemory === undefined ? {} : { maxMemory }) });
-  return { graph, semirings, options, loadTime: elapsed(t0) };
+  return { graph, semirings, options, weights, loadTime: elapsed(t0) };
 }
 
 /**
@@ -115,7 +117,7 @@ async function compileCommand(file: string, o: CompileCliOptions): Promise<void>
 async function irCommand(file: string, o: ModelOptions): Promise<void> {
   status.show(`semic: loading ${file}…`);
   const expand = parseExpand(o.expand);
-  const loaded = await loadGraph(file, { config: parseConfig(o.config), expand: o.semantics === "element" ? expand : [] });
+  const loaded = await loadGraph(file, { config: parseConfig(o.config), expand: o.semantics === "element" ? expand : [], import: parseImportOptions(file, o) });
   // The graph the semantics compiles: tensor-level pointers name its node numbers.
   const graph = o.semantics === "element" ? loaded.graph : expandFor(loaded.graph, o.semantics, expand);
   status.clear();
@@ -150,18 +152,23 @@ async function instantiate(mod: GeneratedModule, target: "js" | "wgsl", params: 
 }
 
 async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): Promise<void> {
-  if (o.dataset !== undefined || o.inputs === undefined) return runDataset(file, o);
+  if (o.dataset !== undefined) return runDataset(file, o);
   const aggregate = parseAggregate(o.aggregate);
   const topPath = parseTopPathFrom(o.topPathFrom);
   const top = parsePositiveInt("--top", o.top, 5);
-  const { graph, semirings, options, loadTime } = await prepare(file, o);
+  const { graph, semirings, options, weights, loadTime } = await prepare(file, o);
 
   const [wantParams, wantInputs] = [expectedTensors(graph, "param"), expectedTensors(graph, "input")];
-  const params = bindTensors(wantParams, loadTensorFile(o.params), o.params, {
+  // An ONNX model carries its weights; --params replaces them.
+  if (o.params === undefined && !weights) throw new CliError(`--params is required: ${file} carries no weights`);
+  const params = o.params === undefined ? { tensors: weights!.params, ignored: [] } : bindTensors(wantParams, loadTensorFile(o.params), o.params, {
     allowExtra: o.params.toLowerCase().endsWith(".safetensors"),
     others: wantInputs,
   });
-  const inputs = bindTensors(wantInputs, loadTensorFile(o.inputs), o.inputs, { others: wantParams });
+  // A checkpoint directory run with --text brings its token ids.
+  if (o.inputs === undefined && !weights?.inputs) throw new CliError("give --inputs FILE (one input) or --dataset FILE.jsonl (a study, one input per line)");
+  const inputs = o.inputs === undefined ? { tensors: weights!.inputs! } : bindTensors(wantInputs, loadTensorFile(o.inputs), o.inputs, { others: wantParams });
+  if (weights) checkIdRanges(inputs.tensors, weights.idRanges, o.inputs ?? "--text");
   if (params.ignored.length > 0 && !o.json) {
     status.clear();
     console.error(`semic: ignoring ${params.ignored.length} tensor(s) of ${o.params} the model does not use: ${params.ignored.join(", ")}`);
@@ -181,7 +188,9 @@ async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): P
   if (!o.json) {
     for (const b of mod.meta.branches) {
       if (b.shape.length < 2 || Object.hasOwn(agg, b.label)) continue;
-      agg[b.label] = b.shape.slice(1).map((_, a) => a + 1);
+      // The token axis is the first one of extent > 1 (an exported model's batch of one comes first).
+      const tokens = Math.max(0, b.shape.slice(0, -1).findIndex((d) => d > 1));
+      agg[b.label] = b.shape.map((_, a) => a).filter((a) => a !== tokens);
       perToken.add(b.label);
     }
   }
@@ -233,7 +242,7 @@ function withSemiringOptions(cmd: Command, precision: "f32" | "f64"): Command {
 }
 
 function withModelOptions(cmd: Command): Command {
-  return cmd
+  return withImportOptions(cmd)
     .option("--expand <composites>", "expand composites into elementary ops: softmax,layerNorm,logSoftmax or all (repeatable)", collect)
     .option("--config <key=value>", "override the model's config, e.g. hidden=32 (repeatable; DSL models only)", collect)
     .addOption(
@@ -249,7 +258,7 @@ export function buildProgram(): Command {
     .addHelpText(
       "after",
       `
-Models are TypeScript DSL files (.ts) or textual IR (.semic, .ir, as printed by \`semic ir\`).
+Models are TypeScript DSL files (.ts), textual IR (.semic, .ir, as printed by \`semic ir\`) or ONNX graphs (.onnx).
 
 Examples:
   semic compile examples/mlp.ts --semiring maxprod
@@ -260,7 +269,7 @@ Examples:
   const compile = program
     .command("compile")
     .description("compile the backward passes of the chosen semirings into a module (<out>/<model>.<semirings joined by +>.js and .d.ts)")
-    .argument("<model>", "model file (.ts DSL, or .semic/.ir textual IR)")
+    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, .onnx), or a Hugging Face checkpoint directory")
     .addOption(
       new Option("--target <target>", "js: an ES module (.js + .d.ts); wgsl: a WebGPU module (.webgpu.js + .webgpu.d.ts, WGSL embedded) and one .wgsl per pass")
         .choices(["js", "wgsl"])
@@ -282,7 +291,7 @@ Examples:
   const ir = program
     .command("ir")
     .description("print the model's textual IR (after --config and --expand)")
-    .argument("<model>", "model file (.ts DSL, or .semic/.ir textual IR)");
+    .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, .onnx), or a Hugging Face checkpoint directory");
   withModelOptions(ir)
     .addHelpText(
       "after",
@@ -296,9 +305,10 @@ Examples:
   const run = program
     .command("run")
     .description("run the model on weights and inputs and report each semiring's results")
-    .argument("<model>", "model file (.ts DSL, or .semic/.ir textual IR)")
-    .requiredOption("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored)")
-    .option("--inputs <file>", "inputs: JSON object of nested arrays by name")
+    .argument("[model]", "model file (.ts DSL, .semic/.ir textual IR, .onnx), or a Hugging Face checkpoint directory")
+    .option("--hf <dir>", "a Hugging Face BERT checkpoint directory (the same as giving it as the model), with --text and --compare")
+    .option("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored); an ONNX model's own by default")
+    .option("--inputs <file>", "inputs: JSON object of nested arrays by name (a checkpoint directory takes --text instead)")
     .addOption(new Option("--target <target>", "js: run the generated JS; wgsl: run the WGSL kernels on WebGPU (Dawn)").choices(["js", "wgsl"]).default("js"))
     .option("--aggregate <name:axes>", "⊕ a wrt tensor or branch over axes, e.g. h:0 or emb:1,2 (repeatable; negative axes count from the end)", collect)
     .option("--top-path-from <name[:i,j]>", "where the top path starts (default: the best element of the first wrt tensor)")
@@ -315,7 +325,7 @@ Examples:
 
 The run computes in double precision unless --precision f32 is given.`,
     )
-    .action((file: string, o: RunCliOptions & DatasetCliOptions) => runCommand(file, o));
+    .action((file: string | undefined, o: RunCliOptions & DatasetCliOptions & { hf?: string }) => runCommand(modelArgument(file, o.hf), o));
   addMergeCommand(program);
 
   addTrainCommand(program);

@@ -10,6 +10,7 @@ import { DEFAULT_TOPK, semiringByName, semiringNames } from "../../ir/semirings/
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import type { ConfigOverrides } from "../frontend/index.ts";
 import { MAX_TOPK, maxNodes, parseBytes } from "../limits.ts";
+import { isHfDir, isOnnxFile, type ImportOptions } from "../importers/options.ts";
 
 // The frontend (ts-morph) and the IR parser (chevrotain) each take a second or more to import:
 // they are loaded only for the kind of file at hand.
@@ -37,14 +38,37 @@ export interface LoadedGraph {
   readonly graph: Graph;
   /** Semirings the model file exports (defineSemiring); none for an IR file. */
   readonly semirings: readonly Semiring[];
+  /**
+   * Weights the model carries (ONNX initializers, a checkpoint's safetensors), the id range of each
+   * integer input, and for a checkpoint with --text the inputs themselves.
+   */
+  readonly weights?: {
+    readonly params: Record<string, Float32Array>;
+    readonly idRanges: Record<string, number>;
+    readonly inputs?: Record<string, Int32Array>;
+  };
 }
 
 /** The model of a .ts DSL file or of a .semic/.ir textual-IR file, with composites expanded. */
-export async function loadGraph(file: string, opts: { config: ConfigOverrides; expand: readonly Composite[] }): Promise<LoadedGraph> {
-  requireFile(file, "model file");
+export async function loadGraph(
+  file: string,
+  opts: { config: ConfigOverrides; expand: readonly Composite[]; import?: ImportOptions },
+): Promise<LoadedGraph> {
   let graph: Graph;
   let semirings: readonly Semiring[] = [];
-  if (isIrFile(file)) {
+  let weights: LoadedGraph["weights"];
+  if (isHfDir(file)) {
+    if (Object.keys(opts.config).length > 0) throw new CliError(`--config applies to DSL (.ts) models only: ${file} is a checkpoint directory (its config.json sets the sizes)`);
+    const { loadHf } = await import("../importers/hf/index.ts");
+    ({ graph, ...weights } = loadHf(file, opts.import ?? {}));
+    return { graph: opts.expand.length > 0 ? expandComposites(graph, opts.expand) : graph, semirings, weights };
+  }
+  requireFile(file, "model file");
+  if (isOnnxFile(file)) {
+    if (Object.keys(opts.config).length > 0) throw new CliError(`--config applies to DSL (.ts) models only: ${file} is an ONNX graph`);
+    const { importOnnx } = await import("../importers/onnx/index.ts");
+    ({ graph, ...weights } = importOnnx(file, opts.import ?? { fuse: [], branches: [], names: [] }));
+  } else if (isIrFile(file)) {
     if (Object.keys(opts.config).length > 0)
       throw new CliError(`--config applies to DSL (.ts) models only: ${file} is textual IR, its shapes are already fixed`);
     const text = readFileSync(file, "utf8");
@@ -61,7 +85,7 @@ export async function loadGraph(file: string, opts: { config: ConfigOverrides; e
     semirings = loaded.semirings;
   }
   if (opts.expand.length > 0) graph = expandComposites(graph, opts.expand);
-  return { graph, semirings };
+  return { graph, semirings, ...(weights ? { weights } : {}) };
 }
 
 /** Semirings exported by each `--semirings-from` file. */

@@ -7,6 +7,7 @@ import { concat } from "./concat.ts";
 import { constant } from "./constant.ts";
 import { cos } from "./cos.ts";
 import { div } from "./div.ts";
+import { erf } from "./erf.ts";
 import { exp } from "./exp.ts";
 import { gather } from "./gather.ts";
 import { gelu } from "./gelu.ts";
@@ -23,6 +24,8 @@ import { name } from "./name.ts";
 import { neg } from "./neg.ts";
 import { param } from "./param.ts";
 import { pick } from "./pick.ts";
+import { pow } from "./pow.ts";
+import { reciprocal } from "./reciprocal.ts";
 import { relu } from "./relu.ts";
 import { reshape } from "./reshape.ts";
 import { routed_max } from "./routed_max.ts";
@@ -40,7 +43,7 @@ import { transpose } from "./transpose.ts";
 export const opRules = {
   input, param, constant,
   add, sub, mul, div, neg, exp, log, relu,
-  sqrt, sin, cos, tanh, sigmoid, gelu,
+  sqrt, sin, cos, tanh, sigmoid, gelu, erf, pow, reciprocal,
   matmul, linear, sum, mean, max, routed_max,
   softmax, log_softmax, layer_norm,
   reshape, transpose, slice, concat, pick, gather,

@@ -29,6 +29,8 @@ export const cases: Record<NonLeaf, Record<string, Build>> = {
   neg: { "": unary("neg") }, exp: { "": unary("exp") }, log: { "": unary("log") }, relu: { "": unary("relu") },
   sqrt: { "": unary("sqrt") }, sin: { "": unary("sin") }, cos: { "": unary("cos") },
   tanh: { "": unary("tanh") }, sigmoid: { "": unary("sigmoid") },
+  erf: { "": unary("erf") }, reciprocal: { "": unary("reciprocal") },
+  pow: { "": unary("pow", { exponent: 2 }), cube: unary("pow", { exponent: 3 }), "x^-1.5": unary("pow", { exponent: -1.5 }) },
   gelu: { "": unary("gelu", { approximate: "erf" }), tanh: unary("gelu", { approximate: "tanh" }) },
   matmul: {
     "": (b) => op(b, "matmul", [inp(b, "a", [2, 3]), inp(b, "b", [3, 4])]),
