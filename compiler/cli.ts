@@ -39,6 +39,7 @@ interface SemiringOptions extends ModelOptions {
   wrt?: string[];
   topk?: string;
   precision: "f32" | "f64";
+  strict?: boolean;
 }
 interface CompileCliOptions extends SemiringOptions {
   target: "js" | "wgsl";
@@ -65,7 +66,7 @@ async function prepare(file: string, o: SemiringOptions) {
   status.show(`semic: loading ${file}…`);
   const { graph, semirings: own } = await loadGraph(file, { config, expand });
   const semirings = resolveSemirings(splitList(o.semiring), [...own, ...(await loadSemiringFiles(o.semiringsFrom ?? []))], k);
-  const options: CompileOptions = { semirings, wrt: splitList(o.wrt), precision: o.precision };
+  const options: CompileOptions = { semirings, wrt: splitList(o.wrt), precision: o.precision, strict: o.strict ?? false };
   return { graph, semirings, options, loadTime: elapsed(t0) };
 }
 
@@ -170,6 +171,7 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
   const results: Record<string, GeneratedResult> = {};
   let output = NaN;
   const runTimes: string[] = [];
+  const warnings = new Set<string>();
   try {
     const model = await instantiate(mod, o.target, params.tensors);
     for (const [i, sr] of semirings.entries()) {
@@ -181,6 +183,7 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
         ...(topPath ? { topPath } : {}),
       });
       runTimes.push(`${sr.name} ${elapsed(t0)}`);
+      for (const w of r.warnings) warnings.add(w);
       output = r.output;
       results[sr.name] = r.results[sr.name]!;
     }
@@ -188,6 +191,7 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
     throw asUserError(e);
   }
   status.clear();
+  for (const w of warnings) console.error(`semic: warning: ${w}`);
 
   const run: RunOutput = { output, results };
   if (o.json) {
@@ -209,6 +213,7 @@ function withSemiringOptions(cmd: Command, precision: "f32" | "f64"): Command {
     .option("--semirings-from <file>", "a .ts file exporting defineSemiring values (repeatable)", collect)
     .option("--wrt <names...>", "tensors to differentiate with respect to (default: f32 inputs and name()d tensors)")
     .option("--topk <k>", `k of the topk semiring (default ${DEFAULT_TOPK})`)
+    .option("--strict", "a non-finite forward value (NaN, ±Infinity) is an error, not a warning")
     .addOption(new Option("--precision <p>", "storage precision of the generated buffers").choices(["f32", "f64"]).default(precision));
 }
 

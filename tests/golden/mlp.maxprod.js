@@ -3,17 +3,39 @@
 
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"maxprod","lanes":["hi","lo"],"reads":"top path product (hi)","paths":true}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
+// What the argument checks and the non-finite scan of forward values need to know.
+const specs = {
+  inputs: [{"name":"x","shape":[4],"dtype":"f32"}],
+  params: [{"name":"w1","shape":[16,4],"dtype":"f32"},{"name":"b1","shape":[16],"dtype":"f32"},{"name":"w2","shape":[3,16],"dtype":"f32"},{"name":"b2","shape":[3],"dtype":"f32"}],
+  values: [
+    {"node":0,"op":"input","tensor":"x","shape":[4],"operands":[],"loc":"examples/mlp.ts:8:13"},
+    {"node":1,"op":"param","tensor":"w1","shape":[16,4],"operands":[],"loc":"examples/mlp.ts:9:33"},
+    {"node":2,"op":"param","tensor":"b1","shape":[16],"operands":[],"loc":"examples/mlp.ts:9:59"},
+    {"node":3,"op":"linear","tensor":"%3","shape":[16],"operands":[0,1,2],"loc":"examples/mlp.ts:9:23"},
+    {"node":4,"op":"relu","tensor":"%4","shape":[16],"operands":[3],"loc":"examples/mlp.ts:9:18"},
+    {"node":5,"op":"name","tensor":"h","shape":[16],"operands":[4],"loc":"examples/mlp.ts:9:13"},
+    {"node":6,"op":"branch","tensor":"head","shape":[16],"operands":[5],"loc":"examples/mlp.ts:10:25"},
+    {"node":7,"op":"param","tensor":"w2","shape":[3,16],"operands":[],"loc":"examples/mlp.ts:10:44"},
+    {"node":8,"op":"param","tensor":"b2","shape":[3],"operands":[],"loc":"examples/mlp.ts:10:76"},
+    {"node":9,"op":"linear","tensor":"%9","shape":[3],"operands":[6,7,8],"loc":"examples/mlp.ts:10:18"},
+    {"node":10,"op":"log_softmax","tensor":"%10","shape":[3],"operands":[9],"loc":"examples/mlp.ts:11:15"},
+    {"node":11,"op":"pick","tensor":"%11","shape":[],"operands":[10],"loc":"examples/mlp.ts:11:10"},
+  ],
+};
+const strictByDefault = false;
+
 export function createModel(params) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
   const memory = newMemory(1);
   const heap = memory.buffer;
+  const P = checkTensors("createModel()", "parameter", params, specs.params);
   const v0 = new Float32Array(heap, 64, 4);
-  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
-  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v1 = new Float32Array(heap, 128, 64); v1.set(P["w1"]);
+  const v2 = new Float32Array(heap, 384, 16); v2.set(P["b1"]);
   const v3 = new Float32Array(heap, 448, 16);
   const v4 = new Float32Array(heap, 512, 16);
-  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
-  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v7 = new Float32Array(heap, 576, 48); v7.set(P["w2"]);
+  const v8 = new Float32Array(heap, 768, 3); v8.set(P["b2"]);
   const v9 = new Float32Array(heap, 832, 3);
   const v10 = new Float32Array(heap, 896, 3);
   const v10_rowmax = new Float32Array(heap, 960, 1);
@@ -25,8 +47,9 @@ export function createModel(params) {
   // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
   const par = K ? threads(memory) : null;
 
-  function forward(inputs) {
-    v0.set(takeInput(inputs, "x", 4));
+  function forward(inputs, fn) {
+    const I = checkTensors(fn, "input", inputs, specs.inputs);
+    v0.set(I["x"]);
     v3.fill(0);
     if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
     else
@@ -302,7 +325,9 @@ export function createModel(params) {
   const shapes = { 0: [4], 3: [16], 4: [16], 5: [16], 6: [16], 9: [3], 10: [3], 11: [] };
   const names = { 0: "x", 3: "%3", 4: "%4", 5: "h", 6: "head", 9: "%9", 10: "%10", 11: "%11" };
   const ops = { 0: "input", 3: "linear", 4: "relu", 5: "name", 6: "branch", 9: "linear", 10: "log_softmax", 11: "pick" };
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: outEdges });
+  // Forward values in program order for the non-finite scan (null: shares its operand's buffer).
+  const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
+  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, output: 11, outEdges: outEdges });
 }
 
 
@@ -316,15 +341,6 @@ const scratchAt = 2176;
 const wasmThreads = { max: 3, scratch: 0, erf: null };
 
 // ---- run-time support (the same in every generated module)
-
-function takeParam(params, name, dest) {
-  const data = params?.[name];
-  const size = dest.length;
-  if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
-  if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  dest.set(data);
-  return dest;
-}
 
 // One memory for all buffers: shared (so kernels can run on worker threads) where
 // SharedArrayBuffer exists, else plain.
@@ -424,13 +440,6 @@ function threads(memory) {
     for (const b of busy)
       for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
   };
-}
-
-function takeInput(inputs, name, size) {
-  const data = inputs?.[name];
-  if (data === undefined) throw new Error("missing input \"" + name + "\" (" + size + " values)");
-  if (data.length !== size) throw new Error("input \"" + name + "\" has " + data.length + " values, expected " + size);
-  return data;
 }
 
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
@@ -551,40 +560,45 @@ function topPaths(m, b, result, options) {
 
 function makeRunner(m) {
   const states = {};
-  const stateOf = (name) => {
-    const make = m.backwards[name];
-    if (!make) throw new Error("semiring \"" + name + "\" was not compiled into this module (compiled: " + Object.keys(m.backwards).join(", ") + ")");
-    return (states[name] ??= make());
-  };
+  const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
+  const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
+  const stateOf = (name) => (states[name] ??= m.backwards[name]());
+  const nodeOf = { ...m.branches, ...m.wrt };
   return {
-    forward: m.forward,
+    forward(inputs) {
+      const output = m.forward(inputs, "forward()");
+      const nf = strictByDefault ? scanForward(m.values, specs.values) : null;
+      if (nf) throw new Error("forward(): " + nf.message);
+      return output;
+    },
     backward(name) {
-      stateOf(name).run();
+      stateOf(checkSemiring("backward()", name, space)).run();
     },
     topPath(name, options) {
-      const b = stateOf(name);
+      const b = stateOf(checkSemiring("topPath()", name, space));
+      checkTopPath("topPath()", options, space);
       return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
     },
     run(inputs, options = {}) {
-      const output = m.forward(inputs);
+      checkRunOptions("run()", options, space);
+      const output = m.forward(inputs, "run()");
+      // One pass over the forward values; a non-finite one is a warning, or an error when strict.
+      const nf = scanForward(m.values, specs.values);
+      const warnings = [];
+      if (nf) {
+        if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
+        warnings.push(nf.message);
+      }
       const results = {};
       for (const name of options.semirings ?? Object.keys(m.backwards)) {
         const b = stateOf(name);
         b.run();
         const res = { wrt: {}, branches: {} };
-        for (const w of options.wrt ?? Object.keys(m.wrt)) {
-          const id = m.wrt[w];
-          if (id === undefined) throw new Error("\"" + w + "\" was not compiled as a --wrt tensor (compiled: " + Object.keys(m.wrt).join(", ") + ")");
-          res.wrt[w] = tensorResult(b, readLanes(b, id), m.shapes[id]);
-        }
+        for (const w of options.wrt ?? Object.keys(m.wrt)) res.wrt[w] = tensorResult(b, readLanes(b, m.wrt[w]), m.shapes[m.wrt[w]]);
         for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
         if (options.aggregate) {
           res.aggregated = {};
-          for (const [w, axes] of Object.entries(options.aggregate)) {
-            const id = m.wrt[w] ?? m.branches[w];
-            if (id === undefined) throw new Error("cannot aggregate \"" + w + "\": not a --wrt tensor or branch");
-            res.aggregated[w] = aggregate(b, readLanes(b, id), m.shapes[id], axes);
-          }
+          for (const [w, axes] of Object.entries(options.aggregate)) res.aggregated[w] = aggregate(b, readLanes(b, nodeOf[w]), m.shapes[nodeOf[w]], axes);
         }
         if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
           const paths = topPaths(m, b, res, options.topPath);
@@ -592,10 +606,274 @@ function makeRunner(m) {
           res.topPathValue = paths[0]?.value;
           if (paths.length > 1) res.topPaths = paths;
         }
+        if (nf) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
         results[name] = res;
       }
-      return { output, results };
+      return { output, results, warnings };
     },
   };
 }
 
+
+// ---- argument checks (runtime/module/args.ts)
+// Checks of what a generated module is given: params at createModel, inputs and options at run().
+// The JS and the WebGPU modules embed this file as text (compiler/backends/embed.ts), so it
+// is self-contained: no imports, nothing that needs Node. Every problem is one Error whose message
+// names the argument, the element and the value, because the caller may be a user's own program.
+const I32_MIN = -2147483648;
+const I32_MAX = 2147483647;
+const shapeText = (shape) => `[${shape.join(",")}]`;
+/** A value as a message shows it: short, and never throwing. */
+function describeValue(x) {
+    if (x === null)
+        return "null";
+    if (x === undefined)
+        return "undefined";
+    if (typeof x === "string")
+        return x.length > 40 ? `a string of ${x.length} characters` : `the string ${JSON.stringify(x)}`;
+    if (typeof x === "number" || typeof x === "boolean")
+        return String(x);
+    if (typeof x === "bigint")
+        return `the bigint ${String(x)}n`;
+    if (Array.isArray(x))
+        return `an array of ${x.length}`;
+    if (ArrayBuffer.isView(x))
+        return `a ${x.constructor.name}${"length" in x ? ` of ${String(x.length)}` : ""}`;
+    if (typeof x === "function")
+        return "a function";
+    return "an object";
+}
+/** A name given as an argument: quoted when it is a string. */
+const quoted = (x) => (typeof x === "string" ? JSON.stringify(x) : describeValue(x));
+/** `name[i,j]` for flat element `flat` of a tensor of this shape. */
+function elementName(name, shape, flat) {
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return `${name}[${index.join(",")}]`;
+}
+const isPlainObject = (x) => typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x);
+const isNumericView = (x) => ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
+/**
+ * The values of one named tensor, checked: an array or typed array of the right length whose
+ * elements are numbers (f32; NaN and ±Infinity pass here, the forward pass reports where they
+ * lead) or integer ids in range (i32).
+ */
+function checkTensor(fn, what, given, spec) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const label = `${what} "${spec.name}"`;
+    const kind = spec.dtype === "i32" ? "integer ids" : "numbers";
+    const expected = `an array of ${size} ${kind} (shape ${shapeText(spec.shape)})`;
+    if (!Array.isArray(given) && !isNumericView(given))
+        throw new Error(`${fn}: ${label} must be ${expected}, got ${describeValue(given)}`);
+    const data = given;
+    if (data.length !== size)
+        throw new Error(`${fn}: ${label} must be ${expected}, got ${describeValue(given)}`);
+    const plain = Array.isArray(given);
+    if (spec.dtype === "f32") {
+        if (plain)
+            for (let i = 0; i < size; i++)
+                if (typeof data[i] !== "number")
+                    throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} must be a number, got ${describeValue(data[i])}`);
+        return data;
+    }
+    for (let i = 0; i < size; i++) {
+        const v = data[i];
+        if (typeof v !== "number" || !Number.isInteger(v) || v < I32_MIN || v > I32_MAX)
+            throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} = ${describeValue(v)} is not an integer id`);
+    }
+    for (const r of spec.ids ?? []) {
+        const check = (i) => {
+            const v = data[i];
+            if (!(v >= 0 && v < r.rows))
+                throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} = ${v} is out of range for ${r.op}: ids must be in [0, ${r.rows})`);
+        };
+        if (r.elements)
+            for (const i of r.elements)
+                check(i);
+        else
+            for (let i = 0; i < size; i++)
+                check(i);
+    }
+    return data;
+}
+/** Every tensor of `specs` from the object `given` (extra keys are ignored). */
+function checkTensors(fn, what, given, specs) {
+    const plural = what === "input" ? "inputs" : "params";
+    const names = specs.map((s) => s.name).join(", ");
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: ${plural} must be an object of arrays by name (${names || "none"}), got ${describeValue(given)}`);
+    const out = {};
+    for (const spec of specs) {
+        if (!Object.prototype.hasOwnProperty.call(given, spec.name) || given[spec.name] === undefined) {
+            const size = spec.shape.reduce((a, b) => a * b, 1);
+            throw new Error(`${fn}: missing ${what} "${spec.name}" (${spec.dtype}${shapeText(spec.shape)}, ${size} values)`);
+        }
+        out[spec.name] = checkTensor(fn, what, given[spec.name], spec);
+    }
+    return out;
+}
+function checkNameList(fn, key, given, valid, what) {
+    if (!Array.isArray(given))
+        throw new Error(`${fn}: options.${key} must be an array of names (${valid.join(", ") || "none"}), got ${describeValue(given)}`);
+    given.forEach((n, i) => {
+        if (typeof n !== "string" || !valid.includes(n))
+            throw new Error(`${fn}: options.${key}[${i}] = ${quoted(n)} is not ${what} (compiled: ${valid.join(", ") || "none"})`);
+    });
+}
+function checkIntegers(fn, key, given, bound, expected) {
+    if (!Array.isArray(given))
+        throw new Error(`${fn}: ${key} must be ${expected}, got ${describeValue(given)}`);
+    given.forEach((v, i) => {
+        const n = bound(i);
+        if (typeof v !== "number" || !Number.isInteger(v) || v < -n || v >= n)
+            throw new Error(`${fn}: ${key}[${i}] = ${describeValue(v)} must be an integer in [${-n}, ${n})`);
+    });
+}
+/** The top-path start: false, or { from?: a wrt tensor or branch, index?: one integer per axis }. */
+function checkTopPath(fn, given, space) {
+    if (given === undefined || given === false)
+        return;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options.topPath must be false or { from?, index? }, got ${describeValue(given)}`);
+    for (const k of Object.keys(given))
+        if (k !== "from" && k !== "index")
+            throw new Error(`${fn}: unknown option topPath.${k} (valid: from, index)`);
+    const starts = { ...space.branches, ...space.wrt };
+    const from = given["from"] ?? Object.keys(space.wrt)[0];
+    if (typeof from !== "string" || !Object.prototype.hasOwnProperty.call(starts, from))
+        throw new Error(`${fn}: options.topPath.from = ${quoted(from)} is not a wrt tensor or branch of this module (valid: ${Object.keys(starts).join(", ") || "none"})`);
+    if (given["index"] === undefined)
+        return;
+    const shape = starts[from];
+    const index = given["index"];
+    if (!Array.isArray(index) || index.length !== shape.length)
+        throw new Error(`${fn}: options.topPath.index must be ${shape.length} integer(s) for ${from}${shapeText(shape)}, got ${describeValue(index)}`);
+    checkIntegers(fn, "options.topPath.index", index, (a) => shape[a], `${shape.length} integers`);
+}
+/** run()'s options: known keys only, names compiled into the module, integer axes and indices in range. */
+function checkRunOptions(fn, given, space) {
+    if (given === undefined)
+        return;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options must be an object, got ${describeValue(given)}`);
+    const valid = ["semirings", "wrt", "aggregate", "topPath", "strict"];
+    for (const k of Object.keys(given))
+        if (!valid.includes(k))
+            throw new Error(`${fn}: unknown option "${k}" (valid: ${valid.join(", ")})`);
+    if (given["semirings"] !== undefined)
+        checkNameList(fn, "semirings", given["semirings"], space.semirings, "a semiring compiled into this module");
+    if (given["wrt"] !== undefined)
+        checkNameList(fn, "wrt", given["wrt"], Object.keys(space.wrt), "a wrt tensor of this module");
+    const aggregate = given["aggregate"];
+    if (aggregate !== undefined) {
+        if (!isPlainObject(aggregate))
+            throw new Error(`${fn}: options.aggregate must be an object of axes by name, got ${describeValue(aggregate)}`);
+        const tensors = { ...space.branches, ...space.wrt };
+        for (const [name, axes] of Object.entries(aggregate)) {
+            const shape = tensors[name];
+            if (!shape)
+                throw new Error(`${fn}: cannot aggregate "${name}": not a wrt tensor or branch of this module (valid: ${Object.keys(tensors).join(", ") || "none"})`);
+            checkIntegers(fn, `options.aggregate.${name}`, axes, () => shape.length, `an array of axes of ${name}${shapeText(shape)}`);
+        }
+    }
+    checkTopPath(fn, given["topPath"], space);
+    const strict = given["strict"];
+    if (strict !== undefined && typeof strict !== "boolean")
+        throw new Error(`${fn}: options.strict must be true or false, got ${describeValue(strict)}`);
+}
+/** A semiring name given to backward() or topPath(). */
+function checkSemiring(fn, name, space) {
+    if (typeof name !== "string" || !space.semirings.includes(name))
+        throw new Error(`${fn}: semiring ${quoted(name)} was not compiled into this module (compiled: ${space.semirings.join(", ")})`);
+    return name;
+}
+
+// ---- non-finite forward values (runtime/module/finite.ts)
+// Non-finite forward values (exp(1000), log(0), x/0, a NaN weight): one pass over the forward
+// buffers finds where the first one appears in program order, and which readouts it spoils.
+// Embedded as text in every generated module (JS and WebGPU), so self-contained.
+//
+// The rule: an edge weight is a function of its op's operands and output, so an op with a
+// non-finite operand or output may have non-finite edge weights. Every tensor upstream of such an
+// op has paths through them, and its readout is NaN in every semiring (instead of whatever each
+// semiring's arithmetic makes of ∞ and NaN: −∞ "no path" in maxprod, 0 or NaN in entropy).
+/** Index of the first NaN or ±Infinity in `a`, or −1. */
+function firstNonFinite(a) {
+    for (let i = 0; i < a.length; i++) {
+        const v = a[i];
+        // v − v is 0 for every finite v and NaN for NaN and ±∞: one subtraction per element.
+        if (v - v !== 0)
+            return i;
+    }
+    return -1;
+}
+function elementText(shape, flat) {
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return `[${index.join(",")}]`;
+}
+/**
+ * Scans forward buffers (null for integer ones, which are always finite) in program order; null
+ * when every value is finite, the common case, which costs one pass and nothing else.
+ */
+function scanForward(values, infos) {
+    let first = -1;
+    let at = -1;
+    for (let i = 0; i < values.length && first < 0; i++) {
+        const buf = values[i];
+        if (!buf)
+            continue;
+        at = firstNonFinite(buf);
+        if (at >= 0)
+            first = i;
+    }
+    if (first < 0)
+        return null;
+    const bad = new Set([infos[first].node]);
+    for (let i = first + 1; i < values.length; i++) {
+        const buf = values[i];
+        if (buf && firstNonFinite(buf) >= 0)
+            bad.add(infos[i].node);
+    }
+    const byNode = new Map(infos.map((v) => [v.node, v]));
+    const spoiled = new Set();
+    const stack = [];
+    for (const v of infos)
+        if (v.operands.length > 0 && (bad.has(v.node) || v.operands.some((o) => bad.has(o))))
+            stack.push(...v.operands);
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (spoiled.has(id))
+            continue;
+        spoiled.add(id);
+        stack.push(...(byNode.get(id)?.operands ?? []));
+    }
+    const info = infos[first];
+    const value = values[first][at];
+    const where = info.loc ? ` at ${info.loc}` : "";
+    const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
+        `every readout that depends on it is NaN`;
+    return { message, spoiled };
+}
+/**
+ * Sets to NaN the readouts of one semiring's result that depend on a non-finite edge weight, and
+ * drops a top path that starts at such a tensor (it has no meaningful value).
+ */
+function spoilResult(res, nf, ids, topFrom) {
+    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
+    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
+        for (const [name, t] of Object.entries(group))
+            if (spoiled(name))
+                t.value.fill(NaN);
+    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
+        res.topPath = [];
+        res.topPathValue = NaN;
+        delete res.topPaths;
+    }
+}

@@ -10,6 +10,8 @@ import type { BackwardPlan } from "../../backward.ts";
 import type { BufferInfo, Step } from "../../kernel.ts";
 import { adjointBuffer, adjointBuffers, backwardSteps, forwardBuffers, forwardSteps, valueBuffer } from "../../schedule.ts";
 import { CodeBuilder } from "../emit.ts";
+import { moduleRuntimeSource } from "../embed.ts";
+import { tensorSpecs, valueInfos } from "../moduleSpecs.ts";
 import { renderOutEdges, tensorName } from "./edges.ts";
 import { JsExpr, renderKernel, type RenderState } from "./render.ts";
 import { jsHelpers } from "./scalar.ts";
@@ -29,6 +31,8 @@ export interface JsModuleOptions {
   readonly profile?: boolean;
   /** Split big kernels over worker threads where the platform allows (default true). */
   readonly threads?: boolean;
+  /** A non-finite forward value is an error, not a warning, unless run() says otherwise. */
+  readonly strict?: boolean;
 }
 
 export interface JsModule {
@@ -200,19 +204,32 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   };
   out.line(`export const meta = ${json(meta)};`);
   out.line();
+  const infos = valueInfos(g);
+  out.line(`// What the argument checks and the non-finite scan of forward values need to know.`);
+  const specs = tensorSpecs(g);
+  out.open(`const specs = {`);
+  out.line(`inputs: ${json(specs.inputs)},`);
+  out.line(`params: ${json(specs.params)},`);
+  out.open(`values: [`);
+  for (const v of infos) out.line(`${json(v)},`);
+  out.close(`],`);
+  out.close(`};`);
+  out.line(`const strictByDefault = ${json(opts.strict ?? false)};`);
+  out.line();
 
   // ---- createModel
   out.open(`export function createModel(params) {`);
   out.line(`// Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.`);
   out.line(`const memory = newMemory(${PAGES});`);
   out.line(`const heap = memory.buffer;`);
+  out.line(`const P = checkTensors("createModel()", "parameter", params, specs.params);`);
   const view = (b: { name: string; shape: readonly number[]; dtype: string }) =>
     `new ${b.dtype === "i32" ? "Int32Array" : F}(heap, ${layout.offsets.get(b.name)}, ${sizeOf(b.shape)})`;
   for (const b of fwdBufs) {
     const n = g.nodes[b.node]!;
     const role = opRules[n.op].role;
     if (b.kind === "value" && role === "param") {
-      out.line(`const ${b.name} = takeParam(params, ${json(tensorName(n))}, ${view(b)});`);
+      out.line(`const ${b.name} = ${view(b)}; ${b.name}.set(P[${json(tensorName(n))}]);`);
       continue;
     }
     if (b.kind === "value" && role === "constant") {
@@ -227,8 +244,9 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   out.line(`// Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).`);
   out.line(`const par = K ? threads(memory) : null;`);
   out.line();
-  out.open(`function forward(inputs) {`);
-  for (const n of inputs) out.line(`${valueBuffer(g, n.id)}.set(takeInput(inputs, ${json(tensorName(n))}, ${sizeOf(n.type.shape)}));`);
+  out.open(`function forward(inputs, fn) {`);
+  out.line(`const I = checkTensors(fn, "input", inputs, specs.inputs);`);
+  for (const n of inputs) out.line(`${valueBuffer(g, n.id)}.set(I[${json(tensorName(n))}]);`);
   renderSteps(fwd, shapeOf, out, state, wasm, "");
   out.line(`return ${valueBuffer(g, g.output)}[0];`);
   out.close();
@@ -275,7 +293,10 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   out.line(`const shapes = { ${live.map((id) => `${id}: ${json(g.nodes[id]!.type.shape)}`).join(", ")} };`);
   out.line(`const names = { ${live.map((id) => `${id}: ${json(tensorName(g.nodes[id]!))}`).join(", ")} };`);
   out.line(`const ops = { ${live.map((id) => `${id}: ${json(g.nodes[id]!.op)}`).join(", ")} };`);
-  out.line(`return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} });`);
+  const scanned = infos.map((v) => (valueBuffer(g, v.node) === `v${v.node}` ? valueBuffer(g, v.node) : "null"));
+  out.line(`// Forward values in program order for the non-finite scan (null: shares its operand's buffer).`);
+  out.line(`const values = [${scanned.join(", ")}];`);
+  out.line(`return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} });`);
   out.close();
   out.line();
   // The WebAssembly kernels: compiled once per module, instantiated per model on its memory.
@@ -310,6 +331,8 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   out.line();
   for (const h of [...state.helpers].sort()) out.lines(jsHelpers[h]!.split("\n")).line();
   out.lines(walkerSource.split("\n"));
+  out.line();
+  out.lines(moduleRuntimeSource().split("\n"));
 
   const js = out.toString().replace(PAGES, String(layout.pages)).replace(SCRATCH_AT, String(scratchAt));
   return { js, dts: renderDts(g, semirings, inputs, params, plan) };
@@ -332,8 +355,8 @@ function renderDts(g: Graph, semirings: readonly Semiring[], inputs: readonly No
   out.open(`export interface Model {`);
   out.line(`/** Runs the forward pass; returns the scalar output. */`);
   out.line(`forward(inputs: Inputs): number;`);
-  out.line(`/** Forward, then the backward pass of each chosen semiring (all by default). */`);
-  out.line(`run(inputs: Inputs, options?: RunOptions<SemiringName, WrtName>): { output: number; results: Record<SemiringName, SemiringResult<WrtName, BranchLabel>> };`);
+  out.line(`/** Forward, then the backward pass of each chosen semiring (all by default); warnings: non-finite forward values. */`);
+  out.line(`run(inputs: Inputs, options?: RunOptions<SemiringName, WrtName>): { output: number; results: Record<SemiringName, SemiringResult<WrtName, BranchLabel>>; warnings: string[] };`);
   out.line(`/** One semiring's backward pass on the values of the last forward (no readouts): several backwards can share one forward. */`);
   out.line(`backward(semiring: SemiringName): void;`);
   out.line(`/** Top paths of a selecting semiring from its last backward. */`);
@@ -377,4 +400,6 @@ export interface RunOptions<S extends string, W extends string> {
   aggregate?: Record<string, number[]>;
   /** Where the top path starts (default: the best element of the first wrt tensor); false: none. */
   topPath?: { from?: string; index?: number[] } | false;
+  /** A non-finite forward value throws instead of being a warning (default: as compiled, --strict). */
+  strict?: boolean;
 }`;
