@@ -5,7 +5,7 @@
 // run(); top paths are walked on the host over read-back adjoints (the walker of js/walker.ts).
 
 import { checkRunOptions, checkTensors, type OptionSpace, type TensorSpec } from "./module/args.ts";
-import { scanForward, spoilResult, type NonFinite, type ValueInfo } from "./module/finite.ts";
+import { firstNonFinite, scanForward, spoilResult, type NonFinite, type ScanCache, type ValueInfo } from "./module/finite.ts";
 
 // Numeric flags, so the driver needs no GPUBufferUsage/GPUMapMode globals (Dawn's Node bindings
 // only provide them when a caller installs them).
@@ -108,6 +108,8 @@ export interface WgslSemiringHost {
   readout(...x: number[]): number[];
   plus(...x: number[]): number[];
   readonly paths: unknown;
+  /** Whether lift reads the edge weight: if not (count), non-finite weights change nothing. */
+  readonly weighted: boolean;
 }
 type Backward = WgslSemiringHost & { adjoints: Record<string, Lanes> };
 type Walk = WgslGraphInfo & { outEdges: unknown };
@@ -175,8 +177,16 @@ export async function createWgslModel(
     return b;
   };
   const given = checkTensors("createModel()", "parameter", params, spec.checks.params);
-  for (const p of spec.params) device.queue.writeBuffer(bufferOf("", p.buffer), 0, Float32Array.from(given[p.name]!));
-  for (const c of spec.constants) device.queue.writeBuffer(bufferOf("", c.buffer), 0, Float32Array.from(c.values));
+  // Params and constants are scanned for non-finite values here, once, as the f32 the GPU holds.
+  const scanCache: ScanCache = [];
+  const fixed = (buffer: string, data: Float32Array<ArrayBuffer>) => {
+    const i = spec.checks.valueBuffers.indexOf(buffer);
+    const at = firstNonFinite(data);
+    if (i >= 0) scanCache[i] = { at, value: at >= 0 ? data[at]! : 0 };
+    device.queue.writeBuffer(bufferOf("", buffer), 0, data);
+  };
+  for (const p of spec.params) fixed(p.buffer, Float32Array.from(given[p.name]!));
+  for (const c of spec.constants) fixed(c.buffer, Float32Array.from(c.values));
 
   let fillPipeline: Promise<GPUComputePipeline> | undefined;
   const uniforms: GPUBuffer[] = [];
@@ -282,11 +292,15 @@ export async function createWgslModel(
   };
   // The non-finite scan reads every forward value back (one copy, one pass on the host).
   const valueReads = (): Map<string, ReadRequest> =>
-    new Map(spec.checks.valueBuffers.filter((b): b is string => b !== null).map((b) => [b, { buffer: bufferOf("", b), offset: 0, size: spec.buffers.find((x) => x.name === b)!.size }]));
+    new Map(spec.checks.valueBuffers.filter((b, i): b is string => b !== null && !spec.checks.values[i]!.fixed).map((b) => [b, { buffer: bufferOf("", b), offset: 0, size: spec.buffers.find((x) => x.name === b)!.size }]));
   const scan = (reads: Map<string, ReadRequest>): NonFinite | null =>
     scanForward(
-      spec.checks.valueBuffers.map((b) => (b === null ? null : new Float32Array(reads.get(b)!.data!))),
+      spec.checks.valueBuffers.map((b) => {
+        const r = b === null ? undefined : reads.get(b);
+        return r ? new Float32Array(r.data!) : null;
+      }),
       spec.checks.values,
+      scanCache,
     );
 
   return {
@@ -378,7 +392,7 @@ export async function createWgslModel(
           res.topPathValue = paths[0]?.value;
           if (paths.length > 1) res.topPaths = paths;
         }
-        if (nf) spoilResult(res, nf, { ...g.branches, ...g.wrt }, options.topPath ? (options.topPath.from ?? Object.keys(g.wrt)[0]) : Object.keys(g.wrt)[0]);
+        if (nf && b.weighted) spoilResult(res, nf, { ...g.branches, ...g.wrt }, options.topPath ? (options.topPath.from ?? Object.keys(g.wrt)[0]) : Object.keys(g.wrt)[0]);
         results[name] = res;
       }
       return { output: new Float32Array(out.data!)[0]!, results, warnings };

@@ -5,9 +5,14 @@
 import type { Graph, Node } from "../../ir/graph.ts";
 import { interpret } from "../../ir/interpret.ts";
 import { opRules } from "../../ir/ops/index.ts";
+import type { EdgeSet } from "../../ir/ops/rule.ts";
+import * as S from "../../ir/scalar.ts";
+import type { Semiring } from "../../ir/semirings/semiring.ts";
 import { sizeOf } from "../../ir/types.ts";
 import type { IdRange, TensorSpec } from "../../runtime/module/args.ts";
 import type { ValueInfo } from "../../runtime/module/finite.ts";
+import type { BackwardPlan } from "../backward.ts";
+import { valueBuffer } from "../schedule.ts";
 import { tensorName } from "./js/edges.ts";
 
 const roleOf = (n: Node) => opRules[n.op].role;
@@ -86,16 +91,56 @@ export function tensorSpecs(g: Graph): { inputs: TensorSpec[]; params: TensorSpe
   return { inputs: g.nodes.filter((n) => roleOf(n) === "input").map(spec), params: g.nodes.filter((n) => roleOf(n) === "param").map(spec) };
 }
 
-/** The forward value of every node, in program order (f32 only: integers are always finite). */
-export function valueInfos(g: Graph): ValueInfo[] {
+/** Whether a semiring's lift reads the edge weight (count's does not: its results ignore weights). */
+export function liftReadsWeight(sr: Semiring): boolean {
+  const reads = (x: S.Sx): boolean => (x.k === "var" && x.name === "w") || S.children(x).some(reads);
+  return sr.lift(S.v("w")).some(reads);
+}
+
+/** The nodes whose values an edge set's weight (and guard) formula reads. */
+function weightReads(node: Node, edges: EdgeSet): number[] {
+  const reads = new Set<number>();
+  for (const x of [edges.weight, ...(edges.guard ? [edges.guard] : [])])
+    for (const l of S.loadsOf(x)) {
+      if (l.k !== "load") continue;
+      if (l.ref === "y") reads.add(node.id);
+      else if (/^x\d+$/.test(l.ref)) reads.add(node.inputs[Number(l.ref.slice(1))]!);
+      // Saved values (a row's max, a layer norm's 1/σ) come from the operands and the output.
+      else for (const id of [node.id, ...node.inputs]) reads.add(id);
+    }
+  return [...reads].sort((a, b) => a - b);
+}
+
+/**
+ * The forward value of every f32 node in program order, with the edges into it, for the
+ * non-finite scan (integers are always finite).
+ */
+export function valueInfos(plan: BackwardPlan): ValueInfo[] {
+  const g = plan.graph;
+  const edgesInto = new Map<number, Map<number, Set<number>>>();
+  for (const st of plan.steps) {
+    const bySource = edgesInto.get(st.node.id) ?? new Map<number, Set<number>>();
+    edgesInto.set(st.node.id, bySource);
+    const reads = bySource.get(st.source.id) ?? new Set<number>();
+    bySource.set(st.source.id, reads);
+    for (const r of weightReads(st.node, st.edges)) reads.add(r);
+  }
   return g.nodes
     .filter((n) => n.type.dtype === "f32")
-    .map((n) => ({
-      node: n.id,
-      op: n.op,
-      tensor: tensorName(n),
-      shape: n.type.shape,
-      operands: n.inputs,
-      ...(n.loc ? { loc: `${n.loc.file}:${n.loc.line}:${n.loc.col}` } : {}),
-    }));
+    .map((n) => {
+      const buffer = valueBuffer(g, n.id);
+      const edges = [...(edgesInto.get(n.id) ?? new Map<number, Set<number>>())]
+        .sort(([a], [b]) => a - b)
+        .map(([src, reads]) => [src, [...reads].sort((a, b) => a - b)] as const);
+      return {
+        node: n.id,
+        op: n.op,
+        tensor: tensorName(n),
+        shape: n.type.shape,
+        ...(roleOf(n) === "param" || roleOf(n) === "constant" ? { fixed: true } : {}),
+        ...(buffer === `v${n.id}` ? {} : { alias: n.inputs[0]! }),
+        edges,
+        ...(n.loc ? { loc: `${n.loc.file}:${n.loc.line}:${n.loc.col}` } : {}),
+      };
+    });
 }

@@ -2,10 +2,12 @@
 // buffers finds where the first one appears in program order, and which readouts it spoils.
 // Embedded as text in every generated module (JS and WebGPU), so self-contained.
 //
-// The rule: an edge weight is a function of its op's operands and output, so an op with a
-// non-finite operand or output may have non-finite edge weights. Every tensor upstream of such an
-// op has paths through them, and its readout is NaN in every semiring (instead of whatever each
-// semiring's arithmetic makes of ∞ and NaN: −∞ "no path" in maxprod, 0 or NaN in entropy).
+// The rule: an edge's weight is a formula over its op's operands, output and saved values, so an
+// edge set whose formula reads a tensor holding a non-finite value may have non-finite weights.
+// Every tensor with a path through such an edge set reads NaN in every semiring whose lift reads
+// the weight (count does not): instead of whatever each semiring's arithmetic makes of ∞ and NaN
+// (−∞ "no path" in maxprod, 0 or NaN in entropy). Edges whose weights are constants (add, sum,
+// movement ops) or read only finite tensors do not spoil anything, even next to an overflow.
 
 /** One forward value buffer, in program order. */
 export interface ValueInfo {
@@ -14,10 +16,18 @@ export interface ValueInfo {
   /** The tensor's name (an input, param, or name() label) or `%n`. */
   readonly tensor: string;
   readonly shape: readonly number[];
-  readonly operands: readonly number[];
+  /** Params and constants: their values never change after createModel, so they are scanned once. */
+  readonly fixed?: boolean;
+  /** Labelled identities (name, branch): the node whose buffer this one shares. */
+  readonly alias?: number;
+  /** Edges into this node: [source node, nodes their weight formula reads]. */
+  readonly edges: readonly (readonly [number, readonly number[]])[];
   /** DSL `file:line:col`, when known. */
   readonly loc?: string;
 }
+
+/** Scan results of the fixed buffers (params, constants), by position in the value list. */
+export type ScanCache = ({ readonly at: number; readonly value: number } | undefined)[];
 
 export interface NonFinite {
   /** One line: the op, tensor, element and value where it first appears, and the consequence. */
@@ -45,38 +55,48 @@ function elementText(shape: readonly number[], flat: number): string {
   return `[${index.join(",")}]`;
 }
 
+/** Where buffer `i` first holds a non-finite value (−1: nowhere), from the cache if it is fixed. */
+function scanOne(i: number, values: readonly (ArrayLike<number> | null)[], infos: readonly ValueInfo[], cache: ScanCache | undefined): { at: number; value: number } {
+  const cached = infos[i]!.fixed && cache ? cache[i] : undefined;
+  if (cached) return cached;
+  const buf = values[i];
+  const at = buf ? firstNonFinite(buf) : -1;
+  const found = { at, value: at >= 0 ? buf![at]! : 0 };
+  if (buf && infos[i]!.fixed && cache) cache[i] = found;
+  return found;
+}
+
 /**
- * Scans forward buffers (null for integer ones, which are always finite) in program order; null
- * when every value is finite, the common case, which costs one pass and nothing else.
+ * Scans forward buffers (null for integer ones, which are always finite, and for labelled
+ * identities, which share their operand's) in program order; null when every value is finite, the
+ * common case, which costs one pass and nothing else. Fixed buffers are scanned once per `cache`.
  */
-export function scanForward(values: readonly (ArrayLike<number> | null)[], infos: readonly ValueInfo[]): NonFinite | null {
+export function scanForward(values: readonly (ArrayLike<number> | null)[], infos: readonly ValueInfo[], cache?: ScanCache): NonFinite | null {
   let first = -1;
-  let at = -1;
-  for (let i = 0; i < values.length && first < 0; i++) {
-    const buf = values[i];
-    if (!buf) continue;
-    at = firstNonFinite(buf);
-    if (at >= 0) first = i;
+  let hit = { at: -1, value: 0 };
+  for (let i = 0; i < infos.length && first < 0; i++) {
+    hit = scanOne(i, values, infos, cache);
+    if (hit.at >= 0) first = i;
   }
   if (first < 0) return null;
   const bad = new Set<number>([infos[first]!.node]);
-  for (let i = first + 1; i < values.length; i++) {
-    const buf = values[i];
-    if (buf && firstNonFinite(buf) >= 0) bad.add(infos[i]!.node);
+  for (let i = first + 1; i < infos.length; i++) {
+    const alias = infos[i]!.alias;
+    if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache).at >= 0) bad.add(infos[i]!.node);
   }
-  const byNode = new Map(infos.map((v) => [v.node, v]));
+  const sources = new Map(infos.map((v) => [v.node, v.edges.map(([src]) => src)]));
   const spoiled = new Set<number>();
   const stack: number[] = [];
-  for (const v of infos)
-    if (v.operands.length > 0 && (bad.has(v.node) || v.operands.some((o) => bad.has(o)))) stack.push(...v.operands);
+  for (const v of infos) for (const [src, reads] of v.edges) if (reads.some((r) => bad.has(r))) stack.push(src);
   while (stack.length > 0) {
     const id = stack.pop()!;
     if (spoiled.has(id)) continue;
     spoiled.add(id);
-    stack.push(...(byNode.get(id)?.operands ?? []));
+    stack.push(...(sources.get(id) ?? []));
   }
   const info = infos[first]!;
-  const value = values[first]![at]!;
+  const at = hit.at;
+  const value = hit.value;
   const where = info.loc ? ` at ${info.loc}` : "";
   const message =
     `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
@@ -97,7 +117,7 @@ interface Spoilable {
 }
 
 /**
- * Sets to NaN the readouts of one semiring's result that depend on a non-finite edge weight, and
+ * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
  * drops a top path that starts at such a tensor (it has no meaningful value).
  */
 export function spoilResult(res: Spoilable, nf: NonFinite, ids: Readonly<Record<string, number>>, topFrom: string | undefined): void {

@@ -8,18 +8,18 @@ const specs = {
   inputs: [{"name":"x","shape":[4],"dtype":"f32"}],
   params: [{"name":"w1","shape":[16,4],"dtype":"f32"},{"name":"b1","shape":[16],"dtype":"f32"},{"name":"w2","shape":[3,16],"dtype":"f32"},{"name":"b2","shape":[3],"dtype":"f32"}],
   values: [
-    {"node":0,"op":"input","tensor":"x","shape":[4],"operands":[],"loc":"examples/mlp.ts:8:13"},
-    {"node":1,"op":"param","tensor":"w1","shape":[16,4],"operands":[],"loc":"examples/mlp.ts:9:33"},
-    {"node":2,"op":"param","tensor":"b1","shape":[16],"operands":[],"loc":"examples/mlp.ts:9:59"},
-    {"node":3,"op":"linear","tensor":"%3","shape":[16],"operands":[0,1,2],"loc":"examples/mlp.ts:9:23"},
-    {"node":4,"op":"relu","tensor":"%4","shape":[16],"operands":[3],"loc":"examples/mlp.ts:9:18"},
-    {"node":5,"op":"name","tensor":"h","shape":[16],"operands":[4],"loc":"examples/mlp.ts:9:13"},
-    {"node":6,"op":"branch","tensor":"head","shape":[16],"operands":[5],"loc":"examples/mlp.ts:10:25"},
-    {"node":7,"op":"param","tensor":"w2","shape":[3,16],"operands":[],"loc":"examples/mlp.ts:10:44"},
-    {"node":8,"op":"param","tensor":"b2","shape":[3],"operands":[],"loc":"examples/mlp.ts:10:76"},
-    {"node":9,"op":"linear","tensor":"%9","shape":[3],"operands":[6,7,8],"loc":"examples/mlp.ts:10:18"},
-    {"node":10,"op":"log_softmax","tensor":"%10","shape":[3],"operands":[9],"loc":"examples/mlp.ts:11:15"},
-    {"node":11,"op":"pick","tensor":"%11","shape":[],"operands":[10],"loc":"examples/mlp.ts:11:10"},
+    {"node":0,"op":"input","tensor":"x","shape":[4],"edges":[],"loc":"examples/mlp.ts:8:13"},
+    {"node":1,"op":"param","tensor":"w1","shape":[16,4],"fixed":true,"edges":[],"loc":"examples/mlp.ts:9:33"},
+    {"node":2,"op":"param","tensor":"b1","shape":[16],"fixed":true,"edges":[],"loc":"examples/mlp.ts:9:59"},
+    {"node":3,"op":"linear","tensor":"%3","shape":[16],"edges":[[0,[1]]],"loc":"examples/mlp.ts:9:23"},
+    {"node":4,"op":"relu","tensor":"%4","shape":[16],"edges":[[3,[3]]],"loc":"examples/mlp.ts:9:18"},
+    {"node":5,"op":"name","tensor":"h","shape":[16],"alias":4,"edges":[[4,[]]],"loc":"examples/mlp.ts:9:13"},
+    {"node":6,"op":"branch","tensor":"head","shape":[16],"alias":5,"edges":[[5,[]]],"loc":"examples/mlp.ts:10:25"},
+    {"node":7,"op":"param","tensor":"w2","shape":[3,16],"fixed":true,"edges":[],"loc":"examples/mlp.ts:10:44"},
+    {"node":8,"op":"param","tensor":"b2","shape":[3],"fixed":true,"edges":[],"loc":"examples/mlp.ts:10:76"},
+    {"node":9,"op":"linear","tensor":"%9","shape":[3],"edges":[[6,[7]]],"loc":"examples/mlp.ts:10:18"},
+    {"node":10,"op":"log_softmax","tensor":"%10","shape":[3],"edges":[[9,[10]]],"loc":"examples/mlp.ts:11:15"},
+    {"node":11,"op":"pick","tensor":"%11","shape":[],"edges":[[10,[]]],"loc":"examples/mlp.ts:11:10"},
   ],
 };
 const strictByDefault = false;
@@ -205,7 +205,7 @@ export function createModel(params) {
     const readout = (x0) => [x0];
     const plus = (x0, y0) => [x0 + y0];
     const paths = null;
-    return { run, adjoints, readout, plus, paths, zero: [0], lanes: ["n"] };
+    return { run, adjoints, readout, plus, paths, weighted: false, zero: [0], lanes: ["n"] };
   }
 
   const backwards = { count: countBackward };
@@ -216,7 +216,8 @@ export function createModel(params) {
   const ops = { 0: "input", 3: "linear", 4: "relu", 5: "name", 6: "branch", 9: "linear", 10: "log_softmax", 11: "pick" };
   // Forward values in program order for the non-finite scan (null: shares its operand's buffer).
   const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, output: 11, outEdges: {} });
+  const scanCache = []; // params and constants are scanned once
+  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, output: 11, outEdges: {} });
 }
 
 
@@ -456,7 +457,7 @@ function makeRunner(m) {
   return {
     forward(inputs) {
       const output = m.forward(inputs, "forward()");
-      const nf = strictByDefault ? scanForward(m.values, specs.values) : null;
+      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache) : null;
       if (nf) throw new Error("forward(): " + nf.message);
       return output;
     },
@@ -472,7 +473,7 @@ function makeRunner(m) {
       checkRunOptions("run()", options, space);
       const output = m.forward(inputs, "run()");
       // One pass over the forward values; a non-finite one is a warning, or an error when strict.
-      const nf = scanForward(m.values, specs.values);
+      const nf = scanForward(m.values, specs.values, m.scanCache);
       const warnings = [];
       if (nf) {
         if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
@@ -495,7 +496,7 @@ function makeRunner(m) {
           res.topPathValue = paths[0]?.value;
           if (paths.length > 1) res.topPaths = paths;
         }
-        if (nf) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
+        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
         results[name] = res;
       }
       return { output, results, warnings };
@@ -685,10 +686,12 @@ function checkSemiring(fn, name, space) {
 // buffers finds where the first one appears in program order, and which readouts it spoils.
 // Embedded as text in every generated module (JS and WebGPU), so self-contained.
 //
-// The rule: an edge weight is a function of its op's operands and output, so an op with a
-// non-finite operand or output may have non-finite edge weights. Every tensor upstream of such an
-// op has paths through them, and its readout is NaN in every semiring (instead of whatever each
-// semiring's arithmetic makes of ∞ and NaN: −∞ "no path" in maxprod, 0 or NaN in entropy).
+// The rule: an edge's weight is a formula over its op's operands, output and saved values, so an
+// edge set whose formula reads a tensor holding a non-finite value may have non-finite weights.
+// Every tensor with a path through such an edge set reads NaN in every semiring whose lift reads
+// the weight (count does not): instead of whatever each semiring's arithmetic makes of ∞ and NaN
+// (−∞ "no path" in maxprod, 0 or NaN in entropy). Edges whose weights are constants (add, sum,
+// movement ops) or read only finite tensors do not spoil anything, even next to an overflow.
 /** Index of the first NaN or ±Infinity in `a`, or −1. */
 function firstNonFinite(a) {
     for (let i = 0; i < a.length; i++) {
@@ -707,51 +710,63 @@ function elementText(shape, flat) {
     }
     return `[${index.join(",")}]`;
 }
+/** Where buffer `i` first holds a non-finite value (−1: nowhere), from the cache if it is fixed. */
+function scanOne(i, values, infos, cache) {
+    const cached = infos[i].fixed && cache ? cache[i] : undefined;
+    if (cached)
+        return cached;
+    const buf = values[i];
+    const at = buf ? firstNonFinite(buf) : -1;
+    const found = { at, value: at >= 0 ? buf[at] : 0 };
+    if (buf && infos[i].fixed && cache)
+        cache[i] = found;
+    return found;
+}
 /**
- * Scans forward buffers (null for integer ones, which are always finite) in program order; null
- * when every value is finite, the common case, which costs one pass and nothing else.
+ * Scans forward buffers (null for integer ones, which are always finite, and for labelled
+ * identities, which share their operand's) in program order; null when every value is finite, the
+ * common case, which costs one pass and nothing else. Fixed buffers are scanned once per `cache`.
  */
-function scanForward(values, infos) {
+function scanForward(values, infos, cache) {
     let first = -1;
-    let at = -1;
-    for (let i = 0; i < values.length && first < 0; i++) {
-        const buf = values[i];
-        if (!buf)
-            continue;
-        at = firstNonFinite(buf);
-        if (at >= 0)
+    let hit = { at: -1, value: 0 };
+    for (let i = 0; i < infos.length && first < 0; i++) {
+        hit = scanOne(i, values, infos, cache);
+        if (hit.at >= 0)
             first = i;
     }
     if (first < 0)
         return null;
     const bad = new Set([infos[first].node]);
-    for (let i = first + 1; i < values.length; i++) {
-        const buf = values[i];
-        if (buf && firstNonFinite(buf) >= 0)
+    for (let i = first + 1; i < infos.length; i++) {
+        const alias = infos[i].alias;
+        if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache).at >= 0)
             bad.add(infos[i].node);
     }
-    const byNode = new Map(infos.map((v) => [v.node, v]));
+    const sources = new Map(infos.map((v) => [v.node, v.edges.map(([src]) => src)]));
     const spoiled = new Set();
     const stack = [];
     for (const v of infos)
-        if (v.operands.length > 0 && (bad.has(v.node) || v.operands.some((o) => bad.has(o))))
-            stack.push(...v.operands);
+        for (const [src, reads] of v.edges)
+            if (reads.some((r) => bad.has(r)))
+                stack.push(src);
     while (stack.length > 0) {
         const id = stack.pop();
         if (spoiled.has(id))
             continue;
         spoiled.add(id);
-        stack.push(...(byNode.get(id)?.operands ?? []));
+        stack.push(...(sources.get(id) ?? []));
     }
     const info = infos[first];
-    const value = values[first][at];
+    const at = hit.at;
+    const value = hit.value;
     const where = info.loc ? ` at ${info.loc}` : "";
     const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
         `every readout that depends on it is NaN`;
     return { message, spoiled };
 }
 /**
- * Sets to NaN the readouts of one semiring's result that depend on a non-finite edge weight, and
+ * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
  * drops a top path that starts at such a tensor (it has no meaningful value).
  */
 function spoilResult(res, nf, ids, topFrom) {

@@ -112,14 +112,15 @@ describe("non-finite forward values (runtime/module/finite.ts)", () => {
     expect(firstNonFinite(new Float32Array([3.4e38, -3.4e38]))).toBe(-1);
   });
 
-  // %0 x, %1 z → %2 = log z, %3 = relu %2, %4 = mul x x, %5 = add %3 %4
+  // %0 x, %1 z → %2 = log z, %3 = relu %2, %4 = mul x x, %5 = add %3 %4; with the tensors each
+  // edge set's weight reads (log: 1/z; relu: step(%2); mul: the other operand; add: constant 1).
   const infos: ValueInfo[] = [
-    { node: 0, op: "input", tensor: "x", shape: [2], operands: [] },
-    { node: 1, op: "input", tensor: "z", shape: [2], operands: [] },
-    { node: 2, op: "log", tensor: "%2", shape: [2], operands: [1], loc: "m.ts:3:9" },
-    { node: 3, op: "relu", tensor: "%3", shape: [2], operands: [2] },
-    { node: 4, op: "mul", tensor: "%4", shape: [2], operands: [0, 0] },
-    { node: 5, op: "add", tensor: "%5", shape: [2], operands: [3, 4] },
+    { node: 0, op: "input", tensor: "x", shape: [2], edges: [] },
+    { node: 1, op: "input", tensor: "z", shape: [2], edges: [] },
+    { node: 2, op: "log", tensor: "%2", shape: [2], edges: [[1, [1]]], loc: "m.ts:3:9" },
+    { node: 3, op: "relu", tensor: "%3", shape: [2], edges: [[2, [2]]] },
+    { node: 4, op: "mul", tensor: "%4", shape: [2], edges: [[0, [0]]] },
+    { node: 5, op: "add", tensor: "%5", shape: [2], edges: [[3, []], [4, []]] },
   ];
   test("all finite: null", () => {
     expect(scanForward([[1, 2], [1, 1], [0, 0], [0, 0], [1, 4], [1, 4]], infos)).toBeNull();
@@ -132,10 +133,20 @@ describe("non-finite forward values (runtime/module/finite.ts)", () => {
     // log and relu touch −∞: z and %2 are upstream of them; x reaches the output around them.
     expect([...nf.spoiled].sort()).toEqual([1, 2]);
   });
-  test("a NaN input spoils everything upstream of its consumers", () => {
+  test("a NaN input spoils the tensors with paths through edges whose weights read it", () => {
     const nf = scanForward([[NaN, 2], [1, 1], [0, 0], [0, 0], [NaN, 4], [NaN, 4]], infos)!;
     expect(nf.message).toContain("input x[0] = NaN");
-    expect([...nf.spoiled].sort()).toEqual([0, 1, 2, 3, 4]);
+    // mul's weights read x; add's are constant, so %4 and %5 holding NaN spoil nothing more.
+    expect([...nf.spoiled]).toEqual([0]);
+  });
+  test("an alias is as bad as the node whose buffer it shares", () => {
+    const named: ValueInfo[] = [
+      { node: 0, op: "input", tensor: "x", shape: [1], edges: [] },
+      { node: 1, op: "exp", tensor: "%1", shape: [1], edges: [[0, [1]]] },
+      { node: 2, op: "name", tensor: "h", shape: [1], alias: 1, edges: [[1, []]] },
+      { node: 3, op: "exp", tensor: "%3", shape: [1], edges: [[2, [3]]] },
+    ];
+    expect([...scanForward([[1], [Infinity], null, [Infinity]], named)!.spoiled].sort()).toEqual([0, 1, 2]);
   });
   test("integer buffers (null) are skipped", () => {
     expect(scanForward([null, [1, 1]], infos.slice(0, 2))).toBeNull();
@@ -220,16 +231,19 @@ const masked = build("masked", (op) => {
 });
 
 describe("non-finite forward values in generated modules", () => {
-  test("a warning naming op, tensor and element; every semiring reads NaN at every dependent tensor", async () => {
+  test("a warning naming op, tensor and element; every weighted semiring reads NaN at every dependent tensor", async () => {
     const model = (await moduleOf(overflow, ["x", "z"])).createModel({});
     const r = model.run({ x: [0, 1, 0.5], z: [1, 2] });
     expect(r.warnings).toEqual([
       "non-finite forward value: exp %4[1] = Infinity (the first in program order); every readout that depends on it is NaN",
     ]);
     for (const [name, res] of Object.entries(r.results)) {
+      if (name === "count") continue;
       expect(res.wrt["x"]!.value.every(Number.isNaN), name).toBe(true);
       if (res.topPath) expect(res.topPath, name).toEqual([]);
     }
+    // count's lift ignores weights: one path from each x (exp, then sum, then add).
+    expect(Array.from(r.results["count"]!.wrt["x"]!.value)).toEqual([1, 1, 1]);
     const ok = model.run({ x: [0, 0.001, 0.002], z: [1, 2] });
     expect(ok.warnings).toEqual([]);
     expect(Number.isFinite(ok.results["sumprod"]!.wrt["x"]!.value[1])).toBe(true);
@@ -242,7 +256,7 @@ describe("non-finite forward values in generated modules", () => {
     const sum = r.results["sumprod"]!;
     expect(Array.from(sum.wrt["x"]!.value)).toEqual([2, 4, 6]);
     for (const [name, res] of Object.entries(r.results)) {
-      expect(res.wrt["z"]!.value.every(Number.isNaN), name).toBe(true);
+      expect(res.wrt["z"]!.value.every(Number.isNaN), name).toBe(name !== "count");
       expect(res.wrt["x"]!.value.some(Number.isNaN), name).toBe(false);
     }
   });

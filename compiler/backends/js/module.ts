@@ -11,7 +11,7 @@ import type { BufferInfo, Step } from "../../kernel.ts";
 import { adjointBuffer, adjointBuffers, backwardSteps, forwardBuffers, forwardSteps, valueBuffer } from "../../schedule.ts";
 import { CodeBuilder } from "../emit.ts";
 import { moduleRuntimeSource } from "../embed.ts";
-import { tensorSpecs, valueInfos } from "../moduleSpecs.ts";
+import { liftReadsWeight, tensorSpecs, valueInfos } from "../moduleSpecs.ts";
 import { renderOutEdges, tensorName } from "./edges.ts";
 import { JsExpr, renderKernel, type RenderState } from "./render.ts";
 import { jsHelpers } from "./scalar.ts";
@@ -204,7 +204,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   };
   out.line(`export const meta = ${json(meta)};`);
   out.line();
-  const infos = valueInfos(g);
+  const infos = valueInfos(plan);
   out.line(`// What the argument checks and the non-finite scan of forward values need to know.`);
   const specs = tensorSpecs(g);
   out.open(`const specs = {`);
@@ -282,7 +282,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
       const sources = path.lanes.map((_, l) => [path.sources(l, true), path.sources(l, false)]);
       out.line(`const paths = { sense: ${json(path.lanes.map((p) => p.sense))}, rank: ${json(path.lanes.map((p) => p.rank))}, sources: ${json(sources)}, extend: ${laneFn(["w", "v"], [path.extend(w, val)], state).replace("=> [", "=> (").replace(/\]$/, ")")} };`);
     } else out.line(`const paths = null;`);
-    out.line(`return { run, adjoints, readout, plus, paths, zero: [${sr.zero.map((z) => S.showSx(S.c(z))).join(", ")}], lanes: ${json(sr.lanes)} };`);
+    out.line(`return { run, adjoints, readout, plus, paths, weighted: ${json(liftReadsWeight(sr))}, zero: [${sr.zero.map((z) => S.showSx(S.c(z))).join(", ")}], lanes: ${json(sr.lanes)} };`);
     out.close();
   }
 
@@ -296,7 +296,8 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   const scanned = infos.map((v) => (valueBuffer(g, v.node) === `v${v.node}` ? valueBuffer(g, v.node) : "null"));
   out.line(`// Forward values in program order for the non-finite scan (null: shares its operand's buffer).`);
   out.line(`const values = [${scanned.join(", ")}];`);
-  out.line(`return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} });`);
+  out.line(`const scanCache = []; // params and constants are scanned once`);
+  out.line(`return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} });`);
   out.close();
   out.line();
   // The WebAssembly kernels: compiled once per module, instantiated per model on its memory.

@@ -229,7 +229,7 @@ function makeRunner(m) {
   return {
     forward(inputs) {
       const output = m.forward(inputs, "forward()");
-      const nf = strictByDefault ? scanForward(m.values, specs.values) : null;
+      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache) : null;
       if (nf) throw new Error("forward(): " + nf.message);
       return output;
     },
@@ -245,7 +245,7 @@ function makeRunner(m) {
       checkRunOptions("run()", options, space);
       const output = m.forward(inputs, "run()");
       // One pass over the forward values; a non-finite one is a warning, or an error when strict.
-      const nf = scanForward(m.values, specs.values);
+      const nf = scanForward(m.values, specs.values, m.scanCache);
       const warnings = [];
       if (nf) {
         if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
@@ -268,7 +268,7 @@ function makeRunner(m) {
           res.topPathValue = paths[0]?.value;
           if (paths.length > 1) res.topPaths = paths;
         }
-        if (nf) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
+        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
         results[name] = res;
       }
       return { output, results, warnings };

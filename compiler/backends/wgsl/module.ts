@@ -173,7 +173,7 @@ function modelSpec(
   strict: boolean,
 ): WgslModelSpec {
   const g: Graph = plan.graph;
-  const values = valueInfos(g);
+  const values = valueInfos(plan);
   const role = (r: string) => g.nodes.filter((n) => opRules[n.op].role === r);
   const live = [...plan.live].sort((a, b) => a - b);
   const byLive = <T>(f: (id: number) => T) => Object.fromEntries(live.map((id) => [id, f(id)]));
