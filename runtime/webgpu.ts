@@ -255,8 +255,8 @@ export async function createWgslModel(
     };
   }
 
-  const upload = (fn: string, inputs: Record<string, ArrayLike<number>>) => {
-    const given = checkTensors(fn, "input", inputs, spec.checks.inputs);
+  /** Uploads inputs that checkTensors has passed. */
+  const upload = (given: Record<string, ArrayLike<number>>) => {
     for (const i of spec.inputs) {
       const data = given[i.name]!;
       device.queue.writeBuffer(bufferOf("", i.buffer), 0, i.dtype === "i32" ? Int32Array.from(data) : Float32Array.from(data));
@@ -305,8 +305,9 @@ export async function createWgslModel(
 
   return {
     async forward(inputs) {
+      const given = checkTensors("forward()", "input", inputs, spec.checks.inputs);
       const fwd = await forwardPass();
-      upload("forward()", inputs);
+      upload(given);
       const enc = device.createCommandEncoder();
       fwd(enc);
       const out = outputRead();
@@ -318,13 +319,15 @@ export async function createWgslModel(
     },
 
     async run(inputs, options = {}) {
+      // Checked before the first run compiles any pipeline.
       checkRunOptions("run()", options, space);
+      const given = checkTensors("run()", "input", inputs, spec.checks.inputs);
       const g = spec.graph;
       const names = options.semirings ?? Object.keys(spec.semirings);
       const wrtNames = options.wrt ?? Object.keys(g.wrt);
       const fwd = await forwardPass();
       const bwds = await Promise.all(names.map((n) => prepare(`${n}:`, spec.semirings[n]!.pass)));
-      upload("run()", inputs);
+      upload(given);
       const enc = device.createCommandEncoder();
       fwd(enc);
       bwds.forEach((b) => b(enc));

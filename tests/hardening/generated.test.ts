@@ -14,7 +14,7 @@ import type { Attrs } from "../../ir/ops/rule.ts";
 import { semirings, topk } from "../../ir/semirings/index.ts";
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import { checkRunOptions, checkTensor, checkTensors, type OptionSpace } from "../../runtime/module/args.ts";
-import { firstNonFinite, scanForward, type ValueInfo } from "../../runtime/module/finite.ts";
+import { firstNonFinite, scanForward, type ScanCache, type ValueInfo } from "../../runtime/module/finite.ts";
 
 function build(name: string, body: (op: (o: OpName, xs: number[], attrs?: Attrs) => number) => number): Graph {
   const b = new GraphBuilder(name);
@@ -148,6 +148,14 @@ describe("non-finite forward values (runtime/module/finite.ts)", () => {
     ];
     expect([...scanForward([[1], [Infinity], null, [Infinity]], named)!.spoiled].sort()).toEqual([0, 1, 2]);
   });
+  test("fixed buffers (params) are scanned once per cache", () => {
+    const fixed: ValueInfo[] = [{ node: 0, op: "param", tensor: "w", shape: [2], fixed: true, edges: [] }];
+    const cache: ScanCache = [];
+    expect(scanForward([[1, 2]], fixed, cache)).toBeNull();
+    // The cache answers from now on: the params of a model do not change between runs.
+    expect(scanForward([[1, NaN]], fixed, cache)).toBeNull();
+    expect(scanForward([[1, NaN]], fixed)!.message).toContain("param w[1] = NaN");
+  });
   test("integer buffers (null) are skipped", () => {
     expect(scanForward([null, [1, 1]], infos.slice(0, 2))).toBeNull();
   });
@@ -271,10 +279,18 @@ describe("non-finite forward values in generated modules", () => {
     expect(strict.run({ x: [0, 1, 0.5], z: [1, 2] }, { strict: false }).warnings).toHaveLength(1);
   });
 
-  test("a NaN parameter is reported where it is (a param, in program order first)", async () => {
-    const g = build("nanw", (op) => op("sum", [op("mul", [op("input", [], { name: "x", shape: [2] }), op("param", [], { name: "w", shape: [2] })])]));
-    const r = (await moduleOf(g, ["x"])).createModel({ w: [1, NaN] }).run({ x: [1, 1] });
-    expect(r.warnings[0]).toContain("param w[1] = NaN");
-    expect(Array.from(r.results["maxprod"]!.wrt["x"]!.value)).toEqual([NaN, NaN]);
+  const weighted = build("nanw", (op) => op("sum", [op("mul", [op("input", [], { name: "x", shape: [2] }), op("param", [], { name: "w", shape: [2] })])]));
+  test("a NaN parameter is reported where it is, on every run", async () => {
+    const model = (await moduleOf(weighted, ["x"])).createModel({ w: [1, NaN] });
+    for (let i = 0; i < 2; i++) {
+      const r = model.run({ x: [1, 1] });
+      expect(r.warnings[0]).toContain("param w[1] = NaN");
+      expect(Array.from(r.results["maxprod"]!.wrt["x"]!.value)).toEqual([NaN, NaN]);
+    }
+  });
+  test("a parameter that is finite in float64 but not as the f32 the module stores", async () => {
+    const { js } = renderJsModule(buildBackward(weighted, ["x"]), [semirings.sumprod], { precision: "f32", threads: false });
+    const mod = (await importModule(js)) as unknown as { createModel: (p: unknown) => GeneratedModel };
+    expect(mod.createModel({ w: [1, 1e39] }).run({ x: [1, 1] }).warnings[0]).toContain("param w[1] = Infinity");
   });
 });
