@@ -294,6 +294,7 @@ Examples:
   semic run examples/mlp.ts --params examples/mlp.params.json --inputs examples/mlp.inputs.json -s sumprod,maxprod,entropy
   semic run examples/mlp.ts --params examples/mlp.params.json --inputs examples/mlp.inputs.json -s maxprod --top-path-from x:2 --json
   semic run examples/mlp.ts --params ckpt.safetensors --inputs in.json -s entropy --aggregate h:0
+  semic run examples/mlp.ts --params examples/mlp.params.json --inputs examples/mlp.inputs.json -s maxprod --strict   # NaN/±Infinity in the forward pass: exit 1
 
 The run computes in double precision unless --precision f32 is given.`,
     )
