@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import { buildBackward } from "../../compiler/backward.ts";
 import { renderJsModule } from "../../compiler/backends/js/module.ts";
-import { idRanges } from "../../compiler/backends/moduleSpecs.ts";
+import { idRanges, valueInfos } from "../../compiler/backends/moduleSpecs.ts";
 import { importModule, type GeneratedModel } from "../../compiler/compile.ts";
 import { GraphBuilder, type Graph } from "../../ir/graph.ts";
 import type { OpName } from "../../ir/ops/index.ts";
@@ -158,6 +158,25 @@ describe("non-finite forward values (runtime/module/finite.ts)", () => {
   });
   test("integer buffers (null) are skipped", () => {
     expect(scanForward([null, [1, 1]], infos.slice(0, 2))).toBeNull();
+  });
+});
+
+describe("which tensors each edge set's weight reads", () => {
+  test("mul reads the other operand, sum reads nothing, exp reads its output, name shares a buffer", () => {
+    const g = build("reads", (op) => {
+      const x = op("input", [], { name: "x", shape: [2] });
+      const w = op("input", [], { name: "w", shape: [2] });
+      return op("sum", [op("name", [op("exp", [op("mul", [x, w])])], { label: "h" })]);
+    });
+    const infos = valueInfos(buildBackward(g, ["x", "w"]));
+    expect(infos.map((v) => [v.op, v.edges, v.alias ?? null])).toEqual([
+      ["input", [], null],
+      ["input", [], null],
+      ["mul", [[0, [1]], [1, [0]]], null],
+      ["exp", [[2, [3]]], null],
+      ["name", [[3, []]], 3],
+      ["sum", [[4, []]], null],
+    ]);
   });
 });
 
