@@ -55,12 +55,15 @@ function elementText(shape: readonly number[], flat: number): string {
   return `[${index.join(",")}]`;
 }
 
+/** A faster test that buffer `i` is all finite (the JS module's WebAssembly SIMD scan). */
+export type AllFinite = (i: number) => boolean;
+
 /** Where buffer `i` first holds a non-finite value (−1: nowhere), from the cache if it is fixed. */
-function scanOne(i: number, values: readonly (ArrayLike<number> | null)[], infos: readonly ValueInfo[], cache: ScanCache | undefined): { at: number; value: number } {
+function scanOne(i: number, values: readonly (ArrayLike<number> | null)[], infos: readonly ValueInfo[], cache: ScanCache | undefined, allFinite: AllFinite | undefined): { at: number; value: number } {
   const cached = infos[i]!.fixed && cache ? cache[i] : undefined;
   if (cached) return cached;
   const buf = values[i];
-  const at = buf ? firstNonFinite(buf) : -1;
+  const at = buf && !allFinite?.(i) ? firstNonFinite(buf) : -1;
   const found = { at, value: at >= 0 ? buf![at]! : 0 };
   if (buf && infos[i]!.fixed && cache) cache[i] = found;
   return found;
@@ -71,18 +74,23 @@ function scanOne(i: number, values: readonly (ArrayLike<number> | null)[], infos
  * identities, which share their operand's) in program order; null when every value is finite, the
  * common case, which costs one pass and nothing else. Fixed buffers are scanned once per `cache`.
  */
-export function scanForward(values: readonly (ArrayLike<number> | null)[], infos: readonly ValueInfo[], cache?: ScanCache): NonFinite | null {
+export function scanForward(
+  values: readonly (ArrayLike<number> | null)[],
+  infos: readonly ValueInfo[],
+  cache?: ScanCache,
+  allFinite?: AllFinite,
+): NonFinite | null {
   let first = -1;
   let hit = { at: -1, value: 0 };
   for (let i = 0; i < infos.length && first < 0; i++) {
-    hit = scanOne(i, values, infos, cache);
+    hit = scanOne(i, values, infos, cache, allFinite);
     if (hit.at >= 0) first = i;
   }
   if (first < 0) return null;
   const bad = new Set<number>([infos[first]!.node]);
   for (let i = first + 1; i < infos.length; i++) {
     const alias = infos[i]!.alias;
-    if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache).at >= 0) bad.add(infos[i]!.node);
+    if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache, allFinite).at >= 0) bad.add(infos[i]!.node);
   }
   const sources = new Map(infos.map((v) => [v.node, v.edges.map(([src]) => src)]));
   const spoiled = new Set<number>();

@@ -216,16 +216,19 @@ export function createModel(params) {
   const ops = { 0: "input", 3: "linear", 4: "relu", 5: "name", 6: "branch", 9: "linear", 10: "log_softmax", 11: "pick" };
   // Forward values in program order for the non-finite scan (null: shares its operand's buffer).
   const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
+  // Their [byte offset, length], for the scan's WebAssembly fast path.
+  const spans = [[64,4], [128,64], [384,16], [448,16], [512,16], null, null, [576,48], [768,3], [832,3], [896,3], [1088,1]];
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
   const scanCache = []; // params and constants are scanned once
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, output: 11, outEdges: {} });
+  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 11, outEdges: {} });
 }
 
 
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDCwoAAAAAAAAAAAABB4QBCgdmd2RfM18wAAALZndkXzNfMF9maW4AAQdmd2RfNF8wAAIHZndkXzlfMAADDWNvdW50X2J3ZF85XzAABA1jb3VudF9id2RfNl8wAAUNY291bnRfYndkXzVfMAAGDWNvdW50X2J3ZF80XzAABw1jb3VudF9id2RfM18wAAgEcHJlcAAJCuAKCooDBQJ/BHsCfwF7AX8gACABTgRADwsgACEDA0AgA0ECdCEJIANBBGwhCv0MAAAAAAAAAAAAAAAAAAAAACEF/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEIQQAhBANAIARBAnT9AARAIQsgBCAKakECdCEMIAUgCyAM/QAEgAH95gH95AEhBSAGIAsgDP0ABJAB/eYB/eQBIQYgByALIAz9AASgAf3mAf3kASEHIAggCyAM/QAEsAH95gH95AEhCCAEQQRqIgRBBEgNAAsgCSAJKgLAAyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAMgCSAJKgLEAyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxAMgCSAJKgLIAyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCyAMgCSAJKgLMAyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCzAMgA0EEaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMADIAT9AASAA/3kASEFIAQgBf0LBMADIAT9AATQAyAE/QAEkAP95AEhBSAEIAX9CwTQAyADQQhqIgMgAUgNAAsLdwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSABCAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSQBCADQQhqIgMgAUgNAAsLngEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQRBsIQf9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIARBAnT9AASABCAEIAdqQQJ0/QAEwAT95gH95AEhBSAEQQRqIgRBEEgNAAsgBiAGKgLABiAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAYgA0EBaiIDIAFIDQALC7kBBQJ/AX0BewF/AXsgACABTgRADwtDAAAAACEFQQAhBANAIAUgBEECdCoCwAuSIQUgBEEBaiIEQQNIDQALIAX9EyEGIAAhAwNAIANBAnQhByAH/QAEgAsgBv3kASEIIAcgCP0LBIALIAf9AASQCyAG/eQBIQggByAI/QsEkAsgB/0ABKALIAb95AEhCCAHIAj9CwSgCyAH/QAEsAsgBv3kASEIIAcgCP0LBLALIANBEGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACiAE/QAEgAv95AEhBSAEIAX9CwTACiAE/QAE0AogBP0ABJAL/eQBIQUgBCAF/QsE0AogA0EIaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIAKIAT9AATACv3kASEFIAQgBf0LBIAKIAT9AASQCiAE/QAE0Ar95AEhBSAEIAX9CwSQCiADQQhqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAkgBP0ABIAK/eQBIQUgBCAF/QsEwAkgBP0ABNAJIAT9AASQCv3kASEFIAQgBf0LBNAJIANBCGoiAyABSA0ACwt0BQJ/AX0BewF/AXsgACABTgRADwtDAAAAACEFQQAhBANAIAUgBEECdCoCwAmSIQUgBEEBaiIEQRBIDQALIAX9EyEGIAAhAwNAIANBAnQhByAH/QAEgAkgBv3kASEIIAcgCP0LBIAJIANBBGoiAyABSA0ACwsCAAsAgQEEbmFtZQF6CgAHZndkXzNfMAELZndkXzNfMF9maW4CB2Z3ZF80XzADB2Z3ZF85XzAEDWNvdW50X2J3ZF85XzAFDWNvdW50X2J3ZF82XzAGDWNvdW50X2J3ZF81XzAHDWNvdW50X2J3ZF80XzAIDWNvdW50X2J3ZF8zXzAJBHByZXA=";
+const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDDAsAAAAAAAAAAAABAgeRAQsHZndkXzNfMAAAC2Z3ZF8zXzBfZmluAAEHZndkXzRfMAACB2Z3ZF85XzAAAw1jb3VudF9id2RfOV8wAAQNY291bnRfYndkXzZfMAAFDWNvdW50X2J3ZF81XzAABg1jb3VudF9id2RfNF8wAAcNY291bnRfYndkXzNfMAAIBHByZXAACQphbGxfZmluaXRlAAoKpwsLigMFAn8EewJ/AXsBfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQkgA0EEbCEK/QwAAAAAAAAAAAAAAAAAAAAAIQX9DAAAAAAAAAAAAAAAAAAAAAAhBv0MAAAAAAAAAAAAAAAAAAAAACEH/QwAAAAAAAAAAAAAAAAAAAAAIQhBACEEA0AgBEECdP0ABEAhCyAEIApqQQJ0IQwgBSALIAz9AASAAf3mAf3kASEFIAYgCyAM/QAEkAH95gH95AEhBiAHIAsgDP0ABKAB/eYB/eQBIQcgCCALIAz9AASwAf3mAf3kASEIIARBBGoiBEEESA0ACyAJIAkqAsADIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALAAyAJIAkqAsQDIAb9HwCSIAb9HwGSIAb9HwKSIAb9HwOSOALEAyAJIAkqAsgDIAf9HwCSIAf9HwGSIAf9HwKSIAf9HwOSOALIAyAJIAkqAswDIAj9HwCSIAj9HwGSIAj9HwKSIAj9HwOSOALMAyADQQRqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAMgBP0ABIAD/eQBIQUgBCAF/QsEwAMgBP0ABNADIAT9AASQA/3kASEFIAQgBf0LBNADIANBCGoiAyABSA0ACwt3AgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBIAEIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBJAEIANBCGoiAyABSA0ACwueAQMCfwF7An8gACABTgRADwsgACEDA0AgA0ECdCEGIANBEGwhB/0MAAAAAAAAAAAAAAAAAAAAACEFQQAhBANAIAUgBEECdP0ABIAEIAQgB2pBAnT9AATABP3mAf3kASEFIARBBGoiBEEQSA0ACyAGIAYqAsAGIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALABiADQQFqIgMgAUgNAAsLuQEFAn8BfQF7AX8BeyAAIAFOBEAPC0MAAAAAIQVBACEEA0AgBSAEQQJ0KgLAC5IhBSAEQQFqIgRBA0gNAAsgBf0TIQYgACEDA0AgA0ECdCEHIAf9AASACyAG/eQBIQggByAI/QsEgAsgB/0ABJALIAb95AEhCCAHIAj9CwSQCyAH/QAEoAsgBv3kASEIIAcgCP0LBKALIAf9AASwCyAG/eQBIQggByAI/QsEsAsgA0EQaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAKIAT9AASAC/3kASEFIAQgBf0LBMAKIAT9AATQCiAE/QAEkAv95AEhBSAEIAX9CwTQCiADQQhqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgAogBP0ABMAK/eQBIQUgBCAF/QsEgAogBP0ABJAKIAT9AATQCv3kASEFIAQgBf0LBJAKIANBCGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACSAE/QAEgAr95AEhBSAEIAX9CwTACSAE/QAE0AkgBP0ABJAK/eQBIQUgBCAF/QsE0AkgA0EIaiIDIAFIDQALC3QFAn8BfQF7AX8BeyAAIAFOBEAPC0MAAAAAIQVBACEEA0AgBSAEQQJ0KgLACZIhBSAEQQFqIgRBEEgNAAsgBf0TIQYgACEDA0AgA0ECdCEHIAf9AASACSAG/eQBIQggByAI/QsEgAkgA0EEaiIDIAFIDQALCwIAC0YCA3sBfyAAIAFBBGxqIQUCQANAIAAgBU4NASAA/QAEACECIAIgAv3lASIDIAP9QiAE/VAhBCAAQRBqIQAMAAsLIAT9U0ULAI4BBG5hbWUBhgELAAdmd2RfM18wAQtmd2RfM18wX2ZpbgIHZndkXzRfMAMHZndkXzlfMAQNY291bnRfYndkXzlfMAUNY291bnRfYndkXzZfMAYNY291bnRfYndkXzVfMAcNY291bnRfYndkXzRfMAgNY291bnRfYndkXzNfMAkEcHJlcAoKYWxsX2Zpbml0ZQ==";
 const wasmMath = {  };
 // Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 35;
+const wasmMemoryFlagAt = 41;
 const wasmParallel = [];
 const scratchAt = 1664;
 const wasmThreads = { max: 3, scratch: 0, erf: null };
@@ -457,7 +460,7 @@ function makeRunner(m) {
   return {
     forward(inputs) {
       const output = m.forward(inputs, "forward()");
-      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache) : null;
+      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
       if (nf) throw new Error("forward(): " + nf.message);
       return output;
     },
@@ -473,7 +476,7 @@ function makeRunner(m) {
       checkRunOptions("run()", options, space);
       const output = m.forward(inputs, "run()");
       // One pass over the forward values; a non-finite one is a warning, or an error when strict.
-      const nf = scanForward(m.values, specs.values, m.scanCache);
+      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
       const warnings = [];
       if (nf) {
         if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
@@ -711,12 +714,12 @@ function elementText(shape, flat) {
     return `[${index.join(",")}]`;
 }
 /** Where buffer `i` first holds a non-finite value (−1: nowhere), from the cache if it is fixed. */
-function scanOne(i, values, infos, cache) {
+function scanOne(i, values, infos, cache, allFinite) {
     const cached = infos[i].fixed && cache ? cache[i] : undefined;
     if (cached)
         return cached;
     const buf = values[i];
-    const at = buf ? firstNonFinite(buf) : -1;
+    const at = buf && !allFinite?.(i) ? firstNonFinite(buf) : -1;
     const found = { at, value: at >= 0 ? buf[at] : 0 };
     if (buf && infos[i].fixed && cache)
         cache[i] = found;
@@ -727,11 +730,11 @@ function scanOne(i, values, infos, cache) {
  * identities, which share their operand's) in program order; null when every value is finite, the
  * common case, which costs one pass and nothing else. Fixed buffers are scanned once per `cache`.
  */
-function scanForward(values, infos, cache) {
+function scanForward(values, infos, cache, allFinite) {
     let first = -1;
     let hit = { at: -1, value: 0 };
     for (let i = 0; i < infos.length && first < 0; i++) {
-        hit = scanOne(i, values, infos, cache);
+        hit = scanOne(i, values, infos, cache, allFinite);
         if (hit.at >= 0)
             first = i;
     }
@@ -740,7 +743,7 @@ function scanForward(values, infos, cache) {
     const bad = new Set([infos[first].node]);
     for (let i = first + 1; i < infos.length; i++) {
         const alias = infos[i].alias;
-        if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache).at >= 0)
+        if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache, allFinite).at >= 0)
             bad.add(infos[i].node);
     }
     const sources = new Map(infos.map((v) => [v.node, v.edges.map(([src]) => src)]));

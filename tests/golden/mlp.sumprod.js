@@ -215,16 +215,19 @@ export function createModel(params) {
   const ops = { 0: "input", 3: "linear", 4: "relu", 5: "name", 6: "branch", 9: "linear", 10: "log_softmax", 11: "pick" };
   // Forward values in program order for the non-finite scan (null: shares its operand's buffer).
   const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
+  // Their [byte offset, length], for the scan's WebAssembly fast path.
+  const spans = [[64,4], [128,64], [384,16], [448,16], [512,16], null, null, [576,48], [768,3], [832,3], [896,3], [1088,1]];
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
   const scanCache = []; // params and constants are scanned once
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, output: 11, outEdges: {} });
+  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 11, outEdges: {} });
 }
 
 
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDCwoAAAAAAAAAAAABB44BCgdmd2RfM18wAAALZndkXzNfMF9maW4AAQdmd2RfNF8wAAIHZndkXzlfMAADD3N1bXByb2RfYndkXzlfMAAED3N1bXByb2RfYndkXzZfMAAFD3N1bXByb2RfYndkXzVfMAAGD3N1bXByb2RfYndkXzRfMAAHD3N1bXByb2RfYndkXzNfMAAIBHByZXAACQraDAqKAwUCfwR7An8BewF/IAAgAU4EQA8LIAAhAwNAIANBAnQhCSADQQRsIQr9DAAAAAAAAAAAAAAAAAAAAAAhBf0MAAAAAAAAAAAAAAAAAAAAACEG/QwAAAAAAAAAAAAAAAAAAAAAIQf9DAAAAAAAAAAAAAAAAAAAAAAhCEEAIQQDQCAEQQJ0/QAEQCELIAQgCmpBAnQhDCAFIAsgDP0ABIAB/eYB/eQBIQUgBiALIAz9AASQAf3mAf3kASEGIAcgCyAM/QAEoAH95gH95AEhByAIIAsgDP0ABLAB/eYB/eQBIQggBEEEaiIEQQRIDQALIAkgCSoCwAMgBf0fAJIgBf0fAZIgBf0fApIgBf0fA5I4AsADIAkgCSoCxAMgBv0fAJIgBv0fAZIgBv0fApIgBv0fA5I4AsQDIAkgCSoCyAMgB/0fAJIgB/0fAZIgB/0fApIgB/0fA5I4AsgDIAkgCSoCzAMgCP0fAJIgCP0fAZIgCP0fApIgCP0fA5I4AswDIANBBGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAAyAE/QAEgAP95AEhBSAEIAX9CwTAAyAE/QAE0AMgBP0ABJAD/eQBIQUgBCAF/QsE0AMgA0EIaiIDIAFIDQALC3cCAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/esBIQUgBCAF/QsEgAQgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/esBIQUgBCAF/QsEkAQgA0EIaiIDIAFIDQALC54BAwJ/AXsCfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQYgA0EQbCEH/QwAAAAAAAAAAAAAAAAAAAAAIQVBACEEA0AgBSAEQQJ0/QAEgAQgBCAHakECdP0ABMAE/eYB/eQBIQUgBEEEaiIEQRBIDQALIAYgBioCwAYgBf0fAJIgBf0fAZIgBf0fApIgBf0fA5I4AsAGIANBAWoiAyABSA0ACwuRAgYCfwR7AX8BfQF/AnsgACABTgRADwsgACEDA0AgA0ECdCEJIAn9AASACyEFIAn9AASQCyEGIAn9AASgCyEHIAn9AASwCyEIQQAhBANAIARBAnQqAsALIQogCkMAAAAAXARAIAMgBEEQbGpBAnQhCyAK/RMhDCAFIAv9AATABCAM/eYB/eQBIQ0gDSEFIAYgC/0ABNAEIAz95gH95AEhDSANIQYgByAL/QAE4AQgDP3mAf3kASENIA0hByAIIAv9AATwBCAM/eYB/eQBIQ0gDSEICyAEQQFqIgRBA0gNAAsgCSAF/QsEgAsgCSAG/QsEkAsgCSAH/QsEoAsgCSAI/QsEsAsgA0EQaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAKIAT9AASAC/3kASEFIAQgBf0LBMAKIAT9AATQCiAE/QAEkAv95AEhBSAEIAX9CwTQCiADQQhqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgAogBP0ABMAK/eQBIQUgBCAF/QsEgAogBP0ABJAKIAT9AATQCv3kASEFIAQgBf0LBJAKIANBCGoiAyABSA0ACwvpAQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAn9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9UiAE/QAEgAr95gH95AEhBSAEIAX9CwTACSAE/QAE0An9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9UiAE/QAEkAr95gH95AEhBSAEIAX9CwTQCSADQQhqIgMgAUgNAAsLjAEFAn8BewF/AX0BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQYgBv0ABIAJIQVBACEEA0AgBEECdCoCwAkhByAHQwAAAABcBEAgBSADIARBBGxqQQJ0/QAEgAEgB/0T/eYB/eQBIQggCCEFCyAEQQFqIgRBEEgNAAsgBiAF/QsEgAkgA0EEaiIDIAFIDQALCwIACwCMAQRuYW1lAYQBCgAHZndkXzNfMAELZndkXzNfMF9maW4CB2Z3ZF80XzADB2Z3ZF85XzAED3N1bXByb2RfYndkXzlfMAUPc3VtcHJvZF9id2RfNl8wBg9zdW1wcm9kX2J3ZF81XzAHD3N1bXByb2RfYndkXzRfMAgPc3VtcHJvZF9id2RfM18wCQRwcmVw";
+const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDDAsAAAAAAAAAAAABAgebAQsHZndkXzNfMAAAC2Z3ZF8zXzBfZmluAAEHZndkXzRfMAACB2Z3ZF85XzAAAw9zdW1wcm9kX2J3ZF85XzAABA9zdW1wcm9kX2J3ZF82XzAABQ9zdW1wcm9kX2J3ZF81XzAABg9zdW1wcm9kX2J3ZF80XzAABw9zdW1wcm9kX2J3ZF8zXzAACARwcmVwAAkKYWxsX2Zpbml0ZQAKCqENC4oDBQJ/BHsCfwF7AX8gACABTgRADwsgACEDA0AgA0ECdCEJIANBBGwhCv0MAAAAAAAAAAAAAAAAAAAAACEF/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEIQQAhBANAIARBAnT9AARAIQsgBCAKakECdCEMIAUgCyAM/QAEgAH95gH95AEhBSAGIAsgDP0ABJAB/eYB/eQBIQYgByALIAz9AASgAf3mAf3kASEHIAggCyAM/QAEsAH95gH95AEhCCAEQQRqIgRBBEgNAAsgCSAJKgLAAyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAMgCSAJKgLEAyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxAMgCSAJKgLIAyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCyAMgCSAJKgLMAyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCzAMgA0EEaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMADIAT9AASAA/3kASEFIAQgBf0LBMADIAT9AATQAyAE/QAEkAP95AEhBSAEIAX9CwTQAyADQQhqIgMgAUgNAAsLdwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSABCAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSQBCADQQhqIgMgAUgNAAsLngEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQRBsIQf9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIARBAnT9AASABCAEIAdqQQJ0/QAEwAT95gH95AEhBSAEQQRqIgRBEEgNAAsgBiAGKgLABiAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAYgA0EBaiIDIAFIDQALC5ECBgJ/BHsBfwF9AX8CeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQkgCf0ABIALIQUgCf0ABJALIQYgCf0ABKALIQcgCf0ABLALIQhBACEEA0AgBEECdCoCwAshCiAKQwAAAABcBEAgAyAEQRBsakECdCELIAr9EyEMIAUgC/0ABMAEIAz95gH95AEhDSANIQUgBiAL/QAE0AQgDP3mAf3kASENIA0hBiAHIAv9AATgBCAM/eYB/eQBIQ0gDSEHIAggC/0ABPAEIAz95gH95AEhDSANIQgLIARBAWoiBEEDSA0ACyAJIAX9CwSACyAJIAb9CwSQCyAJIAf9CwSgCyAJIAj9CwSwCyADQRBqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAogBP0ABIAL/eQBIQUgBCAF/QsEwAogBP0ABNAKIAT9AASQC/3kASEFIAQgBf0LBNAKIANBCGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AASACiAE/QAEwAr95AEhBSAEIAX9CwSACiAE/QAEkAogBP0ABNAK/eQBIQUgBCAF/QsEkAogA0EIaiIDIAFIDQALC+kBAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACf0MAACAPwAAgD8AAIA/AACAP/0MAAAAAAAAAAAAAAAAAAAAACAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD9RP1SIAT9AASACv3mAf3kASEFIAQgBf0LBMAJIAT9AATQCf0MAACAPwAAgD8AAIA/AACAP/0MAAAAAAAAAAAAAAAAAAAAACAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD9RP1SIAT9AASQCv3mAf3kASEFIAQgBf0LBNAJIANBCGoiAyABSA0ACwuMAQUCfwF7AX8BfQF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBiAG/QAEgAkhBUEAIQQDQCAEQQJ0KgLACSEHIAdDAAAAAFwEQCAFIAMgBEEEbGpBAnT9AASAASAH/RP95gH95AEhCCAIIQULIARBAWoiBEEQSA0ACyAGIAX9CwSACSADQQRqIgMgAUgNAAsLAgALRgIDewF/IAAgAUEEbGohBQJAA0AgACAFTg0BIAD9AAQAIQIgAiAC/eUBIgMgA/1CIAT9UCEEIABBEGohAAwACwsgBP1TRQsAmAEEbmFtZQGQAQsAB2Z3ZF8zXzABC2Z3ZF8zXzBfZmluAgdmd2RfNF8wAwdmd2RfOV8wBA9zdW1wcm9kX2J3ZF85XzAFD3N1bXByb2RfYndkXzZfMAYPc3VtcHJvZF9id2RfNV8wBw9zdW1wcm9kX2J3ZF80XzAID3N1bXByb2RfYndkXzNfMAkEcHJlcAoKYWxsX2Zpbml0ZQ==";
 const wasmMath = {  };
 // Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 35;
+const wasmMemoryFlagAt = 41;
 const wasmParallel = [];
 const scratchAt = 1664;
 const wasmThreads = { max: 3, scratch: 0, erf: null };
@@ -456,7 +459,7 @@ function makeRunner(m) {
   return {
     forward(inputs) {
       const output = m.forward(inputs, "forward()");
-      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache) : null;
+      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
       if (nf) throw new Error("forward(): " + nf.message);
       return output;
     },
@@ -472,7 +475,7 @@ function makeRunner(m) {
       checkRunOptions("run()", options, space);
       const output = m.forward(inputs, "run()");
       // One pass over the forward values; a non-finite one is a warning, or an error when strict.
-      const nf = scanForward(m.values, specs.values, m.scanCache);
+      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
       const warnings = [];
       if (nf) {
         if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
@@ -710,12 +713,12 @@ function elementText(shape, flat) {
     return `[${index.join(",")}]`;
 }
 /** Where buffer `i` first holds a non-finite value (−1: nowhere), from the cache if it is fixed. */
-function scanOne(i, values, infos, cache) {
+function scanOne(i, values, infos, cache, allFinite) {
     const cached = infos[i].fixed && cache ? cache[i] : undefined;
     if (cached)
         return cached;
     const buf = values[i];
-    const at = buf ? firstNonFinite(buf) : -1;
+    const at = buf && !allFinite?.(i) ? firstNonFinite(buf) : -1;
     const found = { at, value: at >= 0 ? buf[at] : 0 };
     if (buf && infos[i].fixed && cache)
         cache[i] = found;
@@ -726,11 +729,11 @@ function scanOne(i, values, infos, cache) {
  * identities, which share their operand's) in program order; null when every value is finite, the
  * common case, which costs one pass and nothing else. Fixed buffers are scanned once per `cache`.
  */
-function scanForward(values, infos, cache) {
+function scanForward(values, infos, cache, allFinite) {
     let first = -1;
     let hit = { at: -1, value: 0 };
     for (let i = 0; i < infos.length && first < 0; i++) {
-        hit = scanOne(i, values, infos, cache);
+        hit = scanOne(i, values, infos, cache, allFinite);
         if (hit.at >= 0)
             first = i;
     }
@@ -739,7 +742,7 @@ function scanForward(values, infos, cache) {
     const bad = new Set([infos[first].node]);
     for (let i = first + 1; i < infos.length; i++) {
         const alias = infos[i].alias;
-        if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache).at >= 0)
+        if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache, allFinite).at >= 0)
             bad.add(infos[i].node);
     }
     const sources = new Map(infos.map((v) => [v.node, v.edges.map(([src]) => src)]));

@@ -4,10 +4,11 @@
 // are tested as units, then through generated JS modules with and without WebAssembly kernels.
 
 import { describe, expect, test } from "vitest";
-import { buildBackward } from "../../compiler/backward.ts";
+import { buildBackward, defaultWrt } from "../../compiler/backward.ts";
 import { renderJsModule } from "../../compiler/backends/js/module.ts";
 import { idRanges, valueInfos } from "../../compiler/backends/moduleSpecs.ts";
 import { importModule, type GeneratedModel } from "../../compiler/compile.ts";
+import { loadModel } from "../../compiler/frontend/index.ts";
 import { GraphBuilder, type Graph } from "../../ir/graph.ts";
 import type { OpName } from "../../ir/ops/index.ts";
 import type { Attrs } from "../../ir/ops/rule.ts";
@@ -311,5 +312,22 @@ describe("non-finite forward values in generated modules", () => {
     const { js } = renderJsModule(buildBackward(weighted, ["x"]), [semirings.sumprod], { precision: "f32", threads: false });
     const mod = (await importModule(js)) as unknown as { createModel: (p: unknown) => GeneratedModel };
     expect(mod.createModel({ w: [1, 1e39] }).run({ x: [1, 1] }).warnings[0]).toContain("param w[1] = Infinity");
+  });
+
+  // The MLP has WebAssembly kernels, so its scan runs all_finite (SIMD, 16 bytes a step) first;
+  // 37 hidden units leave a partial last step in b1.
+  test.each(["f32", "f64"] as const)("the WebAssembly fast path finds every position (%s)", async (precision) => {
+    const g = loadModel("examples/mlp.ts", { config: { hidden: 37 } }).graph;
+    const { js } = renderJsModule(buildBackward(g, defaultWrt(g)), [semirings.sumprod], { precision, threads: false });
+    expect(js).not.toContain("wasmBytes = null");
+    const mod = (await importModule(js)) as unknown as { createModel: (p: unknown) => GeneratedModel };
+    const params = { w1: new Array<number>(148).fill(0.1), b1: new Array<number>(37).fill(0), w2: new Array<number>(111).fill(0.1), b2: [0, 0, 0] };
+    expect(mod.createModel(params).run({ x: [1, 2, 3, 4] }).warnings).toEqual([]);
+    for (const [name, at, index] of [["w1", 0, "[0,0]"], ["w1", 147, "[36,3]"], ["b1", 35, "[35]"], ["b1", 36, "[36]"]] as const) {
+      const bad = { ...params, [name]: params[name].map((v, i) => (i === at ? NaN : v)) };
+      expect(mod.createModel(bad).run({ x: [1, 2, 3, 4] }).warnings[0]).toContain(`param ${name}${index} = NaN`);
+    }
+    const x = precision === "f32" ? [1, 2, 3, 1e39] : [1, 2, 3, Infinity];
+    expect(mod.createModel(params).run({ x }).warnings[0]).toContain("input x[3] = Infinity");
   });
 });

@@ -17,6 +17,7 @@ import { JsExpr, renderKernel, type RenderState } from "./render.ts";
 import { jsHelpers } from "./scalar.ts";
 import { walkerSource } from "./walker.ts";
 import { hostMath, KernelCompiler } from "./vectorize.ts";
+import { allFiniteFunc } from "./allFinite.ts";
 import { FuncBuilder, ModuleBuilder } from "./wasm.ts";
 
 export interface JsModuleOptions {
@@ -296,8 +297,12 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   const scanned = infos.map((v) => (valueBuffer(g, v.node) === `v${v.node}` ? valueBuffer(g, v.node) : "null"));
   out.line(`// Forward values in program order for the non-finite scan (null: shares its operand's buffer).`);
   out.line(`const values = [${scanned.join(", ")}];`);
+  const spans = infos.map((v) => (valueBuffer(g, v.node) === `v${v.node}` ? json([layout.offsets.get(`v${v.node}`), sizeOf(v.shape)]) : "null"));
+  out.line(`// Their [byte offset, length], for the scan's WebAssembly fast path.`);
+  out.line(`const spans = [${spans.join(", ")}];`);
+  out.line(`const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;`);
   out.line(`const scanCache = []; // params and constants are scanned once`);
-  out.line(`return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} });`);
+  out.line(`return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} });`);
   out.close();
   out.line();
   // The WebAssembly kernels: compiled once per module, instantiated per model on its memory.
@@ -308,6 +313,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     const prep = new FuncBuilder([], []);
     for (const { name, extent } of wasm.compiler.prep) prep.i32(0).i32(extent).i32(0).call(mod.exportIndex(name));
     mod.addFunc(prep, "prep");
+    mod.addFunc(allFiniteFunc(precision), "all_finite");
   }
   // Temporaries of the kernels (per-row scale factors of log-sum-exp sums): one region per thread.
   const scratchBytes = Math.ceil((wasm?.compiler.scratchBytes ?? 0) / 64) * 64;

@@ -229,7 +229,7 @@ function makeRunner(m) {
   return {
     forward(inputs) {
       const output = m.forward(inputs, "forward()");
-      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache) : null;
+      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
       if (nf) throw new Error("forward(): " + nf.message);
       return output;
     },
@@ -245,7 +245,7 @@ function makeRunner(m) {
       checkRunOptions("run()", options, space);
       const output = m.forward(inputs, "run()");
       // One pass over the forward values; a non-finite one is a warning, or an error when strict.
-      const nf = scanForward(m.values, specs.values, m.scanCache);
+      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
       const warnings = [];
       if (nf) {
         if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
