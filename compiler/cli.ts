@@ -51,6 +51,7 @@ interface SemiringOptions extends ModelOptions {
   maxMemory?: string;
   precision: "f32" | "f64";
   target: "js" | "wgsl";
+  strict?: boolean;
 }
 interface CompileCliOptions extends SemiringOptions {
   out: string;
@@ -79,7 +80,14 @@ async function prepare(file: string, o: SemiringOptions) {
   const { graph, semirings: own, weights } = await loadGraph(file, { config, expand: byCompiler ? [] : expand, import: parseImportOptions(file, o) });
   // As the semantics schedules them (the report then says what their values are).
   const semirings = semiringsFor(resolveSemirings(splitList(o.semiring), [...own, ...(await loadSemiringFiles(o.semiringsFrom ?? []))], k), o.semantics);
-  const options: CompileOptions = { semirings, wrt: splitList(o.wrt), precision: o.precision, semantics: o.semantics, ...(byCompiler ? { expand } : {}) };
+  const options: CompileOptions = {
+    semirings,
+    wrt: splitList(o.wrt),
+    precision: o.precision,
+    strict: o.strict ?? false,
+    semantics: o.semantics,
+    ...(byCompiler ? { expand } : {}),
+  };
   checkLimits(graph, semirings, { precision: o.precision, target: o.target, wrt: options.wrt, ...(maxMemory === undefined ? {} : { maxMemory }) });
   return { graph, semirings, options, weights, loadTime: elapsed(t0) };
 }
@@ -198,6 +206,7 @@ async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): P
   const results: Record<string, GeneratedResult> = {};
   let output = NaN;
   const runTimes: string[] = [];
+  const warnings = new Set<string>();
   try {
     const model = await instantiate(mod, o.target, params.tensors);
     for (const [i, sr] of semirings.entries()) {
@@ -209,6 +218,7 @@ async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): P
         ...(topPath ? { topPath } : {}),
       });
       runTimes.push(`${sr.name} ${elapsed(t0)}`);
+      for (const w of r.warnings) warnings.add(w);
       output = r.output;
       results[sr.name] = r.results[sr.name]!;
     }
@@ -216,6 +226,7 @@ async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): P
     throw asUserError(e);
   }
   status.clear();
+  for (const w of warnings) console.error(`semic: warning: ${w}`);
 
   const run: RunOutput = { output, results };
   if (o.json) {
@@ -238,6 +249,7 @@ function withSemiringOptions(cmd: Command, precision: "f32" | "f64"): Command {
     .option("--wrt <names>", "tensors to differentiate with respect to, comma-separated or repeated (default: f32 inputs and name()d tensors)", collect)
     .option("--topk <k>", `k of the topk semiring, 1 to ${MAX_TOPK} (default ${DEFAULT_TOPK})`)
     .option("--max-memory <size>", "refuse a model whose estimated memory (buffers and generated code) exceeds this, e.g. 8G or 512M (default: half this machine's memory)")
+    .option("--strict", "a non-finite forward value (NaN, ±Infinity) is an error, not a warning")
     .addOption(new Option("--precision <p>", "storage precision of the generated buffers").choices(["f32", "f64"]).default(precision));
 }
 
@@ -322,6 +334,7 @@ Examples:
   semic run examples/mlp.ts --params examples/mlp.params.json --inputs examples/mlp.inputs.json -s sumprod,maxprod,entropy
   semic run examples/mlp.ts --params examples/mlp.params.json --inputs examples/mlp.inputs.json -s maxprod --top-path-from x:2 --json
   semic run examples/mlp.ts --params ckpt.safetensors --inputs in.json -s entropy --aggregate h:0
+  semic run examples/mlp.ts --params examples/mlp.params.json --inputs examples/mlp.inputs.json -s maxprod --strict   # NaN/±Infinity in the forward pass: exit 1
 
 The run computes in double precision unless --precision f32 is given.`,
     )

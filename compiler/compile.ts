@@ -17,6 +17,8 @@ export interface CompileOptions {
   readonly precision?: "f32" | "f64";
   /** "element" (default): the paper's Eq. 5; "paper": its library's tensor-level max-product. */
   readonly semantics?: SemanticsName;
+  /** The module treats a non-finite forward value as an error by default (run({ strict }) overrides). */
+  readonly strict?: boolean;
 }
 
 export interface Compiled {
@@ -27,14 +29,14 @@ export interface Compiled {
 export function compileGraph(graph: Graph, opts: CompileOptions): Compiled {
   const g = expandFor(graph, opts.semantics ?? "element", opts.expand);
   const plan = buildBackward(g, opts.wrt && opts.wrt.length > 0 ? opts.wrt : defaultWrt(g));
-  return { graph: g, js: renderJsModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element"), { precision: opts.precision }) };
+  return { graph: g, js: renderJsModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element"), { precision: opts.precision, strict: opts.strict }) };
 }
 
 /** The same pipeline for the WebGPU target: a standalone JS module plus WGSL per pass. */
 export function compileGraphWgsl(graph: Graph, opts: Omit<CompileOptions, "precision">): { readonly graph: Graph; readonly wgsl: WgslModule } {
   const g = expandFor(graph, opts.semantics ?? "element", opts.expand);
   const plan = buildBackward(g, opts.wrt && opts.wrt.length > 0 ? opts.wrt : defaultWrt(g));
-  return { graph: g, wgsl: renderWgslModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element")) };
+  return { graph: g, wgsl: renderWgslModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element"), { strict: opts.strict }) };
 }
 
 /** Imports generated JS from memory (tests, `semic run`). */
@@ -64,8 +66,10 @@ export interface GeneratedResult {
 }
 export interface GeneratedModel {
   forward(inputs: Record<string, ArrayLike<number>>): number;
+  backward(semiring: string): void;
+  topPath(semiring: string, options?: { from?: string; index?: number[] }): { value: number; steps: GeneratedStep[] }[];
   run(
     inputs: Record<string, ArrayLike<number>>,
-    options?: { semirings?: string[]; wrt?: string[]; aggregate?: Record<string, number[]>; topPath?: { from?: string; index?: number[] } | false },
-  ): { output: number; results: Record<string, GeneratedResult> };
+    options?: { semirings?: string[]; wrt?: string[]; aggregate?: Record<string, number[]>; topPath?: { from?: string; index?: number[] } | false; strict?: boolean },
+  ): { output: number; results: Record<string, GeneratedResult>; warnings: string[] };
 }

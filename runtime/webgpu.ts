@@ -4,6 +4,9 @@
 // file runs in Node (Dawn) and in a browser page alike. Results have the shape of the JS module's
 // run(); top paths are walked on the host over read-back adjoints (the walker of js/walker.ts).
 
+import { checkRunOptions, checkTensors, type OptionSpace, type TensorSpec } from "./module/args.ts";
+import { firstNonFinite, scanForward, spoilResult, type NonFinite, type ScanCache, type ValueInfo } from "./module/finite.ts";
+
 // Numeric flags, so the driver needs no GPUBufferUsage/GPUMapMode globals (Dawn's Node bindings
 // only provide them when a caller installs them).
 const USAGE_MAP_READ = 0x0001;
@@ -57,6 +60,16 @@ export interface WgslModelSpec {
   readonly forward: WgslPass;
   readonly semirings: Readonly<Record<string, WgslSemiringSpec>>;
   readonly graph: WgslGraphInfo;
+  /** What the argument checks and the non-finite scan need (runtime/module/*.ts). */
+  readonly checks: {
+    readonly inputs: readonly TensorSpec[];
+    readonly params: readonly TensorSpec[];
+    readonly values: readonly ValueInfo[];
+    /** The buffer of each of `values` (null: it shares its operand's buffer). */
+    readonly valueBuffers: readonly (string | null)[];
+    /** A non-finite forward value is an error unless run() says otherwise. */
+    readonly strict: boolean;
+  };
 }
 
 type Lanes = Float32Array[];
@@ -84,6 +97,8 @@ export interface WgslRunOptions {
   wrt?: string[];
   aggregate?: Record<string, number[]>;
   topPath?: { from?: string; index?: number[] } | false;
+  /** A non-finite forward value is an error, not a warning. */
+  strict?: boolean;
 }
 
 /** A semiring's host-side lane functions (generated JS). */
@@ -93,6 +108,8 @@ export interface WgslSemiringHost {
   readout(...x: number[]): number[];
   plus(...x: number[]): number[];
   readonly paths: unknown;
+  /** Whether lift reads the edge weight: if not (count), non-finite weights change nothing. */
+  readonly weighted: boolean;
 }
 type Backward = WgslSemiringHost & { adjoints: Record<string, Lanes> };
 type Walk = WgslGraphInfo & { outEdges: unknown };
@@ -112,7 +129,7 @@ export interface WgslModel {
   /** Runs the forward pass; resolves to the scalar output. */
   forward(inputs: Record<string, ArrayLike<number>>): Promise<number>;
   /** Forward, then the backward pass of each chosen semiring (all by default). */
-  run(inputs: Record<string, ArrayLike<number>>, options?: WgslRunOptions): Promise<{ output: number; results: Record<string, WgslSemiringResult> }>;
+  run(inputs: Record<string, ArrayLike<number>>, options?: WgslRunOptions): Promise<{ output: number; results: Record<string, WgslSemiringResult>; warnings: string[] }>;
   /** Frees the model's GPU buffers (the device stays the caller's). */
   destroy(): void;
 }
@@ -128,14 +145,6 @@ fn fill_range(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n:
 }`;
 const MAX_GROUPS = 65535;
 const USAGE_UNIFORM = 0x0040;
-
-/** A named tensor's values, checked like the JS module checks them. */
-function wgslTake(what: "parameter" | "input", from: Record<string, ArrayLike<number>> | undefined, name: string, size: number): ArrayLike<number> {
-  const data = from?.[name];
-  if (data === undefined) throw new Error(`missing ${what} "${name}" (${size} values)`);
-  if (data.length !== size) throw new Error(`${what} "${name}" has ${data.length} values, expected ${size}`);
-  return data;
-}
 
 interface ReadRequest {
   readonly buffer: GPUBuffer;
@@ -167,8 +176,17 @@ export async function createWgslModel(
     if (!b) throw new Error(`${spec.name}: no buffer ${name}`);
     return b;
   };
-  for (const p of spec.params) device.queue.writeBuffer(bufferOf("", p.buffer), 0, Float32Array.from(wgslTake("parameter", params, p.name, p.size)));
-  for (const c of spec.constants) device.queue.writeBuffer(bufferOf("", c.buffer), 0, Float32Array.from(c.values));
+  const given = checkTensors("createModel()", "parameter", params, spec.checks.params);
+  // Params and constants are scanned for non-finite values here, once, as the f32 the GPU holds.
+  const scanCache: ScanCache = [];
+  const fixed = (buffer: string, data: Float32Array<ArrayBuffer>) => {
+    const i = spec.checks.valueBuffers.indexOf(buffer);
+    const at = firstNonFinite(data);
+    if (i >= 0) scanCache[i] = { at, value: at >= 0 ? data[at]! : 0 };
+    device.queue.writeBuffer(bufferOf("", buffer), 0, data);
+  };
+  for (const p of spec.params) fixed(p.buffer, Float32Array.from(given[p.name]!));
+  for (const c of spec.constants) fixed(c.buffer, Float32Array.from(c.values));
 
   let fillPipeline: Promise<GPUComputePipeline> | undefined;
   const uniforms: GPUBuffer[] = [];
@@ -237,9 +255,10 @@ export async function createWgslModel(
     };
   }
 
-  const upload = (inputs: Record<string, ArrayLike<number>>) => {
+  /** Uploads inputs that checkTensors has passed. */
+  const upload = (given: Record<string, ArrayLike<number>>) => {
     for (const i of spec.inputs) {
-      const data = wgslTake("input", inputs, i.name, i.size);
+      const data = given[i.name]!;
       device.queue.writeBuffer(bufferOf("", i.buffer), 0, i.dtype === "i32" ? Int32Array.from(data) : Float32Array.from(data));
     }
   };
@@ -266,39 +285,60 @@ export async function createWgslModel(
   const outputRead = (): ReadRequest => ({ buffer: bufferOf("", spec.output), offset: 0, size: 1 });
   const sizeOfShape = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+  const space: OptionSpace = {
+    semirings: Object.keys(spec.semirings),
+    wrt: Object.fromEntries(Object.entries(spec.graph.wrt).map(([n, id]) => [n, spec.graph.shapes[id]!])),
+    branches: Object.fromEntries(Object.entries(spec.graph.branches).map(([n, id]) => [n, spec.graph.shapes[id]!])),
+  };
+  // The non-finite scan reads every forward value back (one copy, one pass on the host).
+  const valueReads = (): Map<string, ReadRequest> =>
+    new Map(spec.checks.valueBuffers.filter((b, i): b is string => b !== null && !spec.checks.values[i]!.fixed).map((b) => [b, { buffer: bufferOf("", b), offset: 0, size: spec.buffers.find((x) => x.name === b)!.size }]));
+  const scan = (reads: Map<string, ReadRequest>): NonFinite | null =>
+    scanForward(
+      spec.checks.valueBuffers.map((b) => {
+        const r = b === null ? undefined : reads.get(b);
+        return r ? new Float32Array(r.data!) : null;
+      }),
+      spec.checks.values,
+      scanCache,
+    );
+
   return {
     async forward(inputs) {
+      const given = checkTensors("forward()", "input", inputs, spec.checks.inputs);
       const fwd = await forwardPass();
-      upload(inputs);
+      upload(given);
       const enc = device.createCommandEncoder();
       fwd(enc);
       const out = outputRead();
-      await submitAndRead(enc, [out]);
+      const values = spec.checks.strict ? valueReads() : new Map<string, ReadRequest>();
+      await submitAndRead(enc, [out, ...values.values()]);
+      const nf = spec.checks.strict ? scan(values) : null;
+      if (nf) throw new Error(`forward(): ${nf.message}`);
       return new Float32Array(out.data!)[0]!;
     },
 
     async run(inputs, options = {}) {
+      // Checked before the first run compiles any pipeline.
+      checkRunOptions("run()", options, space);
+      const given = checkTensors("run()", "input", inputs, spec.checks.inputs);
       const g = spec.graph;
       const names = options.semirings ?? Object.keys(spec.semirings);
-      for (const name of names)
-        if (!spec.semirings[name]) throw new Error(`semiring "${name}" was not compiled into this module (compiled: ${Object.keys(spec.semirings).join(", ")})`);
       const wrtNames = options.wrt ?? Object.keys(g.wrt);
-      for (const w of wrtNames)
-        if (g.wrt[w] === undefined) throw new Error(`"${w}" was not compiled as a --wrt tensor (compiled: ${Object.keys(g.wrt).join(", ")})`);
-      for (const w of Object.keys(options.aggregate ?? {}))
-        if (g.wrt[w] === undefined && g.branches[w] === undefined) throw new Error(`cannot aggregate "${w}": not a --wrt tensor or branch`);
       const fwd = await forwardPass();
       const bwds = await Promise.all(names.map((n) => prepare(`${n}:`, spec.semirings[n]!.pass)));
-      upload(inputs);
+      upload(given);
       const enc = device.createCommandEncoder();
       fwd(enc);
       bwds.forEach((b) => b(enc));
 
-      // What to read back: requested tensors; for path walks every adjoint and forward value.
+      // What to read back: requested tensors, every forward value (for the non-finite scan), and
+      // for path walks every adjoint and auxiliary value.
       const out = outputRead();
       const reads: ReadRequest[] = [out];
       const laneReads = new Map<string, Map<number, ReadRequest[]>>();
-      let values: Map<string, ReadRequest> | undefined;
+      const values = valueReads();
+      let walkValues = false;
       for (const name of names) {
         const sr = spec.semirings[name]!;
         const walks = !!host.semirings[name]!.paths && options.topPath !== false && Object.keys(g.wrt).length > 0;
@@ -314,16 +354,21 @@ export async function createWgslModel(
           reads.push(...rs);
         }
         laneReads.set(name, byNode);
-        if (walks && !values) {
-          values = new Map(spec.buffers.map((b) => [b.name, { buffer: bufferOf("", b.name), offset: 0, size: b.size }]));
-          reads.push(...values.values());
-        }
+        walkValues ||= walks;
       }
+      if (walkValues) for (const b of spec.buffers) if (!values.has(b.name)) values.set(b.name, { buffer: bufferOf("", b.name), offset: 0, size: b.size });
+      reads.push(...values.values());
       await submitAndRead(enc, reads);
+      const nf = scan(values);
+      const warnings: string[] = [];
+      if (nf) {
+        if (options.strict ?? spec.checks.strict) throw new Error(`run(): ${nf.message}`);
+        warnings.push(nf.message);
+      }
 
       const vals: Record<string, Float32Array | Int32Array> = {};
       for (const b of spec.buffers) {
-        const r = values?.get(b.name);
+        const r = values.get(b.name);
         if (r) vals[b.name] = b.dtype === "i32" ? new Int32Array(r.data!) : new Float32Array(r.data!);
       }
       const w = host.walker;
@@ -350,9 +395,10 @@ export async function createWgslModel(
           res.topPathValue = paths[0]?.value;
           if (paths.length > 1) res.topPaths = paths;
         }
+        if (nf && b.weighted) spoilResult(res, nf, { ...g.branches, ...g.wrt }, options.topPath ? (options.topPath.from ?? Object.keys(g.wrt)[0]) : Object.keys(g.wrt)[0]);
         results[name] = res;
       }
-      return { output: new Float32Array(out.data!)[0]!, results };
+      return { output: new Float32Array(out.data!)[0]!, results, warnings };
     },
 
     destroy() {

@@ -3,17 +3,39 @@
 
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"count","lanes":["n"],"reads":"number of paths","paths":false}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
+// What the argument checks and the non-finite scan of forward values need to know.
+const specs = {
+  inputs: [{"name":"x","shape":[4],"dtype":"f32"}],
+  params: [{"name":"w1","shape":[16,4],"dtype":"f32"},{"name":"b1","shape":[16],"dtype":"f32"},{"name":"w2","shape":[3,16],"dtype":"f32"},{"name":"b2","shape":[3],"dtype":"f32"}],
+  values: [
+    {"node":0,"op":"input","tensor":"x","shape":[4],"edges":[],"loc":"examples/mlp.ts:8:13"},
+    {"node":1,"op":"param","tensor":"w1","shape":[16,4],"fixed":true,"edges":[],"loc":"examples/mlp.ts:9:33"},
+    {"node":2,"op":"param","tensor":"b1","shape":[16],"fixed":true,"edges":[],"loc":"examples/mlp.ts:9:59"},
+    {"node":3,"op":"linear","tensor":"%3","shape":[16],"edges":[[0,[1]]],"loc":"examples/mlp.ts:9:23"},
+    {"node":4,"op":"relu","tensor":"%4","shape":[16],"edges":[[3,[3]]],"loc":"examples/mlp.ts:9:18"},
+    {"node":5,"op":"name","tensor":"h","shape":[16],"alias":4,"edges":[[4,[]]],"loc":"examples/mlp.ts:9:13"},
+    {"node":6,"op":"branch","tensor":"head","shape":[16],"alias":5,"edges":[[5,[]]],"loc":"examples/mlp.ts:10:25"},
+    {"node":7,"op":"param","tensor":"w2","shape":[3,16],"fixed":true,"edges":[],"loc":"examples/mlp.ts:10:44"},
+    {"node":8,"op":"param","tensor":"b2","shape":[3],"fixed":true,"edges":[],"loc":"examples/mlp.ts:10:76"},
+    {"node":9,"op":"linear","tensor":"%9","shape":[3],"edges":[[6,[7]]],"loc":"examples/mlp.ts:10:18"},
+    {"node":10,"op":"log_softmax","tensor":"%10","shape":[3],"edges":[[9,[10]]],"loc":"examples/mlp.ts:11:15"},
+    {"node":11,"op":"pick","tensor":"%11","shape":[],"edges":[[10,[]]],"loc":"examples/mlp.ts:11:10"},
+  ],
+};
+const strictByDefault = false;
+
 export function createModel(params) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
   const memory = newMemory(1);
   const heap = memory.buffer;
+  const P = checkTensors("createModel()", "parameter", params, specs.params);
   const v0 = new Float32Array(heap, 64, 4);
-  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
-  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v1 = new Float32Array(heap, 128, 64); v1.set(P["w1"]);
+  const v2 = new Float32Array(heap, 384, 16); v2.set(P["b1"]);
   const v3 = new Float32Array(heap, 448, 16);
   const v4 = new Float32Array(heap, 512, 16);
-  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
-  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v7 = new Float32Array(heap, 576, 48); v7.set(P["w2"]);
+  const v8 = new Float32Array(heap, 768, 3); v8.set(P["b2"]);
   const v9 = new Float32Array(heap, 832, 3);
   const v10 = new Float32Array(heap, 896, 3);
   const v10_rowmax = new Float32Array(heap, 960, 1);
@@ -25,8 +47,9 @@ export function createModel(params) {
   // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
   const par = K ? threads(memory) : null;
 
-  function forward(inputs) {
-    v0.set(takeInput(inputs, "x", 4));
+  function forward(inputs, fn) {
+    const I = checkTensors(fn, "input", inputs, specs.inputs);
+    v0.set(I["x"]);
     v3.fill(0);
     if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
     else
@@ -182,7 +205,7 @@ export function createModel(params) {
     const readout = (x0) => [x0];
     const plus = (x0, y0) => [x0 + y0];
     const paths = null;
-    return { run, adjoints, readout, plus, paths, zero: [0], lanes: ["n"] };
+    return { run, adjoints, readout, plus, paths, weighted: false, zero: [0], lanes: ["n"] };
   }
 
   const backwards = { count: countBackward };
@@ -191,29 +214,26 @@ export function createModel(params) {
   const shapes = { 0: [4], 3: [16], 4: [16], 5: [16], 6: [16], 9: [3], 10: [3], 11: [] };
   const names = { 0: "x", 3: "%3", 4: "%4", 5: "h", 6: "head", 9: "%9", 10: "%10", 11: "%11" };
   const ops = { 0: "input", 3: "linear", 4: "relu", 5: "name", 6: "branch", 9: "linear", 10: "log_softmax", 11: "pick" };
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: {} });
+  // Forward values in program order for the non-finite scan (null: shares its operand's buffer).
+  const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
+  // Their [byte offset, length], for the scan's WebAssembly fast path.
+  const spans = [[64,4], [128,64], [384,16], [448,16], [512,16], null, null, [576,48], [768,3], [832,3], [896,3], [1088,1]];
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
+  const scanCache = []; // params and constants are scanned once
+  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 11, outEdges: {} });
 }
 
 
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDCwoAAAAAAAAAAAABB4QBCgdmd2RfM18wAAALZndkXzNfMF9maW4AAQdmd2RfNF8wAAIHZndkXzlfMAADDWNvdW50X2J3ZF85XzAABA1jb3VudF9id2RfNl8wAAUNY291bnRfYndkXzVfMAAGDWNvdW50X2J3ZF80XzAABw1jb3VudF9id2RfM18wAAgEcHJlcAAJCuAKCooDBQJ/BHsCfwF7AX8gACABTgRADwsgACEDA0AgA0ECdCEJIANBBGwhCv0MAAAAAAAAAAAAAAAAAAAAACEF/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEIQQAhBANAIARBAnT9AARAIQsgBCAKakECdCEMIAUgCyAM/QAEgAH95gH95AEhBSAGIAsgDP0ABJAB/eYB/eQBIQYgByALIAz9AASgAf3mAf3kASEHIAggCyAM/QAEsAH95gH95AEhCCAEQQRqIgRBBEgNAAsgCSAJKgLAAyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAMgCSAJKgLEAyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxAMgCSAJKgLIAyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCyAMgCSAJKgLMAyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCzAMgA0EEaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMADIAT9AASAA/3kASEFIAQgBf0LBMADIAT9AATQAyAE/QAEkAP95AEhBSAEIAX9CwTQAyADQQhqIgMgAUgNAAsLdwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSABCAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSQBCADQQhqIgMgAUgNAAsLngEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQRBsIQf9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIARBAnT9AASABCAEIAdqQQJ0/QAEwAT95gH95AEhBSAEQQRqIgRBEEgNAAsgBiAGKgLABiAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAYgA0EBaiIDIAFIDQALC7kBBQJ/AX0BewF/AXsgACABTgRADwtDAAAAACEFQQAhBANAIAUgBEECdCoCwAuSIQUgBEEBaiIEQQNIDQALIAX9EyEGIAAhAwNAIANBAnQhByAH/QAEgAsgBv3kASEIIAcgCP0LBIALIAf9AASQCyAG/eQBIQggByAI/QsEkAsgB/0ABKALIAb95AEhCCAHIAj9CwSgCyAH/QAEsAsgBv3kASEIIAcgCP0LBLALIANBEGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACiAE/QAEgAv95AEhBSAEIAX9CwTACiAE/QAE0AogBP0ABJAL/eQBIQUgBCAF/QsE0AogA0EIaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIAKIAT9AATACv3kASEFIAQgBf0LBIAKIAT9AASQCiAE/QAE0Ar95AEhBSAEIAX9CwSQCiADQQhqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAkgBP0ABIAK/eQBIQUgBCAF/QsEwAkgBP0ABNAJIAT9AASQCv3kASEFIAQgBf0LBNAJIANBCGoiAyABSA0ACwt0BQJ/AX0BewF/AXsgACABTgRADwtDAAAAACEFQQAhBANAIAUgBEECdCoCwAmSIQUgBEEBaiIEQRBIDQALIAX9EyEGIAAhAwNAIANBAnQhByAH/QAEgAkgBv3kASEIIAcgCP0LBIAJIANBBGoiAyABSA0ACwsCAAsAgQEEbmFtZQF6CgAHZndkXzNfMAELZndkXzNfMF9maW4CB2Z3ZF80XzADB2Z3ZF85XzAEDWNvdW50X2J3ZF85XzAFDWNvdW50X2J3ZF82XzAGDWNvdW50X2J3ZF81XzAHDWNvdW50X2J3ZF80XzAIDWNvdW50X2J3ZF8zXzAJBHByZXA=";
+const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDDAsAAAAAAAAAAAABAgeRAQsHZndkXzNfMAAAC2Z3ZF8zXzBfZmluAAEHZndkXzRfMAACB2Z3ZF85XzAAAw1jb3VudF9id2RfOV8wAAQNY291bnRfYndkXzZfMAAFDWNvdW50X2J3ZF81XzAABg1jb3VudF9id2RfNF8wAAcNY291bnRfYndkXzNfMAAIBHByZXAACQphbGxfZmluaXRlAAoKpwsLigMFAn8EewJ/AXsBfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQkgA0EEbCEK/QwAAAAAAAAAAAAAAAAAAAAAIQX9DAAAAAAAAAAAAAAAAAAAAAAhBv0MAAAAAAAAAAAAAAAAAAAAACEH/QwAAAAAAAAAAAAAAAAAAAAAIQhBACEEA0AgBEECdP0ABEAhCyAEIApqQQJ0IQwgBSALIAz9AASAAf3mAf3kASEFIAYgCyAM/QAEkAH95gH95AEhBiAHIAsgDP0ABKAB/eYB/eQBIQcgCCALIAz9AASwAf3mAf3kASEIIARBBGoiBEEESA0ACyAJIAkqAsADIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALAAyAJIAkqAsQDIAb9HwCSIAb9HwGSIAb9HwKSIAb9HwOSOALEAyAJIAkqAsgDIAf9HwCSIAf9HwGSIAf9HwKSIAf9HwOSOALIAyAJIAkqAswDIAj9HwCSIAj9HwGSIAj9HwKSIAj9HwOSOALMAyADQQRqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAMgBP0ABIAD/eQBIQUgBCAF/QsEwAMgBP0ABNADIAT9AASQA/3kASEFIAQgBf0LBNADIANBCGoiAyABSA0ACwt3AgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBIAEIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBJAEIANBCGoiAyABSA0ACwueAQMCfwF7An8gACABTgRADwsgACEDA0AgA0ECdCEGIANBEGwhB/0MAAAAAAAAAAAAAAAAAAAAACEFQQAhBANAIAUgBEECdP0ABIAEIAQgB2pBAnT9AATABP3mAf3kASEFIARBBGoiBEEQSA0ACyAGIAYqAsAGIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALABiADQQFqIgMgAUgNAAsLuQEFAn8BfQF7AX8BeyAAIAFOBEAPC0MAAAAAIQVBACEEA0AgBSAEQQJ0KgLAC5IhBSAEQQFqIgRBA0gNAAsgBf0TIQYgACEDA0AgA0ECdCEHIAf9AASACyAG/eQBIQggByAI/QsEgAsgB/0ABJALIAb95AEhCCAHIAj9CwSQCyAH/QAEoAsgBv3kASEIIAcgCP0LBKALIAf9AASwCyAG/eQBIQggByAI/QsEsAsgA0EQaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAKIAT9AASAC/3kASEFIAQgBf0LBMAKIAT9AATQCiAE/QAEkAv95AEhBSAEIAX9CwTQCiADQQhqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgAogBP0ABMAK/eQBIQUgBCAF/QsEgAogBP0ABJAKIAT9AATQCv3kASEFIAQgBf0LBJAKIANBCGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACSAE/QAEgAr95AEhBSAEIAX9CwTACSAE/QAE0AkgBP0ABJAK/eQBIQUgBCAF/QsE0AkgA0EIaiIDIAFIDQALC3QFAn8BfQF7AX8BeyAAIAFOBEAPC0MAAAAAIQVBACEEA0AgBSAEQQJ0KgLACZIhBSAEQQFqIgRBEEgNAAsgBf0TIQYgACEDA0AgA0ECdCEHIAf9AASACSAG/eQBIQggByAI/QsEgAkgA0EEaiIDIAFIDQALCwIAC0YCA3sBfyAAIAFBBGxqIQUCQANAIAAgBU4NASAA/QAEACECIAIgAv3lASIDIAP9QiAE/VAhBCAAQRBqIQAMAAsLIAT9U0ULAI4BBG5hbWUBhgELAAdmd2RfM18wAQtmd2RfM18wX2ZpbgIHZndkXzRfMAMHZndkXzlfMAQNY291bnRfYndkXzlfMAUNY291bnRfYndkXzZfMAYNY291bnRfYndkXzVfMAcNY291bnRfYndkXzRfMAgNY291bnRfYndkXzNfMAkEcHJlcAoKYWxsX2Zpbml0ZQ==";
 const wasmMath = {  };
 // Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 35;
+const wasmMemoryFlagAt = 41;
 const wasmParallel = [];
 const scratchAt = 1664;
 const wasmThreads = { max: 3, scratch: 0, erf: null };
 
 // ---- run-time support (the same in every generated module)
-
-function takeParam(params, name, dest) {
-  const data = params?.[name];
-  const size = dest.length;
-  if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
-  if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  dest.set(data);
-  return dest;
-}
 
 // One memory for all buffers: shared (so kernels can run on worker threads) where
 // SharedArrayBuffer exists, else plain.
@@ -313,13 +333,6 @@ function threads(memory) {
     for (const b of busy)
       for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
   };
-}
-
-function takeInput(inputs, name, size) {
-  const data = inputs?.[name];
-  if (data === undefined) throw new Error("missing input \"" + name + "\" (" + size + " values)");
-  if (data.length !== size) throw new Error("input \"" + name + "\" has " + data.length + " values, expected " + size);
-  return data;
 }
 
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
@@ -440,40 +453,45 @@ function topPaths(m, b, result, options) {
 
 function makeRunner(m) {
   const states = {};
-  const stateOf = (name) => {
-    const make = m.backwards[name];
-    if (!make) throw new Error("semiring \"" + name + "\" was not compiled into this module (compiled: " + Object.keys(m.backwards).join(", ") + ")");
-    return (states[name] ??= make());
-  };
+  const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
+  const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
+  const stateOf = (name) => (states[name] ??= m.backwards[name]());
+  const nodeOf = { ...m.branches, ...m.wrt };
   return {
-    forward: m.forward,
+    forward(inputs) {
+      const output = m.forward(inputs, "forward()");
+      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
+      if (nf) throw new Error("forward(): " + nf.message);
+      return output;
+    },
     backward(name) {
-      stateOf(name).run();
+      stateOf(checkSemiring("backward()", name, space)).run();
     },
     topPath(name, options) {
-      const b = stateOf(name);
+      const b = stateOf(checkSemiring("topPath()", name, space));
+      checkTopPath("topPath()", options, space);
       return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
     },
     run(inputs, options = {}) {
-      const output = m.forward(inputs);
+      checkRunOptions("run()", options, space);
+      const output = m.forward(inputs, "run()");
+      // One pass over the forward values; a non-finite one is a warning, or an error when strict.
+      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
+      const warnings = [];
+      if (nf) {
+        if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
+        warnings.push(nf.message);
+      }
       const results = {};
       for (const name of options.semirings ?? Object.keys(m.backwards)) {
         const b = stateOf(name);
         b.run();
         const res = { wrt: {}, branches: {} };
-        for (const w of options.wrt ?? Object.keys(m.wrt)) {
-          const id = m.wrt[w];
-          if (id === undefined) throw new Error("\"" + w + "\" was not compiled as a --wrt tensor (compiled: " + Object.keys(m.wrt).join(", ") + ")");
-          res.wrt[w] = tensorResult(b, readLanes(b, id), m.shapes[id]);
-        }
+        for (const w of options.wrt ?? Object.keys(m.wrt)) res.wrt[w] = tensorResult(b, readLanes(b, m.wrt[w]), m.shapes[m.wrt[w]]);
         for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
         if (options.aggregate) {
           res.aggregated = {};
-          for (const [w, axes] of Object.entries(options.aggregate)) {
-            const id = m.wrt[w] ?? m.branches[w];
-            if (id === undefined) throw new Error("cannot aggregate \"" + w + "\": not a --wrt tensor or branch");
-            res.aggregated[w] = aggregate(b, readLanes(b, id), m.shapes[id], axes);
-          }
+          for (const [w, axes] of Object.entries(options.aggregate)) res.aggregated[w] = aggregate(b, readLanes(b, nodeOf[w]), m.shapes[nodeOf[w]], axes);
         }
         if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
           const paths = topPaths(m, b, res, options.topPath);
@@ -481,10 +499,288 @@ function makeRunner(m) {
           res.topPathValue = paths[0]?.value;
           if (paths.length > 1) res.topPaths = paths;
         }
+        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
         results[name] = res;
       }
-      return { output, results };
+      return { output, results, warnings };
     },
   };
 }
 
+
+// ---- argument checks (runtime/module/args.ts)
+// Checks of what a generated module is given: params at createModel, inputs and options at run().
+// The JS and the WebGPU modules embed this file as text (compiler/backends/embed.ts), so it
+// is self-contained: no imports, nothing that needs Node. Every problem is one Error whose message
+// names the argument, the element and the value, because the caller may be a user's own program.
+const I32_MIN = -2147483648;
+const I32_MAX = 2147483647;
+const shapeText = (shape) => `[${shape.join(",")}]`;
+/** A value as a message shows it: short, and never throwing. */
+function describeValue(x) {
+    if (x === null)
+        return "null";
+    if (x === undefined)
+        return "undefined";
+    if (typeof x === "string")
+        return x.length > 40 ? `a string of ${x.length} characters` : `the string ${JSON.stringify(x)}`;
+    if (typeof x === "number" || typeof x === "boolean")
+        return String(x);
+    if (typeof x === "bigint")
+        return `the bigint ${String(x)}n`;
+    if (Array.isArray(x))
+        return `an array of ${x.length}`;
+    if (ArrayBuffer.isView(x))
+        return `a ${x.constructor.name}${"length" in x ? ` of ${String(x.length)}` : ""}`;
+    if (typeof x === "function")
+        return "a function";
+    return "an object";
+}
+/** A name given as an argument: quoted when it is a string. */
+const quoted = (x) => (typeof x === "string" ? JSON.stringify(x) : describeValue(x));
+/** `name[i,j]` for flat element `flat` of a tensor of this shape. */
+function elementName(name, shape, flat) {
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return `${name}[${index.join(",")}]`;
+}
+const isPlainObject = (x) => typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x);
+const isNumericView = (x) => ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
+/**
+ * The values of one named tensor, checked: an array or typed array of the right length whose
+ * elements are numbers (f32; NaN and ±Infinity pass here, the forward pass reports where they
+ * lead) or integer ids in range (i32).
+ */
+function checkTensor(fn, what, given, spec) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const label = `${what} "${spec.name}"`;
+    const kind = spec.dtype === "i32" ? "integer ids" : "numbers";
+    const expected = `an array of ${size} ${kind} (shape ${shapeText(spec.shape)})`;
+    if (!Array.isArray(given) && !isNumericView(given))
+        throw new Error(`${fn}: ${label} must be ${expected}, got ${describeValue(given)}`);
+    const data = given;
+    if (data.length !== size)
+        throw new Error(`${fn}: ${label} must be ${expected}, got ${describeValue(given)}`);
+    const plain = Array.isArray(given);
+    if (spec.dtype === "f32") {
+        if (plain)
+            for (let i = 0; i < size; i++)
+                if (typeof data[i] !== "number")
+                    throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} must be a number, got ${describeValue(data[i])}`);
+        return data;
+    }
+    for (let i = 0; i < size; i++) {
+        const v = data[i];
+        if (typeof v !== "number" || !Number.isInteger(v) || v < I32_MIN || v > I32_MAX)
+            throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} = ${describeValue(v)} is not an integer id`);
+    }
+    for (const r of spec.ids ?? []) {
+        const check = (i) => {
+            const v = data[i];
+            if (!(v >= 0 && v < r.rows))
+                throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} = ${v} is out of range for ${r.op}: ids must be in [0, ${r.rows})`);
+        };
+        if (r.elements)
+            for (const i of r.elements)
+                check(i);
+        else
+            for (let i = 0; i < size; i++)
+                check(i);
+    }
+    return data;
+}
+/** Every tensor of `specs` from the object `given` (extra keys are ignored). */
+function checkTensors(fn, what, given, specs) {
+    const plural = what === "input" ? "inputs" : "params";
+    const names = specs.map((s) => s.name).join(", ");
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: ${plural} must be an object of arrays by name (${names || "none"}), got ${describeValue(given)}`);
+    const out = {};
+    for (const spec of specs) {
+        if (!Object.prototype.hasOwnProperty.call(given, spec.name) || given[spec.name] === undefined) {
+            const size = spec.shape.reduce((a, b) => a * b, 1);
+            throw new Error(`${fn}: missing ${what} "${spec.name}" (${spec.dtype}${shapeText(spec.shape)}, ${size} values)`);
+        }
+        out[spec.name] = checkTensor(fn, what, given[spec.name], spec);
+    }
+    return out;
+}
+function checkNameList(fn, key, given, valid, what) {
+    if (!Array.isArray(given))
+        throw new Error(`${fn}: options.${key} must be an array of names (${valid.join(", ") || "none"}), got ${describeValue(given)}`);
+    given.forEach((n, i) => {
+        if (typeof n !== "string" || !valid.includes(n))
+            throw new Error(`${fn}: options.${key}[${i}] = ${quoted(n)} is not ${what} (compiled: ${valid.join(", ") || "none"})`);
+    });
+}
+function checkIntegers(fn, key, given, bound, expected) {
+    if (!Array.isArray(given))
+        throw new Error(`${fn}: ${key} must be ${expected}, got ${describeValue(given)}`);
+    given.forEach((v, i) => {
+        const n = bound(i);
+        if (typeof v !== "number" || !Number.isInteger(v) || v < -n || v >= n)
+            throw new Error(`${fn}: ${key}[${i}] = ${describeValue(v)} must be an integer in [${-n}, ${n})`);
+    });
+}
+/** The top-path start: false, or { from?: a wrt tensor or branch, index?: one integer per axis }. */
+function checkTopPath(fn, given, space) {
+    if (given === undefined || given === false)
+        return;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options.topPath must be false or { from?, index? }, got ${describeValue(given)}`);
+    for (const k of Object.keys(given))
+        if (k !== "from" && k !== "index")
+            throw new Error(`${fn}: unknown option topPath.${k} (valid: from, index)`);
+    const starts = { ...space.branches, ...space.wrt };
+    const from = given["from"] ?? Object.keys(space.wrt)[0];
+    if (typeof from !== "string" || !Object.prototype.hasOwnProperty.call(starts, from))
+        throw new Error(`${fn}: options.topPath.from = ${quoted(from)} is not a wrt tensor or branch of this module (valid: ${Object.keys(starts).join(", ") || "none"})`);
+    if (given["index"] === undefined)
+        return;
+    const shape = starts[from];
+    const index = given["index"];
+    if (!Array.isArray(index) || index.length !== shape.length)
+        throw new Error(`${fn}: options.topPath.index must be ${shape.length} integer(s) for ${from}${shapeText(shape)}, got ${describeValue(index)}`);
+    checkIntegers(fn, "options.topPath.index", index, (a) => shape[a], `${shape.length} integers`);
+}
+/** run()'s options: known keys only, names compiled into the module, integer axes and indices in range. */
+function checkRunOptions(fn, given, space) {
+    if (given === undefined)
+        return;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options must be an object, got ${describeValue(given)}`);
+    const valid = ["semirings", "wrt", "aggregate", "topPath", "strict"];
+    for (const k of Object.keys(given))
+        if (!valid.includes(k))
+            throw new Error(`${fn}: unknown option "${k}" (valid: ${valid.join(", ")})`);
+    if (given["semirings"] !== undefined)
+        checkNameList(fn, "semirings", given["semirings"], space.semirings, "a semiring compiled into this module");
+    if (given["wrt"] !== undefined)
+        checkNameList(fn, "wrt", given["wrt"], Object.keys(space.wrt), "a wrt tensor of this module");
+    const aggregate = given["aggregate"];
+    if (aggregate !== undefined) {
+        if (!isPlainObject(aggregate))
+            throw new Error(`${fn}: options.aggregate must be an object of axes by name, got ${describeValue(aggregate)}`);
+        const tensors = { ...space.branches, ...space.wrt };
+        for (const [name, axes] of Object.entries(aggregate)) {
+            const shape = tensors[name];
+            if (!shape)
+                throw new Error(`${fn}: cannot aggregate "${name}": not a wrt tensor or branch of this module (valid: ${Object.keys(tensors).join(", ") || "none"})`);
+            checkIntegers(fn, `options.aggregate.${name}`, axes, () => shape.length, `an array of axes of ${name}${shapeText(shape)}`);
+        }
+    }
+    checkTopPath(fn, given["topPath"], space);
+    const strict = given["strict"];
+    if (strict !== undefined && typeof strict !== "boolean")
+        throw new Error(`${fn}: options.strict must be true or false, got ${describeValue(strict)}`);
+}
+/** A semiring name given to backward() or topPath(). */
+function checkSemiring(fn, name, space) {
+    if (typeof name !== "string" || !space.semirings.includes(name))
+        throw new Error(`${fn}: semiring ${quoted(name)} was not compiled into this module (compiled: ${space.semirings.join(", ")})`);
+    return name;
+}
+
+// ---- non-finite forward values (runtime/module/finite.ts)
+// Non-finite forward values (exp(1000), log(0), x/0, a NaN weight): one pass over the forward
+// buffers finds where the first one appears in program order, and which readouts it spoils.
+// Embedded as text in every generated module (JS and WebGPU), so self-contained.
+//
+// The rule: an edge's weight is a formula over its op's operands, output and saved values, so an
+// edge set whose formula reads a tensor holding a non-finite value may have non-finite weights.
+// Every tensor with a path through such an edge set reads NaN in every semiring whose lift reads
+// the weight (count does not): instead of whatever each semiring's arithmetic makes of ∞ and NaN
+// (−∞ "no path" in maxprod, 0 or NaN in entropy). Edges whose weights are constants (add, sum,
+// movement ops) or read only finite tensors do not spoil anything, even next to an overflow.
+/** Index of the first NaN or ±Infinity in `a`, or −1. */
+function firstNonFinite(a) {
+    for (let i = 0; i < a.length; i++) {
+        const v = a[i];
+        // v − v is 0 for every finite v and NaN for NaN and ±∞: one subtraction per element.
+        if (v - v !== 0)
+            return i;
+    }
+    return -1;
+}
+function elementText(shape, flat) {
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return `[${index.join(",")}]`;
+}
+/** Where buffer `i` first holds a non-finite value (−1: nowhere), from the cache if it is fixed. */
+function scanOne(i, values, infos, cache, allFinite) {
+    const cached = infos[i].fixed && cache ? cache[i] : undefined;
+    if (cached)
+        return cached;
+    const buf = values[i];
+    const at = buf && !allFinite?.(i) ? firstNonFinite(buf) : -1;
+    const found = { at, value: at >= 0 ? buf[at] : 0 };
+    if (buf && infos[i].fixed && cache)
+        cache[i] = found;
+    return found;
+}
+/**
+ * Scans forward buffers (null for integer ones, which are always finite, and for labelled
+ * identities, which share their operand's) in program order; null when every value is finite, the
+ * common case, which costs one pass and nothing else. Fixed buffers are scanned once per `cache`.
+ */
+function scanForward(values, infos, cache, allFinite) {
+    let first = -1;
+    let hit = { at: -1, value: 0 };
+    for (let i = 0; i < infos.length && first < 0; i++) {
+        hit = scanOne(i, values, infos, cache, allFinite);
+        if (hit.at >= 0)
+            first = i;
+    }
+    if (first < 0)
+        return null;
+    const bad = new Set([infos[first].node]);
+    for (let i = first + 1; i < infos.length; i++) {
+        const alias = infos[i].alias;
+        if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache, allFinite).at >= 0)
+            bad.add(infos[i].node);
+    }
+    const sources = new Map(infos.map((v) => [v.node, v.edges.map(([src]) => src)]));
+    const spoiled = new Set();
+    const stack = [];
+    for (const v of infos)
+        for (const [src, reads] of v.edges)
+            if (reads.some((r) => bad.has(r)))
+                stack.push(src);
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (spoiled.has(id))
+            continue;
+        spoiled.add(id);
+        stack.push(...(sources.get(id) ?? []));
+    }
+    const info = infos[first];
+    const at = hit.at;
+    const value = hit.value;
+    const where = info.loc ? ` at ${info.loc}` : "";
+    const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
+        `every readout that depends on it is NaN`;
+    return { message, spoiled };
+}
+/**
+ * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
+ * drops a top path that starts at such a tensor (it has no meaningful value).
+ */
+function spoilResult(res, nf, ids, topFrom) {
+    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
+    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
+        for (const [name, t] of Object.entries(group))
+            if (spoiled(name))
+                t.value.fill(NaN);
+    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
+        res.topPath = [];
+        res.topPathValue = NaN;
+        delete res.topPaths;
+    }
+}

@@ -3,17 +3,39 @@
 
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"expectation","lanes":["Z","r"],"reads":"H (path entropy, nats)","paths":false}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
+// What the argument checks and the non-finite scan of forward values need to know.
+const specs = {
+  inputs: [{"name":"x","shape":[4],"dtype":"f32"}],
+  params: [{"name":"w1","shape":[16,4],"dtype":"f32"},{"name":"b1","shape":[16],"dtype":"f32"},{"name":"w2","shape":[3,16],"dtype":"f32"},{"name":"b2","shape":[3],"dtype":"f32"}],
+  values: [
+    {"node":0,"op":"input","tensor":"x","shape":[4],"edges":[],"loc":"examples/mlp.ts:8:13"},
+    {"node":1,"op":"param","tensor":"w1","shape":[16,4],"fixed":true,"edges":[],"loc":"examples/mlp.ts:9:33"},
+    {"node":2,"op":"param","tensor":"b1","shape":[16],"fixed":true,"edges":[],"loc":"examples/mlp.ts:9:59"},
+    {"node":3,"op":"linear","tensor":"%3","shape":[16],"edges":[[0,[1]]],"loc":"examples/mlp.ts:9:23"},
+    {"node":4,"op":"relu","tensor":"%4","shape":[16],"edges":[[3,[3]]],"loc":"examples/mlp.ts:9:18"},
+    {"node":5,"op":"name","tensor":"h","shape":[16],"alias":4,"edges":[[4,[]]],"loc":"examples/mlp.ts:9:13"},
+    {"node":6,"op":"branch","tensor":"head","shape":[16],"alias":5,"edges":[[5,[]]],"loc":"examples/mlp.ts:10:25"},
+    {"node":7,"op":"param","tensor":"w2","shape":[3,16],"fixed":true,"edges":[],"loc":"examples/mlp.ts:10:44"},
+    {"node":8,"op":"param","tensor":"b2","shape":[3],"fixed":true,"edges":[],"loc":"examples/mlp.ts:10:76"},
+    {"node":9,"op":"linear","tensor":"%9","shape":[3],"edges":[[6,[7]]],"loc":"examples/mlp.ts:10:18"},
+    {"node":10,"op":"log_softmax","tensor":"%10","shape":[3],"edges":[[9,[10]]],"loc":"examples/mlp.ts:11:15"},
+    {"node":11,"op":"pick","tensor":"%11","shape":[],"edges":[[10,[]]],"loc":"examples/mlp.ts:11:10"},
+  ],
+};
+const strictByDefault = false;
+
 export function createModel(params) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
   const memory = newMemory(1);
   const heap = memory.buffer;
+  const P = checkTensors("createModel()", "parameter", params, specs.params);
   const v0 = new Float32Array(heap, 64, 4);
-  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
-  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v1 = new Float32Array(heap, 128, 64); v1.set(P["w1"]);
+  const v2 = new Float32Array(heap, 384, 16); v2.set(P["b1"]);
   const v3 = new Float32Array(heap, 448, 16);
   const v4 = new Float32Array(heap, 512, 16);
-  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
-  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v7 = new Float32Array(heap, 576, 48); v7.set(P["w2"]);
+  const v8 = new Float32Array(heap, 768, 3); v8.set(P["b2"]);
   const v9 = new Float32Array(heap, 832, 3);
   const v10 = new Float32Array(heap, 896, 3);
   const v10_rowmax = new Float32Array(heap, 960, 1);
@@ -25,8 +47,9 @@ export function createModel(params) {
   // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
   const par = K ? threads(memory) : null;
 
-  function forward(inputs) {
-    v0.set(takeInput(inputs, "x", 4));
+  function forward(inputs, fn) {
+    const I = checkTensors(fn, "input", inputs, specs.inputs);
+    v0.set(I["x"]);
     v3.fill(0);
     if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
     else
@@ -236,7 +259,7 @@ export function createModel(params) {
     const readout = (x0, x1) => [(x0 === 0) ? 0 : (Math.log(x0) - (x1 / x0))];
     const plus = (x0, x1, y0, y1) => [x0 + y0, x1 + y1];
     const paths = null;
-    return { run, adjoints, readout, plus, paths, zero: [0, 0], lanes: ["Z","r"] };
+    return { run, adjoints, readout, plus, paths, weighted: true, zero: [0, 0], lanes: ["Z","r"] };
   }
 
   const backwards = { expectation: expectationBackward };
@@ -245,29 +268,26 @@ export function createModel(params) {
   const shapes = { 0: [4], 3: [16], 4: [16], 5: [16], 6: [16], 9: [3], 10: [3], 11: [] };
   const names = { 0: "x", 3: "%3", 4: "%4", 5: "h", 6: "head", 9: "%9", 10: "%10", 11: "%11" };
   const ops = { 0: "input", 3: "linear", 4: "relu", 5: "name", 6: "branch", 9: "linear", 10: "log_softmax", 11: "pick" };
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: {} });
+  // Forward values in program order for the non-finite scan (null: shares its operand's buffer).
+  const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
+  // Their [byte offset, length], for the scan's WebAssembly fast path.
+  const spans = [[64,4], [128,64], [384,16], [448,16], [512,16], null, null, [576,48], [768,3], [832,3], [896,3], [1088,1]];
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
+  const scanCache = []; // params and constants are scanned once
+  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 11, outEdges: {} });
 }
 
 
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDDQwAAAAAAAAAAAAAAAEHvgEMB2Z3ZF8zXzAAAAtmd2RfM18wX2ZpbgABB2Z3ZF80XzAAAgdmd2RfOV8wAAMLcHJlcF9jYWNoZTAABBNleHBlY3RhdGlvbl9id2RfOV8wAAUTZXhwZWN0YXRpb25fYndkXzZfMAAGE2V4cGVjdGF0aW9uX2J3ZF81XzAABxNleHBlY3RhdGlvbl9id2RfNF8wAAgLcHJlcF9jYWNoZTEACRNleHBlY3RhdGlvbl9id2RfM18wAAoEcHJlcAALCqo0DIoDBQJ/BHsCfwF7AX8gACABTgRADwsgACEDA0AgA0ECdCEJIANBBGwhCv0MAAAAAAAAAAAAAAAAAAAAACEF/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEIQQAhBANAIARBAnT9AARAIQsgBCAKakECdCEMIAUgCyAM/QAEgAH95gH95AEhBSAGIAsgDP0ABJAB/eYB/eQBIQYgByALIAz9AASgAf3mAf3kASEHIAggCyAM/QAEsAH95gH95AEhCCAEQQRqIgRBBEgNAAsgCSAJKgLAAyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAMgCSAJKgLEAyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxAMgCSAJKgLIAyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCyAMgCSAJKgLMAyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCzAMgA0EEaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMADIAT9AASAA/3kASEFIAQgBf0LBMADIAT9AATQAyAE/QAEkAP95AEhBSAEIAX9CwTQAyADQQhqIgMgAUgNAAsLdwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSABCAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSQBCADQQhqIgMgAUgNAAsLngEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQRBsIQf9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIARBAnT9AASABCAEIAdqQQJ0/QAEwAT95gH95AEhBSAEQQRqIgRBEEgNAAsgBiAGKgLABiAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAYgA0EBaiIDIAFIDQALC6wKAgR/DXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEwAT94AEhCCAIQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhCSAIQf///4N4/RH9TkGAgID4A/0R/VAhCiAK/QzzBDU/8wQ1P/MENT/zBDU//UMhDSAJ/QwAAIA/AACAPwAAgD8AAIA/IA39Tv3lASEJIAogCiAN/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhCiAKIAr95gEhC/0MuyGQPbshkD27IZA9uyGQPSAK/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIAr95gH9DBol7z0aJe89GiXvPRol7z395AEgCv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAK/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIAr95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgCv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAK/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIAr95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgCv3mASAL/eYBIAn9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgC/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAK/eQBIAn9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhDP0MAACA/wAAgP8AAID/AACA/yAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIQz9DAAAwH8AAMB/AADAfwAAwH8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEM/QwAAIB/AACAfwAAgH8AAIB/IAwgCP0MAACAfwAAgH8AAIB/AACAf/1B/VIhByAGIAf9CwSAESAG/QAE0AT94AEhDiAOQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhDyAOQf///4N4/RH9TkGAgID4A/0R/VAhECAQ/QzzBDU/8wQ1P/MENT/zBDU//UMhEyAP/QwAAIA/AACAPwAAgD8AAIA/IBP9Tv3lASEPIBAgECAT/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhECAQIBD95gEhEf0MuyGQPbshkD27IZA9uyGQPSAQ/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIBD95gH9DBol7z0aJe89GiXvPRol7z395AEgEP3mAf0MT13+vU9d/r1PXf69T13+vf3kASAQ/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIBD95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgEP3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAQ/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIBD95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgEP3mASAR/eYBIA/9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgEf0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAQ/eQBIA/9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhEv0MAACA/wAAgP8AAID/AACA/yASIA79DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRL9DAAAwH8AAMB/AADAfwAAwH8gEiAO/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiES/QwAAIB/AACAfwAAgH8AAIB/IBIgDv0MAACAfwAAgH8AAIB/AACAf/1B/VIhByAGIAf9CwSQESAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC78HBgJ/CHsCfwJ9AX8ReyAAIAFOBEAPCyAAIQMDQCADQQJ0IQ0gDf0ABIANIQUgDf0ABMANIQYgDf0ABJANIQcgDf0ABNANIQggDf0ABKANIQkgDf0ABOANIQogDf0ABLANIQsgDf0ABPANIQxBACEEA0AgBEECdCEOIA4qAoAOIQ8gDioCwA4hECAPQwAAAABcIBBDAAAAAFxyBEAgAyAEQRBsakECdCERIBH9AATABP3gASESIBL9DAAAAAAAAAAAAAAAAAAAAAD9QSETQQAgD0MAAAAAW2v9ESEUIBMgFP1QIRUgD/0TIRYgEP0TIRcgEf0ABNAE/eABIRggGP0MAAAAAAAAAAAAAAAAAAAAAP1BIRkgGSAU/VAhGiAR/QAE4AT94AEhGyAb/QwAAAAAAAAAAAAAAAAAAAAA/UEhHCAcIBT9UCEdIBH9AATwBP3gASEeIB79DAAAAAAAAAAAAAAAAAAAAAD9QSEfIB8gFP1QISAgBf0MAAAAAAAAAAAAAAAAAAAAACASIBb95gEgFf1S/eQBISEgBv0MAAAAAAAAAAAAAAAAAAAAACASIBf95gEgFv0MAAAAAAAAAAAAAAAAAAAAACASIBH9AASAEf3mASAT/VL95gH95AEgFf1S/eQBISIgISEFICIhBiAH/QwAAAAAAAAAAAAAAAAAAAAAIBggFv3mASAa/VL95AEhISAI/QwAAAAAAAAAAAAAAAAAAAAAIBggF/3mASAW/QwAAAAAAAAAAAAAAAAAAAAAIBggEf0ABJAR/eYBIBn9Uv3mAf3kASAa/VL95AEhIiAhIQcgIiEIIAn9DAAAAAAAAAAAAAAAAAAAAAAgGyAW/eYBIB39Uv3kASEhIAr9DAAAAAAAAAAAAAAAAAAAAAAgGyAX/eYBIBb9DAAAAAAAAAAAAAAAAAAAAAAgGyAR/QAEoBH95gEgHP1S/eYB/eQBIB39Uv3kASEiICEhCSAiIQogC/0MAAAAAAAAAAAAAAAAAAAAACAeIBb95gEgIP1S/eQBISEgDP0MAAAAAAAAAAAAAAAAAAAAACAeIBf95gEgFv0MAAAAAAAAAAAAAAAAAAAAACAeIBH9AASwEf3mASAf/VL95gH95AEgIP1S/eQBISIgISELICIhDAsgBEEBaiIEQQNIDQALIA0gBf0LBIANIA0gBv0LBMANIA0gB/0LBJANIA0gCP0LBNANIA0gCf0LBKANIA0gCv0LBOANIA0gC/0LBLANIA0gDP0LBPANIANBEGoiAyABSA0ACwv/AgQCfwF7AX8GeyAAIAFOBEAPC0MAAAAAQwAAAABcIQRBACAEa/0RIQUgACEDA0AgA0ECdCEGIAb9AASADSEHIAUgB/0MAAAAAAAAAAAAAAAAAAAAAP1B/VAhCCAG/QAEkA0hCSAFIAn9DAAAAAAAAAAAAAAAAAAAAAD9Qf1QIQogBv0ABIAM/QwAAAAAAAAAAAAAAAAAAAAAIAcgCP1S/eQBIQsgBv0ABMAM/QwAAAAAAAAAAAAAAAAAAAAAIAb9AATADSAH/QwAAAAAAAAAAAAAAAAAAAAA/eYB/eQBIAj9Uv3kASEMIAYgC/0LBIAMIAYgDP0LBMAMIAb9AASQDP0MAAAAAAAAAAAAAAAAAAAAACAJIAr9Uv3kASELIAb9AATQDP0MAAAAAAAAAAAAAAAAAAAAACAG/QAE0A0gCf0MAAAAAAAAAAAAAAAAAAAAAP3mAf3kASAK/VL95AEhDCAGIAv9CwSQDCAGIAz9CwTQDCADQQhqIgMgAUgNAAsL/wIEAn8BewF/BnsgACABTgRADwtDAAAAAEMAAAAAXCEEQQAgBGv9ESEFIAAhAwNAIANBAnQhBiAG/QAEgAwhByAFIAf9DAAAAAAAAAAAAAAAAAAAAAD9Qf1QIQggBv0ABJAMIQkgBSAJ/QwAAAAAAAAAAAAAAAAAAAAA/UH9UCEKIAb9AASAC/0MAAAAAAAAAAAAAAAAAAAAACAHIAj9Uv3kASELIAb9AATAC/0MAAAAAAAAAAAAAAAAAAAAACAG/QAEwAwgB/0MAAAAAAAAAAAAAAAAAAAAAP3mAf3kASAI/VL95AEhDCAGIAv9CwSACyAGIAz9CwTACyAG/QAEkAv9DAAAAAAAAAAAAAAAAAAAAAAgCSAK/VL95AEhCyAG/QAE0Av9DAAAAAAAAAAAAAAAAAAAAAAgBv0ABNAMIAn9DAAAAAAAAAAAAAAAAAAAAAD95gH95AEgCv1S/eQBIQwgBiAL/QsEkAsgBiAM/QsE0AsgA0EIaiIDIAFIDQALC4cOAgJ/FnsgACABTgRADwsgACEDA0AgA0ECdCEE/QwAAIA/AACAPwAAgD8AAIA//QwAAAAAAAAAAAAAAAAAAAAAIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP1E/VL94AEhBSAF/QwAAAAAAAAAAAAAAAAAAAAA/UEhBiAE/QAEgAshByAGIAf9DAAAAAAAAAAAAAAAAAAAAAD9Qf1QIQj9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9Uv3gASEJIAn9DAAAAAAAAAAAAAAAAAAAAAD9QSEKIAT9AASQCyELIAogC/0MAAAAAAAAAAAAAAAAAAAAAP1B/VAhDCAE/QAEgAr9DAAAAAAAAAAAAAAAAAAAAAAgBSAH/eYBIAj9Uv3kASENIAT9AATACv0MAAAAAAAAAAAAAAAAAAAAACAFIAT9AATAC/3mASAH/QwAAAAAAAAAAAAAAAAAAAAAIAUgBSEPIA9BF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEQIA9B////g3j9Ef1OQYCAgPgD/RH9UCERIBH9DPMENT/zBDU/8wQ1P/MENT/9QyEUIBD9DAAAgD8AAIA/AACAPwAAgD8gFP1O/eUBIRAgESARIBT9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASERIBEgEf3mASES/Qy7IZA9uyGQPbshkD27IZA9IBH95gH9DLjR67240eu9uNHrvbjR67395AEgEf3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAR/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBH95gH9DL/pET6/6RE+v+kRPr/pET795AEgEf3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAR/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBH95gH9DPz/f778/3++/P9/vvz/f7795AEgEf3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAR/eYBIBL95gEgEP0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAS/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBH95AEgEP0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASET/QwAAID/AACA/wAAgP8AAID/IBMgD/0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhE/0MAADAfwAAwH8AAMB/AADAfyATIA/9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRP9DAAAgH8AAIB/AACAfwAAgH8gEyAP/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3mASAG/VL95gH95AEgCP1S/eQBIQ4gBCAN/QsEgAogBCAO/QsEwAogBP0ABJAK/QwAAAAAAAAAAAAAAAAAAAAAIAkgC/3mASAM/VL95AEhDSAE/QAE0Ar9DAAAAAAAAAAAAAAAAAAAAAAgCSAE/QAE0Av95gEgC/0MAAAAAAAAAAAAAAAAAAAAACAJIAkhFSAVQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhFiAVQf///4N4/RH9TkGAgID4A/0R/VAhFyAX/QzzBDU/8wQ1P/MENT/zBDU//UMhGiAW/QwAAIA/AACAPwAAgD8AAIA/IBr9Tv3lASEWIBcgFyAa/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhFyAXIBf95gEhGP0MuyGQPbshkD27IZA9uyGQPSAX/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIBf95gH9DBol7z0aJe89GiXvPRol7z395AEgF/3mAf0MT13+vU9d/r1PXf69T13+vf3kASAX/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIBf95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgF/3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAX/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIBf95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgF/3mASAY/eYBIBb9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgGP0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAX/eQBIBb9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhGf0MAACA/wAAgP8AAID/AACA/yAZIBX9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRn9DAAAwH8AAMB/AADAfwAAwH8gGSAV/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEZ/QwAAIB/AACAfwAAgH8AAIB/IBkgFf0MAACAfwAAgH8AAIB/AACAf/1B/VL95gEgCv1S/eYB/eQBIAz9Uv3kASEOIAQgDf0LBJAKIAQgDv0LBNAKIANBCGoiAyABSA0ACwu5BQIEfwd7IAAgAU4EQA8LIAAhAwNAIANBBGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABIAB/eABIQggCEEX/awBQf8B/RH9TkH+AP0R/bEB/foBIQkgCEH///+DeP0R/U5BgICA+AP9Ef1QIQogCv0M8wQ1P/MENT/zBDU/8wQ1P/1DIQ0gCf0MAACAPwAAgD8AAIA/AACAPyAN/U795QEhCSAKIAogDf1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIQogCiAK/eYBIQv9DLshkD27IZA9uyGQPbshkD0gCv3mAf0MuNHrvbjR67240eu9uNHrvf3kASAK/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIAr95gH9DE9d/r1PXf69T13+vU9d/r395AEgCv3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAK/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIAr95gH9DKzOTD6szkw+rM5MPqzOTD795AEgCv3mAf0M/P9/vvz/f778/3++/P9/vv3kASAK/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIAr95gEgC/3mASAJ/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIAv9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgCv3kASAJ/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIQz9DAAAgP8AAID/AACA/wAAgP8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiEM/QwAAMB/AADAfwAAwH8AAMB/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhDP0MAACAfwAAgH8AAIB/AACAfyAMIAj9DAAAgH8AAIB/AACAfwAAgH/9Qf1SIQcgBiAH/QsEwBIgBEEEaiIEQQRIDQALIANBAWoiAyABSA0ACwvZAgYCfwJ7An8CfQF/BnsgACABTgRADwsgACEDA0AgA0ECdCEHIAf9AASACSEFIAf9AATACSEGQQAhBANAIARBAnQhCCAIKgKACiEJIAgqAsAKIQogCUMAAAAAXCAKQwAAAABccgRAIAMgBEEEbGpBAnQhCyAL/QAEgAH94AEhDCAM/QwAAAAAAAAAAAAAAAAAAAAA/UEhDSANQQAgCUMAAAAAW2v9Ef1QIQ4gCf0TIQ8gBf0MAAAAAAAAAAAAAAAAAAAAACAMIA/95gEgDv1S/eQBIRAgBv0MAAAAAAAAAAAAAAAAAAAAACAMIAr9E/3mASAP/QwAAAAAAAAAAAAAAAAAAAAAIAwgC/0ABMAS/eYBIA39Uv3mAf3kASAO/VL95AEhESAQIQUgESEGCyAEQQFqIgRBEEgNAAsgByAF/QsEgAkgByAG/QsEwAkgA0EEaiIDIAFIDQALCxIAQQBBA0EAEARBAEEQQQAQCQsAugEEbmFtZQGyAQwAB2Z3ZF8zXzABC2Z3ZF8zXzBfZmluAgdmd2RfNF8wAwdmd2RfOV8wBAtwcmVwX2NhY2hlMAUTZXhwZWN0YXRpb25fYndkXzlfMAYTZXhwZWN0YXRpb25fYndkXzZfMAcTZXhwZWN0YXRpb25fYndkXzVfMAgTZXhwZWN0YXRpb25fYndkXzRfMAkLcHJlcF9jYWNoZTEKE2V4cGVjdGF0aW9uX2J3ZF8zXzALBHByZXA=";
+const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDDg0AAAAAAAAAAAAAAAECB8sBDQdmd2RfM18wAAALZndkXzNfMF9maW4AAQdmd2RfNF8wAAIHZndkXzlfMAADC3ByZXBfY2FjaGUwAAQTZXhwZWN0YXRpb25fYndkXzlfMAAFE2V4cGVjdGF0aW9uX2J3ZF82XzAABhNleHBlY3RhdGlvbl9id2RfNV8wAAcTZXhwZWN0YXRpb25fYndkXzRfMAAIC3ByZXBfY2FjaGUxAAkTZXhwZWN0YXRpb25fYndkXzNfMAAKBHByZXAACwphbGxfZmluaXRlAAwK8TQNigMFAn8EewJ/AXsBfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQkgA0EEbCEK/QwAAAAAAAAAAAAAAAAAAAAAIQX9DAAAAAAAAAAAAAAAAAAAAAAhBv0MAAAAAAAAAAAAAAAAAAAAACEH/QwAAAAAAAAAAAAAAAAAAAAAIQhBACEEA0AgBEECdP0ABEAhCyAEIApqQQJ0IQwgBSALIAz9AASAAf3mAf3kASEFIAYgCyAM/QAEkAH95gH95AEhBiAHIAsgDP0ABKAB/eYB/eQBIQcgCCALIAz9AASwAf3mAf3kASEIIARBBGoiBEEESA0ACyAJIAkqAsADIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALAAyAJIAkqAsQDIAb9HwCSIAb9HwGSIAb9HwKSIAb9HwOSOALEAyAJIAkqAsgDIAf9HwCSIAf9HwGSIAf9HwKSIAf9HwOSOALIAyAJIAkqAswDIAj9HwCSIAj9HwGSIAj9HwKSIAj9HwOSOALMAyADQQRqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAMgBP0ABIAD/eQBIQUgBCAF/QsEwAMgBP0ABNADIAT9AASQA/3kASEFIAQgBf0LBNADIANBCGoiAyABSA0ACwt3AgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBIAEIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBJAEIANBCGoiAyABSA0ACwueAQMCfwF7An8gACABTgRADwsgACEDA0AgA0ECdCEGIANBEGwhB/0MAAAAAAAAAAAAAAAAAAAAACEFQQAhBANAIAUgBEECdP0ABIAEIAQgB2pBAnT9AATABP3mAf3kASEFIARBBGoiBEEQSA0ACyAGIAYqAsAGIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALABiADQQFqIgMgAUgNAAsLrAoCBH8NeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AATABP3gASEIIAhBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEJIAhB////g3j9Ef1OQYCAgPgD/RH9UCEKIAr9DPMENT/zBDU/8wQ1P/MENT/9QyENIAn9DAAAgD8AAIA/AACAPwAAgD8gDf1O/eUBIQkgCiAKIA39Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEKIAogCv3mASEL/Qy7IZA9uyGQPbshkD27IZA9IAr95gH9DLjR67240eu9uNHrvbjR67395AEgCv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAK/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIAr95gH9DL/pET6/6RE+v+kRPr/pET795AEgCv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAK/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIAr95gH9DPz/f778/3++/P9/vvz/f7795AEgCv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAK/eYBIAv95gEgCf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAL/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIAr95AEgCf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEM/QwAAID/AACA/wAAgP8AAID/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhDP0MAADAfwAAwH8AAMB/AADAfyAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIQz9DAAAgH8AAIB/AACAfwAAgH8gDCAI/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBIARIAb9AATQBP3gASEOIA5BF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEPIA5B////g3j9Ef1OQYCAgPgD/RH9UCEQIBD9DPMENT/zBDU/8wQ1P/MENT/9QyETIA/9DAAAgD8AAIA/AACAPwAAgD8gE/1O/eUBIQ8gECAQIBP9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEQIBAgEP3mASER/Qy7IZA9uyGQPbshkD27IZA9IBD95gH9DLjR67240eu9uNHrvbjR67395AEgEP3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAQ/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBD95gH9DL/pET6/6RE+v+kRPr/pET795AEgEP3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAQ/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBD95gH9DPz/f778/3++/P9/vvz/f7795AEgEP3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAQ/eYBIBH95gEgD/0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAR/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBD95AEgD/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASES/QwAAID/AACA/wAAgP8AAID/IBIgDv0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhEv0MAADAfwAAwH8AAMB/AADAfyASIA79DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRL9DAAAgH8AAIB/AACAfwAAgH8gEiAO/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBJARIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLvwcGAn8IewJ/An0BfxF7IAAgAU4EQA8LIAAhAwNAIANBAnQhDSAN/QAEgA0hBSAN/QAEwA0hBiAN/QAEkA0hByAN/QAE0A0hCCAN/QAEoA0hCSAN/QAE4A0hCiAN/QAEsA0hCyAN/QAE8A0hDEEAIQQDQCAEQQJ0IQ4gDioCgA4hDyAOKgLADiEQIA9DAAAAAFwgEEMAAAAAXHIEQCADIARBEGxqQQJ0IREgEf0ABMAE/eABIRIgEv0MAAAAAAAAAAAAAAAAAAAAAP1BIRNBACAPQwAAAABba/0RIRQgEyAU/VAhFSAP/RMhFiAQ/RMhFyAR/QAE0AT94AEhGCAY/QwAAAAAAAAAAAAAAAAAAAAA/UEhGSAZIBT9UCEaIBH9AATgBP3gASEbIBv9DAAAAAAAAAAAAAAAAAAAAAD9QSEcIBwgFP1QIR0gEf0ABPAE/eABIR4gHv0MAAAAAAAAAAAAAAAAAAAAAP1BIR8gHyAU/VAhICAF/QwAAAAAAAAAAAAAAAAAAAAAIBIgFv3mASAV/VL95AEhISAG/QwAAAAAAAAAAAAAAAAAAAAAIBIgF/3mASAW/QwAAAAAAAAAAAAAAAAAAAAAIBIgEf0ABIAR/eYBIBP9Uv3mAf3kASAV/VL95AEhIiAhIQUgIiEGIAf9DAAAAAAAAAAAAAAAAAAAAAAgGCAW/eYBIBr9Uv3kASEhIAj9DAAAAAAAAAAAAAAAAAAAAAAgGCAX/eYBIBb9DAAAAAAAAAAAAAAAAAAAAAAgGCAR/QAEkBH95gEgGf1S/eYB/eQBIBr9Uv3kASEiICEhByAiIQggCf0MAAAAAAAAAAAAAAAAAAAAACAbIBb95gEgHf1S/eQBISEgCv0MAAAAAAAAAAAAAAAAAAAAACAbIBf95gEgFv0MAAAAAAAAAAAAAAAAAAAAACAbIBH9AASgEf3mASAc/VL95gH95AEgHf1S/eQBISIgISEJICIhCiAL/QwAAAAAAAAAAAAAAAAAAAAAIB4gFv3mASAg/VL95AEhISAM/QwAAAAAAAAAAAAAAAAAAAAAIB4gF/3mASAW/QwAAAAAAAAAAAAAAAAAAAAAIB4gEf0ABLAR/eYBIB/9Uv3mAf3kASAg/VL95AEhIiAhIQsgIiEMCyAEQQFqIgRBA0gNAAsgDSAF/QsEgA0gDSAG/QsEwA0gDSAH/QsEkA0gDSAI/QsE0A0gDSAJ/QsEoA0gDSAK/QsE4A0gDSAL/QsEsA0gDSAM/QsE8A0gA0EQaiIDIAFIDQALC/8CBAJ/AXsBfwZ7IAAgAU4EQA8LQwAAAABDAAAAAFwhBEEAIARr/REhBSAAIQMDQCADQQJ0IQYgBv0ABIANIQcgBSAH/QwAAAAAAAAAAAAAAAAAAAAA/UH9UCEIIAb9AASQDSEJIAUgCf0MAAAAAAAAAAAAAAAAAAAAAP1B/VAhCiAG/QAEgAz9DAAAAAAAAAAAAAAAAAAAAAAgByAI/VL95AEhCyAG/QAEwAz9DAAAAAAAAAAAAAAAAAAAAAAgBv0ABMANIAf9DAAAAAAAAAAAAAAAAAAAAAD95gH95AEgCP1S/eQBIQwgBiAL/QsEgAwgBiAM/QsEwAwgBv0ABJAM/QwAAAAAAAAAAAAAAAAAAAAAIAkgCv1S/eQBIQsgBv0ABNAM/QwAAAAAAAAAAAAAAAAAAAAAIAb9AATQDSAJ/QwAAAAAAAAAAAAAAAAAAAAA/eYB/eQBIAr9Uv3kASEMIAYgC/0LBJAMIAYgDP0LBNAMIANBCGoiAyABSA0ACwv/AgQCfwF7AX8GeyAAIAFOBEAPC0MAAAAAQwAAAABcIQRBACAEa/0RIQUgACEDA0AgA0ECdCEGIAb9AASADCEHIAUgB/0MAAAAAAAAAAAAAAAAAAAAAP1B/VAhCCAG/QAEkAwhCSAFIAn9DAAAAAAAAAAAAAAAAAAAAAD9Qf1QIQogBv0ABIAL/QwAAAAAAAAAAAAAAAAAAAAAIAcgCP1S/eQBIQsgBv0ABMAL/QwAAAAAAAAAAAAAAAAAAAAAIAb9AATADCAH/QwAAAAAAAAAAAAAAAAAAAAA/eYB/eQBIAj9Uv3kASEMIAYgC/0LBIALIAYgDP0LBMALIAb9AASQC/0MAAAAAAAAAAAAAAAAAAAAACAJIAr9Uv3kASELIAb9AATQC/0MAAAAAAAAAAAAAAAAAAAAACAG/QAE0AwgCf0MAAAAAAAAAAAAAAAAAAAAAP3mAf3kASAK/VL95AEhDCAGIAv9CwSQCyAGIAz9CwTQCyADQQhqIgMgAUgNAAsLhw4CAn8WeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQT9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9Uv3gASEFIAX9DAAAAAAAAAAAAAAAAAAAAAD9QSEGIAT9AASACyEHIAYgB/0MAAAAAAAAAAAAAAAAAAAAAP1B/VAhCP0MAACAPwAAgD8AAIA/AACAP/0MAAAAAAAAAAAAAAAAAAAAACAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD9RP1S/eABIQkgCf0MAAAAAAAAAAAAAAAAAAAAAP1BIQogBP0ABJALIQsgCiAL/QwAAAAAAAAAAAAAAAAAAAAA/UH9UCEMIAT9AASACv0MAAAAAAAAAAAAAAAAAAAAACAFIAf95gEgCP1S/eQBIQ0gBP0ABMAK/QwAAAAAAAAAAAAAAAAAAAAAIAUgBP0ABMAL/eYBIAf9DAAAAAAAAAAAAAAAAAAAAAAgBSAFIQ8gD0EX/awBQf8B/RH9TkH+AP0R/bEB/foBIRAgD0H///+DeP0R/U5BgICA+AP9Ef1QIREgEf0M8wQ1P/MENT/zBDU/8wQ1P/1DIRQgEP0MAACAPwAAgD8AAIA/AACAPyAU/U795QEhECARIBEgFP1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIREgESAR/eYBIRL9DLshkD27IZA9uyGQPbshkD0gEf3mAf0MuNHrvbjR67240eu9uNHrvf3kASAR/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIBH95gH9DE9d/r1PXf69T13+vU9d/r395AEgEf3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAR/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIBH95gH9DKzOTD6szkw+rM5MPqzOTD795AEgEf3mAf0M/P9/vvz/f778/3++/P9/vv3kASAR/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIBH95gEgEv3mASAQ/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIBL9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgEf3kASAQ/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIRP9DAAAgP8AAID/AACA/wAAgP8gEyAP/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiET/QwAAMB/AADAfwAAwH8AAMB/IBMgD/0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhE/0MAACAfwAAgH8AAIB/AACAfyATIA/9DAAAgH8AAIB/AACAfwAAgH/9Qf1S/eYBIAb9Uv3mAf3kASAI/VL95AEhDiAEIA39CwSACiAEIA79CwTACiAE/QAEkAr9DAAAAAAAAAAAAAAAAAAAAAAgCSAL/eYBIAz9Uv3kASENIAT9AATQCv0MAAAAAAAAAAAAAAAAAAAAACAJIAT9AATQC/3mASAL/QwAAAAAAAAAAAAAAAAAAAAAIAkgCSEVIBVBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEWIBVB////g3j9Ef1OQYCAgPgD/RH9UCEXIBf9DPMENT/zBDU/8wQ1P/MENT/9QyEaIBb9DAAAgD8AAIA/AACAPwAAgD8gGv1O/eUBIRYgFyAXIBr9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEXIBcgF/3mASEY/Qy7IZA9uyGQPbshkD27IZA9IBf95gH9DLjR67240eu9uNHrvbjR67395AEgF/3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAX/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBf95gH9DL/pET6/6RE+v+kRPr/pET795AEgF/3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAX/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBf95gH9DPz/f778/3++/P9/vvz/f7795AEgF/3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAX/eYBIBj95gEgFv0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAY/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBf95AEgFv0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEZ/QwAAID/AACA/wAAgP8AAID/IBkgFf0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhGf0MAADAfwAAwH8AAMB/AADAfyAZIBX9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRn9DAAAgH8AAIB/AACAfwAAgH8gGSAV/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3mASAK/VL95gH95AEgDP1S/eQBIQ4gBCAN/QsEkAogBCAO/QsE0AogA0EIaiIDIAFIDQALC7kFAgR/B3sgACABTgRADwsgACEDA0AgA0EEbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEgAH94AEhCCAIQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhCSAIQf///4N4/RH9TkGAgID4A/0R/VAhCiAK/QzzBDU/8wQ1P/MENT/zBDU//UMhDSAJ/QwAAIA/AACAPwAAgD8AAIA/IA39Tv3lASEJIAogCiAN/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhCiAKIAr95gEhC/0MuyGQPbshkD27IZA9uyGQPSAK/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIAr95gH9DBol7z0aJe89GiXvPRol7z395AEgCv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAK/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIAr95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgCv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAK/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIAr95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgCv3mASAL/eYBIAn9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgC/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAK/eQBIAn9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhDP0MAACA/wAAgP8AAID/AACA/yAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIQz9DAAAwH8AAMB/AADAfwAAwH8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEM/QwAAIB/AACAfwAAgH8AAIB/IAwgCP0MAACAfwAAgH8AAIB/AACAf/1B/VIhByAGIAf9CwTAEiAEQQRqIgRBBEgNAAsgA0EBaiIDIAFIDQALC9kCBgJ/AnsCfwJ9AX8GeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQcgB/0ABIAJIQUgB/0ABMAJIQZBACEEA0AgBEECdCEIIAgqAoAKIQkgCCoCwAohCiAJQwAAAABcIApDAAAAAFxyBEAgAyAEQQRsakECdCELIAv9AASAAf3gASEMIAz9DAAAAAAAAAAAAAAAAAAAAAD9QSENIA1BACAJQwAAAABba/0R/VAhDiAJ/RMhDyAF/QwAAAAAAAAAAAAAAAAAAAAAIAwgD/3mASAO/VL95AEhECAG/QwAAAAAAAAAAAAAAAAAAAAAIAwgCv0T/eYBIA/9DAAAAAAAAAAAAAAAAAAAAAAgDCAL/QAEwBL95gEgDf1S/eYB/eQBIA79Uv3kASERIBAhBSARIQYLIARBAWoiBEEQSA0ACyAHIAX9CwSACSAHIAb9CwTACSADQQRqIgMgAUgNAAsLEgBBAEEDQQAQBEEAQRBBABAJC0YCA3sBfyAAIAFBBGxqIQUCQANAIAAgBU4NASAA/QAEACECIAIgAv3lASIDIAP9QiAE/VAhBCAAQRBqIQAMAAsLIAT9U0ULAMYBBG5hbWUBvgENAAdmd2RfM18wAQtmd2RfM18wX2ZpbgIHZndkXzRfMAMHZndkXzlfMAQLcHJlcF9jYWNoZTAFE2V4cGVjdGF0aW9uX2J3ZF85XzAGE2V4cGVjdGF0aW9uX2J3ZF82XzAHE2V4cGVjdGF0aW9uX2J3ZF81XzAIE2V4cGVjdGF0aW9uX2J3ZF80XzAJC3ByZXBfY2FjaGUxChNleHBlY3RhdGlvbl9id2RfM18wCwRwcmVwDAphbGxfZmluaXRl";
 const wasmMath = {  };
 // Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 35;
+const wasmMemoryFlagAt = 41;
 const wasmParallel = [];
 const scratchAt = 2624;
 const wasmThreads = { max: 3, scratch: 0, erf: null };
 
 // ---- run-time support (the same in every generated module)
-
-function takeParam(params, name, dest) {
-  const data = params?.[name];
-  const size = dest.length;
-  if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
-  if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  dest.set(data);
-  return dest;
-}
 
 // One memory for all buffers: shared (so kernels can run on worker threads) where
 // SharedArrayBuffer exists, else plain.
@@ -367,13 +387,6 @@ function threads(memory) {
     for (const b of busy)
       for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
   };
-}
-
-function takeInput(inputs, name, size) {
-  const data = inputs?.[name];
-  if (data === undefined) throw new Error("missing input \"" + name + "\" (" + size + " values)");
-  if (data.length !== size) throw new Error("input \"" + name + "\" has " + data.length + " values, expected " + size);
-  return data;
 }
 
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
@@ -494,40 +507,45 @@ function topPaths(m, b, result, options) {
 
 function makeRunner(m) {
   const states = {};
-  const stateOf = (name) => {
-    const make = m.backwards[name];
-    if (!make) throw new Error("semiring \"" + name + "\" was not compiled into this module (compiled: " + Object.keys(m.backwards).join(", ") + ")");
-    return (states[name] ??= make());
-  };
+  const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
+  const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
+  const stateOf = (name) => (states[name] ??= m.backwards[name]());
+  const nodeOf = { ...m.branches, ...m.wrt };
   return {
-    forward: m.forward,
+    forward(inputs) {
+      const output = m.forward(inputs, "forward()");
+      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
+      if (nf) throw new Error("forward(): " + nf.message);
+      return output;
+    },
     backward(name) {
-      stateOf(name).run();
+      stateOf(checkSemiring("backward()", name, space)).run();
     },
     topPath(name, options) {
-      const b = stateOf(name);
+      const b = stateOf(checkSemiring("topPath()", name, space));
+      checkTopPath("topPath()", options, space);
       return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
     },
     run(inputs, options = {}) {
-      const output = m.forward(inputs);
+      checkRunOptions("run()", options, space);
+      const output = m.forward(inputs, "run()");
+      // One pass over the forward values; a non-finite one is a warning, or an error when strict.
+      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
+      const warnings = [];
+      if (nf) {
+        if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
+        warnings.push(nf.message);
+      }
       const results = {};
       for (const name of options.semirings ?? Object.keys(m.backwards)) {
         const b = stateOf(name);
         b.run();
         const res = { wrt: {}, branches: {} };
-        for (const w of options.wrt ?? Object.keys(m.wrt)) {
-          const id = m.wrt[w];
-          if (id === undefined) throw new Error("\"" + w + "\" was not compiled as a --wrt tensor (compiled: " + Object.keys(m.wrt).join(", ") + ")");
-          res.wrt[w] = tensorResult(b, readLanes(b, id), m.shapes[id]);
-        }
+        for (const w of options.wrt ?? Object.keys(m.wrt)) res.wrt[w] = tensorResult(b, readLanes(b, m.wrt[w]), m.shapes[m.wrt[w]]);
         for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
         if (options.aggregate) {
           res.aggregated = {};
-          for (const [w, axes] of Object.entries(options.aggregate)) {
-            const id = m.wrt[w] ?? m.branches[w];
-            if (id === undefined) throw new Error("cannot aggregate \"" + w + "\": not a --wrt tensor or branch");
-            res.aggregated[w] = aggregate(b, readLanes(b, id), m.shapes[id], axes);
-          }
+          for (const [w, axes] of Object.entries(options.aggregate)) res.aggregated[w] = aggregate(b, readLanes(b, nodeOf[w]), m.shapes[nodeOf[w]], axes);
         }
         if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
           const paths = topPaths(m, b, res, options.topPath);
@@ -535,10 +553,288 @@ function makeRunner(m) {
           res.topPathValue = paths[0]?.value;
           if (paths.length > 1) res.topPaths = paths;
         }
+        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
         results[name] = res;
       }
-      return { output, results };
+      return { output, results, warnings };
     },
   };
 }
 
+
+// ---- argument checks (runtime/module/args.ts)
+// Checks of what a generated module is given: params at createModel, inputs and options at run().
+// The JS and the WebGPU modules embed this file as text (compiler/backends/embed.ts), so it
+// is self-contained: no imports, nothing that needs Node. Every problem is one Error whose message
+// names the argument, the element and the value, because the caller may be a user's own program.
+const I32_MIN = -2147483648;
+const I32_MAX = 2147483647;
+const shapeText = (shape) => `[${shape.join(",")}]`;
+/** A value as a message shows it: short, and never throwing. */
+function describeValue(x) {
+    if (x === null)
+        return "null";
+    if (x === undefined)
+        return "undefined";
+    if (typeof x === "string")
+        return x.length > 40 ? `a string of ${x.length} characters` : `the string ${JSON.stringify(x)}`;
+    if (typeof x === "number" || typeof x === "boolean")
+        return String(x);
+    if (typeof x === "bigint")
+        return `the bigint ${String(x)}n`;
+    if (Array.isArray(x))
+        return `an array of ${x.length}`;
+    if (ArrayBuffer.isView(x))
+        return `a ${x.constructor.name}${"length" in x ? ` of ${String(x.length)}` : ""}`;
+    if (typeof x === "function")
+        return "a function";
+    return "an object";
+}
+/** A name given as an argument: quoted when it is a string. */
+const quoted = (x) => (typeof x === "string" ? JSON.stringify(x) : describeValue(x));
+/** `name[i,j]` for flat element `flat` of a tensor of this shape. */
+function elementName(name, shape, flat) {
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return `${name}[${index.join(",")}]`;
+}
+const isPlainObject = (x) => typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x);
+const isNumericView = (x) => ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
+/**
+ * The values of one named tensor, checked: an array or typed array of the right length whose
+ * elements are numbers (f32; NaN and ±Infinity pass here, the forward pass reports where they
+ * lead) or integer ids in range (i32).
+ */
+function checkTensor(fn, what, given, spec) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const label = `${what} "${spec.name}"`;
+    const kind = spec.dtype === "i32" ? "integer ids" : "numbers";
+    const expected = `an array of ${size} ${kind} (shape ${shapeText(spec.shape)})`;
+    if (!Array.isArray(given) && !isNumericView(given))
+        throw new Error(`${fn}: ${label} must be ${expected}, got ${describeValue(given)}`);
+    const data = given;
+    if (data.length !== size)
+        throw new Error(`${fn}: ${label} must be ${expected}, got ${describeValue(given)}`);
+    const plain = Array.isArray(given);
+    if (spec.dtype === "f32") {
+        if (plain)
+            for (let i = 0; i < size; i++)
+                if (typeof data[i] !== "number")
+                    throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} must be a number, got ${describeValue(data[i])}`);
+        return data;
+    }
+    for (let i = 0; i < size; i++) {
+        const v = data[i];
+        if (typeof v !== "number" || !Number.isInteger(v) || v < I32_MIN || v > I32_MAX)
+            throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} = ${describeValue(v)} is not an integer id`);
+    }
+    for (const r of spec.ids ?? []) {
+        const check = (i) => {
+            const v = data[i];
+            if (!(v >= 0 && v < r.rows))
+                throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} = ${v} is out of range for ${r.op}: ids must be in [0, ${r.rows})`);
+        };
+        if (r.elements)
+            for (const i of r.elements)
+                check(i);
+        else
+            for (let i = 0; i < size; i++)
+                check(i);
+    }
+    return data;
+}
+/** Every tensor of `specs` from the object `given` (extra keys are ignored). */
+function checkTensors(fn, what, given, specs) {
+    const plural = what === "input" ? "inputs" : "params";
+    const names = specs.map((s) => s.name).join(", ");
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: ${plural} must be an object of arrays by name (${names || "none"}), got ${describeValue(given)}`);
+    const out = {};
+    for (const spec of specs) {
+        if (!Object.prototype.hasOwnProperty.call(given, spec.name) || given[spec.name] === undefined) {
+            const size = spec.shape.reduce((a, b) => a * b, 1);
+            throw new Error(`${fn}: missing ${what} "${spec.name}" (${spec.dtype}${shapeText(spec.shape)}, ${size} values)`);
+        }
+        out[spec.name] = checkTensor(fn, what, given[spec.name], spec);
+    }
+    return out;
+}
+function checkNameList(fn, key, given, valid, what) {
+    if (!Array.isArray(given))
+        throw new Error(`${fn}: options.${key} must be an array of names (${valid.join(", ") || "none"}), got ${describeValue(given)}`);
+    given.forEach((n, i) => {
+        if (typeof n !== "string" || !valid.includes(n))
+            throw new Error(`${fn}: options.${key}[${i}] = ${quoted(n)} is not ${what} (compiled: ${valid.join(", ") || "none"})`);
+    });
+}
+function checkIntegers(fn, key, given, bound, expected) {
+    if (!Array.isArray(given))
+        throw new Error(`${fn}: ${key} must be ${expected}, got ${describeValue(given)}`);
+    given.forEach((v, i) => {
+        const n = bound(i);
+        if (typeof v !== "number" || !Number.isInteger(v) || v < -n || v >= n)
+            throw new Error(`${fn}: ${key}[${i}] = ${describeValue(v)} must be an integer in [${-n}, ${n})`);
+    });
+}
+/** The top-path start: false, or { from?: a wrt tensor or branch, index?: one integer per axis }. */
+function checkTopPath(fn, given, space) {
+    if (given === undefined || given === false)
+        return;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options.topPath must be false or { from?, index? }, got ${describeValue(given)}`);
+    for (const k of Object.keys(given))
+        if (k !== "from" && k !== "index")
+            throw new Error(`${fn}: unknown option topPath.${k} (valid: from, index)`);
+    const starts = { ...space.branches, ...space.wrt };
+    const from = given["from"] ?? Object.keys(space.wrt)[0];
+    if (typeof from !== "string" || !Object.prototype.hasOwnProperty.call(starts, from))
+        throw new Error(`${fn}: options.topPath.from = ${quoted(from)} is not a wrt tensor or branch of this module (valid: ${Object.keys(starts).join(", ") || "none"})`);
+    if (given["index"] === undefined)
+        return;
+    const shape = starts[from];
+    const index = given["index"];
+    if (!Array.isArray(index) || index.length !== shape.length)
+        throw new Error(`${fn}: options.topPath.index must be ${shape.length} integer(s) for ${from}${shapeText(shape)}, got ${describeValue(index)}`);
+    checkIntegers(fn, "options.topPath.index", index, (a) => shape[a], `${shape.length} integers`);
+}
+/** run()'s options: known keys only, names compiled into the module, integer axes and indices in range. */
+function checkRunOptions(fn, given, space) {
+    if (given === undefined)
+        return;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options must be an object, got ${describeValue(given)}`);
+    const valid = ["semirings", "wrt", "aggregate", "topPath", "strict"];
+    for (const k of Object.keys(given))
+        if (!valid.includes(k))
+            throw new Error(`${fn}: unknown option "${k}" (valid: ${valid.join(", ")})`);
+    if (given["semirings"] !== undefined)
+        checkNameList(fn, "semirings", given["semirings"], space.semirings, "a semiring compiled into this module");
+    if (given["wrt"] !== undefined)
+        checkNameList(fn, "wrt", given["wrt"], Object.keys(space.wrt), "a wrt tensor of this module");
+    const aggregate = given["aggregate"];
+    if (aggregate !== undefined) {
+        if (!isPlainObject(aggregate))
+            throw new Error(`${fn}: options.aggregate must be an object of axes by name, got ${describeValue(aggregate)}`);
+        const tensors = { ...space.branches, ...space.wrt };
+        for (const [name, axes] of Object.entries(aggregate)) {
+            const shape = tensors[name];
+            if (!shape)
+                throw new Error(`${fn}: cannot aggregate "${name}": not a wrt tensor or branch of this module (valid: ${Object.keys(tensors).join(", ") || "none"})`);
+            checkIntegers(fn, `options.aggregate.${name}`, axes, () => shape.length, `an array of axes of ${name}${shapeText(shape)}`);
+        }
+    }
+    checkTopPath(fn, given["topPath"], space);
+    const strict = given["strict"];
+    if (strict !== undefined && typeof strict !== "boolean")
+        throw new Error(`${fn}: options.strict must be true or false, got ${describeValue(strict)}`);
+}
+/** A semiring name given to backward() or topPath(). */
+function checkSemiring(fn, name, space) {
+    if (typeof name !== "string" || !space.semirings.includes(name))
+        throw new Error(`${fn}: semiring ${quoted(name)} was not compiled into this module (compiled: ${space.semirings.join(", ")})`);
+    return name;
+}
+
+// ---- non-finite forward values (runtime/module/finite.ts)
+// Non-finite forward values (exp(1000), log(0), x/0, a NaN weight): one pass over the forward
+// buffers finds where the first one appears in program order, and which readouts it spoils.
+// Embedded as text in every generated module (JS and WebGPU), so self-contained.
+//
+// The rule: an edge's weight is a formula over its op's operands, output and saved values, so an
+// edge set whose formula reads a tensor holding a non-finite value may have non-finite weights.
+// Every tensor with a path through such an edge set reads NaN in every semiring whose lift reads
+// the weight (count does not): instead of whatever each semiring's arithmetic makes of ∞ and NaN
+// (−∞ "no path" in maxprod, 0 or NaN in entropy). Edges whose weights are constants (add, sum,
+// movement ops) or read only finite tensors do not spoil anything, even next to an overflow.
+/** Index of the first NaN or ±Infinity in `a`, or −1. */
+function firstNonFinite(a) {
+    for (let i = 0; i < a.length; i++) {
+        const v = a[i];
+        // v − v is 0 for every finite v and NaN for NaN and ±∞: one subtraction per element.
+        if (v - v !== 0)
+            return i;
+    }
+    return -1;
+}
+function elementText(shape, flat) {
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return `[${index.join(",")}]`;
+}
+/** Where buffer `i` first holds a non-finite value (−1: nowhere), from the cache if it is fixed. */
+function scanOne(i, values, infos, cache, allFinite) {
+    const cached = infos[i].fixed && cache ? cache[i] : undefined;
+    if (cached)
+        return cached;
+    const buf = values[i];
+    const at = buf && !allFinite?.(i) ? firstNonFinite(buf) : -1;
+    const found = { at, value: at >= 0 ? buf[at] : 0 };
+    if (buf && infos[i].fixed && cache)
+        cache[i] = found;
+    return found;
+}
+/**
+ * Scans forward buffers (null for integer ones, which are always finite, and for labelled
+ * identities, which share their operand's) in program order; null when every value is finite, the
+ * common case, which costs one pass and nothing else. Fixed buffers are scanned once per `cache`.
+ */
+function scanForward(values, infos, cache, allFinite) {
+    let first = -1;
+    let hit = { at: -1, value: 0 };
+    for (let i = 0; i < infos.length && first < 0; i++) {
+        hit = scanOne(i, values, infos, cache, allFinite);
+        if (hit.at >= 0)
+            first = i;
+    }
+    if (first < 0)
+        return null;
+    const bad = new Set([infos[first].node]);
+    for (let i = first + 1; i < infos.length; i++) {
+        const alias = infos[i].alias;
+        if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache, allFinite).at >= 0)
+            bad.add(infos[i].node);
+    }
+    const sources = new Map(infos.map((v) => [v.node, v.edges.map(([src]) => src)]));
+    const spoiled = new Set();
+    const stack = [];
+    for (const v of infos)
+        for (const [src, reads] of v.edges)
+            if (reads.some((r) => bad.has(r)))
+                stack.push(src);
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (spoiled.has(id))
+            continue;
+        spoiled.add(id);
+        stack.push(...(sources.get(id) ?? []));
+    }
+    const info = infos[first];
+    const at = hit.at;
+    const value = hit.value;
+    const where = info.loc ? ` at ${info.loc}` : "";
+    const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
+        `every readout that depends on it is NaN`;
+    return { message, spoiled };
+}
+/**
+ * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
+ * drops a top path that starts at such a tensor (it has no meaningful value).
+ */
+function spoilResult(res, nf, ids, topFrom) {
+    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
+    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
+        for (const [name, t] of Object.entries(group))
+            if (spoiled(name))
+                t.value.fill(NaN);
+    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
+        res.topPath = [];
+        res.topPathValue = NaN;
+        delete res.topPaths;
+    }
+}

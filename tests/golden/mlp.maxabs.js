@@ -3,17 +3,39 @@
 
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"maxabs","lanes":["m"],"reads":"log max|Π w|","paths":true}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
+// What the argument checks and the non-finite scan of forward values need to know.
+const specs = {
+  inputs: [{"name":"x","shape":[4],"dtype":"f32"}],
+  params: [{"name":"w1","shape":[16,4],"dtype":"f32"},{"name":"b1","shape":[16],"dtype":"f32"},{"name":"w2","shape":[3,16],"dtype":"f32"},{"name":"b2","shape":[3],"dtype":"f32"}],
+  values: [
+    {"node":0,"op":"input","tensor":"x","shape":[4],"edges":[],"loc":"examples/mlp.ts:8:13"},
+    {"node":1,"op":"param","tensor":"w1","shape":[16,4],"fixed":true,"edges":[],"loc":"examples/mlp.ts:9:33"},
+    {"node":2,"op":"param","tensor":"b1","shape":[16],"fixed":true,"edges":[],"loc":"examples/mlp.ts:9:59"},
+    {"node":3,"op":"linear","tensor":"%3","shape":[16],"edges":[[0,[1]]],"loc":"examples/mlp.ts:9:23"},
+    {"node":4,"op":"relu","tensor":"%4","shape":[16],"edges":[[3,[3]]],"loc":"examples/mlp.ts:9:18"},
+    {"node":5,"op":"name","tensor":"h","shape":[16],"alias":4,"edges":[[4,[]]],"loc":"examples/mlp.ts:9:13"},
+    {"node":6,"op":"branch","tensor":"head","shape":[16],"alias":5,"edges":[[5,[]]],"loc":"examples/mlp.ts:10:25"},
+    {"node":7,"op":"param","tensor":"w2","shape":[3,16],"fixed":true,"edges":[],"loc":"examples/mlp.ts:10:44"},
+    {"node":8,"op":"param","tensor":"b2","shape":[3],"fixed":true,"edges":[],"loc":"examples/mlp.ts:10:76"},
+    {"node":9,"op":"linear","tensor":"%9","shape":[3],"edges":[[6,[7]]],"loc":"examples/mlp.ts:10:18"},
+    {"node":10,"op":"log_softmax","tensor":"%10","shape":[3],"edges":[[9,[10]]],"loc":"examples/mlp.ts:11:15"},
+    {"node":11,"op":"pick","tensor":"%11","shape":[],"edges":[[10,[]]],"loc":"examples/mlp.ts:11:10"},
+  ],
+};
+const strictByDefault = false;
+
 export function createModel(params) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
   const memory = newMemory(1);
   const heap = memory.buffer;
+  const P = checkTensors("createModel()", "parameter", params, specs.params);
   const v0 = new Float32Array(heap, 64, 4);
-  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
-  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v1 = new Float32Array(heap, 128, 64); v1.set(P["w1"]);
+  const v2 = new Float32Array(heap, 384, 16); v2.set(P["b1"]);
   const v3 = new Float32Array(heap, 448, 16);
   const v4 = new Float32Array(heap, 512, 16);
-  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
-  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v7 = new Float32Array(heap, 576, 48); v7.set(P["w2"]);
+  const v8 = new Float32Array(heap, 768, 3); v8.set(P["b2"]);
   const v9 = new Float32Array(heap, 832, 3);
   const v10 = new Float32Array(heap, 896, 3);
   const v10_rowmax = new Float32Array(heap, 960, 1);
@@ -25,8 +47,9 @@ export function createModel(params) {
   // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
   const par = K ? threads(memory) : null;
 
-  function forward(inputs) {
-    v0.set(takeInput(inputs, "x", 4));
+  function forward(inputs, fn) {
+    const I = checkTensors(fn, "input", inputs, specs.inputs);
+    v0.set(I["x"]);
     v3.fill(0);
     if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
     else
@@ -234,7 +257,7 @@ export function createModel(params) {
     const readout = (x0) => [x0];
     const plus = (x0, y0) => [Math.max(x0, y0)];
     const paths = { sense: ["max"], rank: [1], sources: [[[0],[0]]], extend: (w, v) => (Math.log(Math.abs(w)) + v) };
-    return { run, adjoints, readout, plus, paths, zero: [-Infinity], lanes: ["m"] };
+    return { run, adjoints, readout, plus, paths, weighted: true, zero: [-Infinity], lanes: ["m"] };
   }
 
   const backwards = { maxabs: maxabsBackward };
@@ -243,29 +266,26 @@ export function createModel(params) {
   const shapes = { 0: [4], 3: [16], 4: [16], 5: [16], 6: [16], 9: [3], 10: [3], 11: [] };
   const names = { 0: "x", 3: "%3", 4: "%4", 5: "h", 6: "head", 9: "%9", 10: "%10", 11: "%11" };
   const ops = { 0: "input", 3: "linear", 4: "relu", 5: "name", 6: "branch", 9: "linear", 10: "log_softmax", 11: "pick" };
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: outEdges });
+  // Forward values in program order for the non-finite scan (null: shares its operand's buffer).
+  const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
+  // Their [byte offset, length], for the scan's WebAssembly fast path.
+  const spans = [[64,4], [128,64], [384,16], [448,16], [512,16], null, null, [576,48], [768,3], [832,3], [896,3], [1088,1]];
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
+  const scanCache = []; // params and constants are scanned once
+  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 11, outEdges: outEdges });
 }
 
 
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDDQwAAAAAAAAAAAAAAAEHpQEMB2Z3ZF8zXzAAAAtmd2RfM18wX2ZpbgABB2Z3ZF80XzAAAgdmd2RfOV8wAAMLcHJlcF9jYWNoZTAABA5tYXhhYnNfYndkXzlfMAAFDm1heGFic19id2RfNl8wAAYObWF4YWJzX2J3ZF81XzAABw5tYXhhYnNfYndkXzRfMAAIC3ByZXBfY2FjaGUxAAkObWF4YWJzX2J3ZF8zXzAACgRwcmVwAAsKlSYMigMFAn8EewJ/AXsBfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQkgA0EEbCEK/QwAAAAAAAAAAAAAAAAAAAAAIQX9DAAAAAAAAAAAAAAAAAAAAAAhBv0MAAAAAAAAAAAAAAAAAAAAACEH/QwAAAAAAAAAAAAAAAAAAAAAIQhBACEEA0AgBEECdP0ABEAhCyAEIApqQQJ0IQwgBSALIAz9AASAAf3mAf3kASEFIAYgCyAM/QAEkAH95gH95AEhBiAHIAsgDP0ABKAB/eYB/eQBIQcgCCALIAz9AASwAf3mAf3kASEIIARBBGoiBEEESA0ACyAJIAkqAsADIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALAAyAJIAkqAsQDIAb9HwCSIAb9HwGSIAb9HwKSIAb9HwOSOALEAyAJIAkqAsgDIAf9HwCSIAf9HwGSIAf9HwKSIAf9HwOSOALIAyAJIAkqAswDIAj9HwCSIAj9HwGSIAj9HwKSIAj9HwOSOALMAyADQQRqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAMgBP0ABIAD/eQBIQUgBCAF/QsEwAMgBP0ABNADIAT9AASQA/3kASEFIAQgBf0LBNADIANBCGoiAyABSA0ACwt3AgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBIAEIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBJAEIANBCGoiAyABSA0ACwueAQMCfwF7An8gACABTgRADwsgACEDA0AgA0ECdCEGIANBEGwhB/0MAAAAAAAAAAAAAAAAAAAAACEFQQAhBANAIAUgBEECdP0ABIAEIAQgB2pBAnT9AATABP3mAf3kASEFIARBBGoiBEEQSA0ACyAGIAYqAsAGIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALABiADQQFqIgMgAUgNAAsLrAoCBH8NeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AATABP3gASEIIAhBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEJIAhB////g3j9Ef1OQYCAgPgD/RH9UCEKIAr9DPMENT/zBDU/8wQ1P/MENT/9QyENIAn9DAAAgD8AAIA/AACAPwAAgD8gDf1O/eUBIQkgCiAKIA39Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEKIAogCv3mASEL/Qy7IZA9uyGQPbshkD27IZA9IAr95gH9DLjR67240eu9uNHrvbjR67395AEgCv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAK/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIAr95gH9DL/pET6/6RE+v+kRPr/pET795AEgCv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAK/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIAr95gH9DPz/f778/3++/P9/vvz/f7795AEgCv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAK/eYBIAv95gEgCf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAL/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIAr95AEgCf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEM/QwAAID/AACA/wAAgP8AAID/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhDP0MAADAfwAAwH8AAMB/AADAfyAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIQz9DAAAgH8AAIB/AACAfwAAgH8gDCAI/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBIANIAb9AATQBP3gASEOIA5BF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEPIA5B////g3j9Ef1OQYCAgPgD/RH9UCEQIBD9DPMENT/zBDU/8wQ1P/MENT/9QyETIA/9DAAAgD8AAIA/AACAPwAAgD8gE/1O/eUBIQ8gECAQIBP9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEQIBAgEP3mASER/Qy7IZA9uyGQPbshkD27IZA9IBD95gH9DLjR67240eu9uNHrvbjR67395AEgEP3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAQ/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBD95gH9DL/pET6/6RE+v+kRPr/pET795AEgEP3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAQ/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBD95gH9DPz/f778/3++/P9/vvz/f7795AEgEP3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAQ/eYBIBH95gEgD/0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAR/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBD95AEgD/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASES/QwAAID/AACA/wAAgP8AAID/IBIgDv0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhEv0MAADAfwAAwH8AAMB/AADAfyASIA79DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRL9DAAAgH8AAIB/AACAfwAAgH8gEiAO/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBJANIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLkQIGAn8EewF/AX0BfwJ7IAAgAU4EQA8LIAAhAwNAIANBAnQhCSAJ/QAEgAshBSAJ/QAEkAshBiAJ/QAEoAshByAJ/QAEsAshCEEAIQQDQCAEQQJ0KgLACyEKIApDAACA/1wEQCADIARBEGxqQQJ0IQsgCv0TIQwgBSAL/QAEgA0gDP3kAf3rASENIA0hBSAGIAv9AASQDSAM/eQB/esBIQ0gDSEGIAcgC/0ABKANIAz95AH96wEhDSANIQcgCCAL/QAEsA0gDP3kAf3rASENIA0hCAsgBEEBaiIEQQNIDQALIAkgBf0LBIALIAkgBv0LBJALIAkgB/0LBKALIAkgCP0LBLALIANBEGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACiAE/QAEgAv96wEhBSAEIAX9CwTACiAE/QAE0AogBP0ABJAL/esBIQUgBCAF/QsE0AogA0EIaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIAKIAT9AATACv3rASEFIAQgBf0LBIAKIAT9AASQCiAE/QAE0Ar96wEhBSAEIAX9CwSQCiADQQhqIgMgAUgNAAsLqwsCAn8NeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAJ/QwAAIA/AACAPwAAgD8AAIA//QwAAAAAAAAAAAAAAAAAAAAAIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP1E/VL94AEhBiAGQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhByAGQf///4N4/RH9TkGAgID4A/0R/VAhCCAI/QzzBDU/8wQ1P/MENT/zBDU//UMhCyAH/QwAAIA/AACAPwAAgD8AAIA/IAv9Tv3lASEHIAggCCAL/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhCCAIIAj95gEhCf0MuyGQPbshkD27IZA9uyGQPSAI/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIAj95gH9DBol7z0aJe89GiXvPRol7z395AEgCP3mAf0MT13+vU9d/r1PXf69T13+vf3kASAI/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIAj95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgCP3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAI/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIAj95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgCP3mASAJ/eYBIAf9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgCf0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAI/eQBIAf9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhCv0MAACA/wAAgP8AAID/AACA/yAKIAb9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIQr9DAAAwH8AAMB/AADAfwAAwH8gCiAG/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEK/QwAAIB/AACAfwAAgH8AAIB/IAogBv0MAACAfwAAgH8AAIB/AACAf/1B/VIgBP0ABIAK/eQB/esBIQUgBCAF/QsEwAkgBP0ABNAJ/QwAAIA/AACAPwAAgD8AAIA//QwAAAAAAAAAAAAAAAAAAAAAIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP1E/VL94AEhDCAMQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhDSAMQf///4N4/RH9TkGAgID4A/0R/VAhDiAO/QzzBDU/8wQ1P/MENT/zBDU//UMhESAN/QwAAIA/AACAPwAAgD8AAIA/IBH9Tv3lASENIA4gDiAR/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhDiAOIA795gEhD/0MuyGQPbshkD27IZA9uyGQPSAO/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIA795gH9DBol7z0aJe89GiXvPRol7z395AEgDv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAO/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIA795gH9DFCuKr5Qriq+UK4qvlCuKr795AEgDv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAO/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIA795gH9DKqqqj6qqqo+qqqqPqqqqj795AEgDv3mASAP/eYBIA39DIOAXrmDgF65g4BeuYOAXrn95gH95AEgD/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAO/eQBIA39DACAMT8AgDE/AIAxPwCAMT/95gH95AEhEP0MAACA/wAAgP8AAID/AACA/yAQIAz9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRD9DAAAwH8AAMB/AADAfwAAwH8gECAM/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEQ/QwAAIB/AACAfwAAgH8AAIB/IBAgDP0MAACAfwAAgH8AAIB/AACAf/1B/VIgBP0ABJAK/eQB/esBIQUgBCAF/QsE0AkgA0EIaiIDIAFIDQALC7kFAgR/B3sgACABTgRADwsgACEDA0AgA0EEbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEgAH94AEhCCAIQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhCSAIQf///4N4/RH9TkGAgID4A/0R/VAhCiAK/QzzBDU/8wQ1P/MENT/zBDU//UMhDSAJ/QwAAIA/AACAPwAAgD8AAIA/IA39Tv3lASEJIAogCiAN/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhCiAKIAr95gEhC/0MuyGQPbshkD27IZA9uyGQPSAK/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIAr95gH9DBol7z0aJe89GiXvPRol7z395AEgCv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAK/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIAr95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgCv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAK/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIAr95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgCv3mASAL/eYBIAn9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgC/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAK/eQBIAn9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhDP0MAACA/wAAgP8AAID/AACA/yAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIQz9DAAAwH8AAMB/AADAfwAAwH8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEM/QwAAIB/AACAfwAAgH8AAIB/IAwgCP0MAACAfwAAgH8AAIB/AACAf/1B/VIhByAGIAf9CwTADiAEQQRqIgRBBEgNAAsgA0EBaiIDIAFIDQALC4wBBQJ/AXsBfwF9AXsgACABTgRADwsgACEDA0AgA0ECdCEGIAb9AASACSEFQQAhBANAIARBAnQqAsAJIQcgB0MAAID/XARAIAUgAyAEQQRsakECdP0ABMAOIAf9E/3kAf3rASEIIAghBQsgBEEBaiIEQRBIDQALIAYgBf0LBIAJIANBBGoiAyABSA0ACwsSAEEAQQNBABAEQQBBEEEAEAkLAKEBBG5hbWUBmQEMAAdmd2RfM18wAQtmd2RfM18wX2ZpbgIHZndkXzRfMAMHZndkXzlfMAQLcHJlcF9jYWNoZTAFDm1heGFic19id2RfOV8wBg5tYXhhYnNfYndkXzZfMAcObWF4YWJzX2J3ZF81XzAIDm1heGFic19id2RfNF8wCQtwcmVwX2NhY2hlMQoObWF4YWJzX2J3ZF8zXzALBHByZXA=";
+const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDDg0AAAAAAAAAAAAAAAECB7IBDQdmd2RfM18wAAALZndkXzNfMF9maW4AAQdmd2RfNF8wAAIHZndkXzlfMAADC3ByZXBfY2FjaGUwAAQObWF4YWJzX2J3ZF85XzAABQ5tYXhhYnNfYndkXzZfMAAGDm1heGFic19id2RfNV8wAAcObWF4YWJzX2J3ZF80XzAACAtwcmVwX2NhY2hlMQAJDm1heGFic19id2RfM18wAAoEcHJlcAALCmFsbF9maW5pdGUADArcJg2KAwUCfwR7An8BewF/IAAgAU4EQA8LIAAhAwNAIANBAnQhCSADQQRsIQr9DAAAAAAAAAAAAAAAAAAAAAAhBf0MAAAAAAAAAAAAAAAAAAAAACEG/QwAAAAAAAAAAAAAAAAAAAAAIQf9DAAAAAAAAAAAAAAAAAAAAAAhCEEAIQQDQCAEQQJ0/QAEQCELIAQgCmpBAnQhDCAFIAsgDP0ABIAB/eYB/eQBIQUgBiALIAz9AASQAf3mAf3kASEGIAcgCyAM/QAEoAH95gH95AEhByAIIAsgDP0ABLAB/eYB/eQBIQggBEEEaiIEQQRIDQALIAkgCSoCwAMgBf0fAJIgBf0fAZIgBf0fApIgBf0fA5I4AsADIAkgCSoCxAMgBv0fAJIgBv0fAZIgBv0fApIgBv0fA5I4AsQDIAkgCSoCyAMgB/0fAJIgB/0fAZIgB/0fApIgB/0fA5I4AsgDIAkgCSoCzAMgCP0fAJIgCP0fAZIgCP0fApIgCP0fA5I4AswDIANBBGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAAyAE/QAEgAP95AEhBSAEIAX9CwTAAyAE/QAE0AMgBP0ABJAD/eQBIQUgBCAF/QsE0AMgA0EIaiIDIAFIDQALC3cCAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/esBIQUgBCAF/QsEgAQgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/esBIQUgBCAF/QsEkAQgA0EIaiIDIAFIDQALC54BAwJ/AXsCfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQYgA0EQbCEH/QwAAAAAAAAAAAAAAAAAAAAAIQVBACEEA0AgBSAEQQJ0/QAEgAQgBCAHakECdP0ABMAE/eYB/eQBIQUgBEEEaiIEQRBIDQALIAYgBioCwAYgBf0fAJIgBf0fAZIgBf0fApIgBf0fA5I4AsAGIANBAWoiAyABSA0ACwusCgIEfw17IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABMAE/eABIQggCEEX/awBQf8B/RH9TkH+AP0R/bEB/foBIQkgCEH///+DeP0R/U5BgICA+AP9Ef1QIQogCv0M8wQ1P/MENT/zBDU/8wQ1P/1DIQ0gCf0MAACAPwAAgD8AAIA/AACAPyAN/U795QEhCSAKIAogDf1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIQogCiAK/eYBIQv9DLshkD27IZA9uyGQPbshkD0gCv3mAf0MuNHrvbjR67240eu9uNHrvf3kASAK/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIAr95gH9DE9d/r1PXf69T13+vU9d/r395AEgCv3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAK/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIAr95gH9DKzOTD6szkw+rM5MPqzOTD795AEgCv3mAf0M/P9/vvz/f778/3++/P9/vv3kASAK/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIAr95gEgC/3mASAJ/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIAv9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgCv3kASAJ/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIQz9DAAAgP8AAID/AACA/wAAgP8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiEM/QwAAMB/AADAfwAAwH8AAMB/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhDP0MAACAfwAAgH8AAIB/AACAfyAMIAj9DAAAgH8AAIB/AACAfwAAgH/9Qf1SIQcgBiAH/QsEgA0gBv0ABNAE/eABIQ4gDkEX/awBQf8B/RH9TkH+AP0R/bEB/foBIQ8gDkH///+DeP0R/U5BgICA+AP9Ef1QIRAgEP0M8wQ1P/MENT/zBDU/8wQ1P/1DIRMgD/0MAACAPwAAgD8AAIA/AACAPyAT/U795QEhDyAQIBAgE/1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIRAgECAQ/eYBIRH9DLshkD27IZA9uyGQPbshkD0gEP3mAf0MuNHrvbjR67240eu9uNHrvf3kASAQ/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIBD95gH9DE9d/r1PXf69T13+vU9d/r395AEgEP3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAQ/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIBD95gH9DKzOTD6szkw+rM5MPqzOTD795AEgEP3mAf0M/P9/vvz/f778/3++/P9/vv3kASAQ/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIBD95gEgEf3mASAP/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIBH9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgEP3kASAP/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIRL9DAAAgP8AAID/AACA/wAAgP8gEiAO/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiES/QwAAMB/AADAfwAAwH8AAMB/IBIgDv0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhEv0MAACAfwAAgH8AAIB/AACAfyASIA79DAAAgH8AAIB/AACAfwAAgH/9Qf1SIQcgBiAH/QsEkA0gBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwuRAgYCfwR7AX8BfQF/AnsgACABTgRADwsgACEDA0AgA0ECdCEJIAn9AASACyEFIAn9AASQCyEGIAn9AASgCyEHIAn9AASwCyEIQQAhBANAIARBAnQqAsALIQogCkMAAID/XARAIAMgBEEQbGpBAnQhCyAK/RMhDCAFIAv9AASADSAM/eQB/esBIQ0gDSEFIAYgC/0ABJANIAz95AH96wEhDSANIQYgByAL/QAEoA0gDP3kAf3rASENIA0hByAIIAv9AASwDSAM/eQB/esBIQ0gDSEICyAEQQFqIgRBA0gNAAsgCSAF/QsEgAsgCSAG/QsEkAsgCSAH/QsEoAsgCSAI/QsEsAsgA0EQaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAKIAT9AASAC/3rASEFIAQgBf0LBMAKIAT9AATQCiAE/QAEkAv96wEhBSAEIAX9CwTQCiADQQhqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgAogBP0ABMAK/esBIQUgBCAF/QsEgAogBP0ABJAKIAT9AATQCv3rASEFIAQgBf0LBJAKIANBCGoiAyABSA0ACwurCwICfw17IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAn9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9Uv3gASEGIAZBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEHIAZB////g3j9Ef1OQYCAgPgD/RH9UCEIIAj9DPMENT/zBDU/8wQ1P/MENT/9QyELIAf9DAAAgD8AAIA/AACAPwAAgD8gC/1O/eUBIQcgCCAIIAv9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEIIAggCP3mASEJ/Qy7IZA9uyGQPbshkD27IZA9IAj95gH9DLjR67240eu9uNHrvbjR67395AEgCP3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAI/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIAj95gH9DL/pET6/6RE+v+kRPr/pET795AEgCP3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAI/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIAj95gH9DPz/f778/3++/P9/vvz/f7795AEgCP3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAI/eYBIAn95gEgB/0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAJ/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIAj95AEgB/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEK/QwAAID/AACA/wAAgP8AAID/IAogBv0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhCv0MAADAfwAAwH8AAMB/AADAfyAKIAb9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIQr9DAAAgH8AAIB/AACAfwAAgH8gCiAG/QwAAIB/AACAfwAAgH8AAIB//UH9UiAE/QAEgAr95AH96wEhBSAEIAX9CwTACSAE/QAE0An9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9Uv3gASEMIAxBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASENIAxB////g3j9Ef1OQYCAgPgD/RH9UCEOIA79DPMENT/zBDU/8wQ1P/MENT/9QyERIA39DAAAgD8AAIA/AACAPwAAgD8gEf1O/eUBIQ0gDiAOIBH9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEOIA4gDv3mASEP/Qy7IZA9uyGQPbshkD27IZA9IA795gH9DLjR67240eu9uNHrvbjR67395AEgDv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAO/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIA795gH9DL/pET6/6RE+v+kRPr/pET795AEgDv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAO/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIA795gH9DPz/f778/3++/P9/vvz/f7795AEgDv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAO/eYBIA/95gEgDf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAP/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIA795AEgDf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEQ/QwAAID/AACA/wAAgP8AAID/IBAgDP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhEP0MAADAfwAAwH8AAMB/AADAfyAQIAz9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRD9DAAAgH8AAIB/AACAfwAAgH8gECAM/QwAAIB/AACAfwAAgH8AAIB//UH9UiAE/QAEkAr95AH96wEhBSAEIAX9CwTQCSADQQhqIgMgAUgNAAsLuQUCBH8HeyAAIAFOBEAPCyAAIQMDQCADQQRsIQVBACEEA0AgBSAEakECdCEGIAb9AASAAf3gASEIIAhBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEJIAhB////g3j9Ef1OQYCAgPgD/RH9UCEKIAr9DPMENT/zBDU/8wQ1P/MENT/9QyENIAn9DAAAgD8AAIA/AACAPwAAgD8gDf1O/eUBIQkgCiAKIA39Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEKIAogCv3mASEL/Qy7IZA9uyGQPbshkD27IZA9IAr95gH9DLjR67240eu9uNHrvbjR67395AEgCv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAK/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIAr95gH9DL/pET6/6RE+v+kRPr/pET795AEgCv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAK/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIAr95gH9DPz/f778/3++/P9/vvz/f7795AEgCv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAK/eYBIAv95gEgCf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAL/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIAr95AEgCf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEM/QwAAID/AACA/wAAgP8AAID/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhDP0MAADAfwAAwH8AAMB/AADAfyAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIQz9DAAAgH8AAIB/AACAfwAAgH8gDCAI/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBMAOIARBBGoiBEEESA0ACyADQQFqIgMgAUgNAAsLjAEFAn8BewF/AX0BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQYgBv0ABIAJIQVBACEEA0AgBEECdCoCwAkhByAHQwAAgP9cBEAgBSADIARBBGxqQQJ0/QAEwA4gB/0T/eQB/esBIQggCCEFCyAEQQFqIgRBEEgNAAsgBiAF/QsEgAkgA0EEaiIDIAFIDQALCxIAQQBBA0EAEARBAEEQQQAQCQtGAgN7AX8gACABQQRsaiEFAkADQCAAIAVODQEgAP0ABAAhAiACIAL95QEiAyAD/UIgBP1QIQQgAEEQaiEADAALCyAE/VNFCwCtAQRuYW1lAaUBDQAHZndkXzNfMAELZndkXzNfMF9maW4CB2Z3ZF80XzADB2Z3ZF85XzAEC3ByZXBfY2FjaGUwBQ5tYXhhYnNfYndkXzlfMAYObWF4YWJzX2J3ZF82XzAHDm1heGFic19id2RfNV8wCA5tYXhhYnNfYndkXzRfMAkLcHJlcF9jYWNoZTEKDm1heGFic19id2RfM18wCwRwcmVwDAphbGxfZmluaXRl";
 const wasmMath = {  };
 // Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 35;
+const wasmMemoryFlagAt = 41;
 const wasmParallel = [];
 const scratchAt = 2112;
 const wasmThreads = { max: 3, scratch: 0, erf: null };
 
 // ---- run-time support (the same in every generated module)
-
-function takeParam(params, name, dest) {
-  const data = params?.[name];
-  const size = dest.length;
-  if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
-  if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  dest.set(data);
-  return dest;
-}
 
 // One memory for all buffers: shared (so kernels can run on worker threads) where
 // SharedArrayBuffer exists, else plain.
@@ -365,13 +385,6 @@ function threads(memory) {
     for (const b of busy)
       for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
   };
-}
-
-function takeInput(inputs, name, size) {
-  const data = inputs?.[name];
-  if (data === undefined) throw new Error("missing input \"" + name + "\" (" + size + " values)");
-  if (data.length !== size) throw new Error("input \"" + name + "\" has " + data.length + " values, expected " + size);
-  return data;
 }
 
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
@@ -492,40 +505,45 @@ function topPaths(m, b, result, options) {
 
 function makeRunner(m) {
   const states = {};
-  const stateOf = (name) => {
-    const make = m.backwards[name];
-    if (!make) throw new Error("semiring \"" + name + "\" was not compiled into this module (compiled: " + Object.keys(m.backwards).join(", ") + ")");
-    return (states[name] ??= make());
-  };
+  const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
+  const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
+  const stateOf = (name) => (states[name] ??= m.backwards[name]());
+  const nodeOf = { ...m.branches, ...m.wrt };
   return {
-    forward: m.forward,
+    forward(inputs) {
+      const output = m.forward(inputs, "forward()");
+      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
+      if (nf) throw new Error("forward(): " + nf.message);
+      return output;
+    },
     backward(name) {
-      stateOf(name).run();
+      stateOf(checkSemiring("backward()", name, space)).run();
     },
     topPath(name, options) {
-      const b = stateOf(name);
+      const b = stateOf(checkSemiring("topPath()", name, space));
+      checkTopPath("topPath()", options, space);
       return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
     },
     run(inputs, options = {}) {
-      const output = m.forward(inputs);
+      checkRunOptions("run()", options, space);
+      const output = m.forward(inputs, "run()");
+      // One pass over the forward values; a non-finite one is a warning, or an error when strict.
+      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
+      const warnings = [];
+      if (nf) {
+        if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
+        warnings.push(nf.message);
+      }
       const results = {};
       for (const name of options.semirings ?? Object.keys(m.backwards)) {
         const b = stateOf(name);
         b.run();
         const res = { wrt: {}, branches: {} };
-        for (const w of options.wrt ?? Object.keys(m.wrt)) {
-          const id = m.wrt[w];
-          if (id === undefined) throw new Error("\"" + w + "\" was not compiled as a --wrt tensor (compiled: " + Object.keys(m.wrt).join(", ") + ")");
-          res.wrt[w] = tensorResult(b, readLanes(b, id), m.shapes[id]);
-        }
+        for (const w of options.wrt ?? Object.keys(m.wrt)) res.wrt[w] = tensorResult(b, readLanes(b, m.wrt[w]), m.shapes[m.wrt[w]]);
         for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
         if (options.aggregate) {
           res.aggregated = {};
-          for (const [w, axes] of Object.entries(options.aggregate)) {
-            const id = m.wrt[w] ?? m.branches[w];
-            if (id === undefined) throw new Error("cannot aggregate \"" + w + "\": not a --wrt tensor or branch");
-            res.aggregated[w] = aggregate(b, readLanes(b, id), m.shapes[id], axes);
-          }
+          for (const [w, axes] of Object.entries(options.aggregate)) res.aggregated[w] = aggregate(b, readLanes(b, nodeOf[w]), m.shapes[nodeOf[w]], axes);
         }
         if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
           const paths = topPaths(m, b, res, options.topPath);
@@ -533,10 +551,288 @@ function makeRunner(m) {
           res.topPathValue = paths[0]?.value;
           if (paths.length > 1) res.topPaths = paths;
         }
+        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
         results[name] = res;
       }
-      return { output, results };
+      return { output, results, warnings };
     },
   };
 }
 
+
+// ---- argument checks (runtime/module/args.ts)
+// Checks of what a generated module is given: params at createModel, inputs and options at run().
+// The JS and the WebGPU modules embed this file as text (compiler/backends/embed.ts), so it
+// is self-contained: no imports, nothing that needs Node. Every problem is one Error whose message
+// names the argument, the element and the value, because the caller may be a user's own program.
+const I32_MIN = -2147483648;
+const I32_MAX = 2147483647;
+const shapeText = (shape) => `[${shape.join(",")}]`;
+/** A value as a message shows it: short, and never throwing. */
+function describeValue(x) {
+    if (x === null)
+        return "null";
+    if (x === undefined)
+        return "undefined";
+    if (typeof x === "string")
+        return x.length > 40 ? `a string of ${x.length} characters` : `the string ${JSON.stringify(x)}`;
+    if (typeof x === "number" || typeof x === "boolean")
+        return String(x);
+    if (typeof x === "bigint")
+        return `the bigint ${String(x)}n`;
+    if (Array.isArray(x))
+        return `an array of ${x.length}`;
+    if (ArrayBuffer.isView(x))
+        return `a ${x.constructor.name}${"length" in x ? ` of ${String(x.length)}` : ""}`;
+    if (typeof x === "function")
+        return "a function";
+    return "an object";
+}
+/** A name given as an argument: quoted when it is a string. */
+const quoted = (x) => (typeof x === "string" ? JSON.stringify(x) : describeValue(x));
+/** `name[i,j]` for flat element `flat` of a tensor of this shape. */
+function elementName(name, shape, flat) {
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return `${name}[${index.join(",")}]`;
+}
+const isPlainObject = (x) => typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x);
+const isNumericView = (x) => ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
+/**
+ * The values of one named tensor, checked: an array or typed array of the right length whose
+ * elements are numbers (f32; NaN and ±Infinity pass here, the forward pass reports where they
+ * lead) or integer ids in range (i32).
+ */
+function checkTensor(fn, what, given, spec) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const label = `${what} "${spec.name}"`;
+    const kind = spec.dtype === "i32" ? "integer ids" : "numbers";
+    const expected = `an array of ${size} ${kind} (shape ${shapeText(spec.shape)})`;
+    if (!Array.isArray(given) && !isNumericView(given))
+        throw new Error(`${fn}: ${label} must be ${expected}, got ${describeValue(given)}`);
+    const data = given;
+    if (data.length !== size)
+        throw new Error(`${fn}: ${label} must be ${expected}, got ${describeValue(given)}`);
+    const plain = Array.isArray(given);
+    if (spec.dtype === "f32") {
+        if (plain)
+            for (let i = 0; i < size; i++)
+                if (typeof data[i] !== "number")
+                    throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} must be a number, got ${describeValue(data[i])}`);
+        return data;
+    }
+    for (let i = 0; i < size; i++) {
+        const v = data[i];
+        if (typeof v !== "number" || !Number.isInteger(v) || v < I32_MIN || v > I32_MAX)
+            throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} = ${describeValue(v)} is not an integer id`);
+    }
+    for (const r of spec.ids ?? []) {
+        const check = (i) => {
+            const v = data[i];
+            if (!(v >= 0 && v < r.rows))
+                throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} = ${v} is out of range for ${r.op}: ids must be in [0, ${r.rows})`);
+        };
+        if (r.elements)
+            for (const i of r.elements)
+                check(i);
+        else
+            for (let i = 0; i < size; i++)
+                check(i);
+    }
+    return data;
+}
+/** Every tensor of `specs` from the object `given` (extra keys are ignored). */
+function checkTensors(fn, what, given, specs) {
+    const plural = what === "input" ? "inputs" : "params";
+    const names = specs.map((s) => s.name).join(", ");
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: ${plural} must be an object of arrays by name (${names || "none"}), got ${describeValue(given)}`);
+    const out = {};
+    for (const spec of specs) {
+        if (!Object.prototype.hasOwnProperty.call(given, spec.name) || given[spec.name] === undefined) {
+            const size = spec.shape.reduce((a, b) => a * b, 1);
+            throw new Error(`${fn}: missing ${what} "${spec.name}" (${spec.dtype}${shapeText(spec.shape)}, ${size} values)`);
+        }
+        out[spec.name] = checkTensor(fn, what, given[spec.name], spec);
+    }
+    return out;
+}
+function checkNameList(fn, key, given, valid, what) {
+    if (!Array.isArray(given))
+        throw new Error(`${fn}: options.${key} must be an array of names (${valid.join(", ") || "none"}), got ${describeValue(given)}`);
+    given.forEach((n, i) => {
+        if (typeof n !== "string" || !valid.includes(n))
+            throw new Error(`${fn}: options.${key}[${i}] = ${quoted(n)} is not ${what} (compiled: ${valid.join(", ") || "none"})`);
+    });
+}
+function checkIntegers(fn, key, given, bound, expected) {
+    if (!Array.isArray(given))
+        throw new Error(`${fn}: ${key} must be ${expected}, got ${describeValue(given)}`);
+    given.forEach((v, i) => {
+        const n = bound(i);
+        if (typeof v !== "number" || !Number.isInteger(v) || v < -n || v >= n)
+            throw new Error(`${fn}: ${key}[${i}] = ${describeValue(v)} must be an integer in [${-n}, ${n})`);
+    });
+}
+/** The top-path start: false, or { from?: a wrt tensor or branch, index?: one integer per axis }. */
+function checkTopPath(fn, given, space) {
+    if (given === undefined || given === false)
+        return;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options.topPath must be false or { from?, index? }, got ${describeValue(given)}`);
+    for (const k of Object.keys(given))
+        if (k !== "from" && k !== "index")
+            throw new Error(`${fn}: unknown option topPath.${k} (valid: from, index)`);
+    const starts = { ...space.branches, ...space.wrt };
+    const from = given["from"] ?? Object.keys(space.wrt)[0];
+    if (typeof from !== "string" || !Object.prototype.hasOwnProperty.call(starts, from))
+        throw new Error(`${fn}: options.topPath.from = ${quoted(from)} is not a wrt tensor or branch of this module (valid: ${Object.keys(starts).join(", ") || "none"})`);
+    if (given["index"] === undefined)
+        return;
+    const shape = starts[from];
+    const index = given["index"];
+    if (!Array.isArray(index) || index.length !== shape.length)
+        throw new Error(`${fn}: options.topPath.index must be ${shape.length} integer(s) for ${from}${shapeText(shape)}, got ${describeValue(index)}`);
+    checkIntegers(fn, "options.topPath.index", index, (a) => shape[a], `${shape.length} integers`);
+}
+/** run()'s options: known keys only, names compiled into the module, integer axes and indices in range. */
+function checkRunOptions(fn, given, space) {
+    if (given === undefined)
+        return;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options must be an object, got ${describeValue(given)}`);
+    const valid = ["semirings", "wrt", "aggregate", "topPath", "strict"];
+    for (const k of Object.keys(given))
+        if (!valid.includes(k))
+            throw new Error(`${fn}: unknown option "${k}" (valid: ${valid.join(", ")})`);
+    if (given["semirings"] !== undefined)
+        checkNameList(fn, "semirings", given["semirings"], space.semirings, "a semiring compiled into this module");
+    if (given["wrt"] !== undefined)
+        checkNameList(fn, "wrt", given["wrt"], Object.keys(space.wrt), "a wrt tensor of this module");
+    const aggregate = given["aggregate"];
+    if (aggregate !== undefined) {
+        if (!isPlainObject(aggregate))
+            throw new Error(`${fn}: options.aggregate must be an object of axes by name, got ${describeValue(aggregate)}`);
+        const tensors = { ...space.branches, ...space.wrt };
+        for (const [name, axes] of Object.entries(aggregate)) {
+            const shape = tensors[name];
+            if (!shape)
+                throw new Error(`${fn}: cannot aggregate "${name}": not a wrt tensor or branch of this module (valid: ${Object.keys(tensors).join(", ") || "none"})`);
+            checkIntegers(fn, `options.aggregate.${name}`, axes, () => shape.length, `an array of axes of ${name}${shapeText(shape)}`);
+        }
+    }
+    checkTopPath(fn, given["topPath"], space);
+    const strict = given["strict"];
+    if (strict !== undefined && typeof strict !== "boolean")
+        throw new Error(`${fn}: options.strict must be true or false, got ${describeValue(strict)}`);
+}
+/** A semiring name given to backward() or topPath(). */
+function checkSemiring(fn, name, space) {
+    if (typeof name !== "string" || !space.semirings.includes(name))
+        throw new Error(`${fn}: semiring ${quoted(name)} was not compiled into this module (compiled: ${space.semirings.join(", ")})`);
+    return name;
+}
+
+// ---- non-finite forward values (runtime/module/finite.ts)
+// Non-finite forward values (exp(1000), log(0), x/0, a NaN weight): one pass over the forward
+// buffers finds where the first one appears in program order, and which readouts it spoils.
+// Embedded as text in every generated module (JS and WebGPU), so self-contained.
+//
+// The rule: an edge's weight is a formula over its op's operands, output and saved values, so an
+// edge set whose formula reads a tensor holding a non-finite value may have non-finite weights.
+// Every tensor with a path through such an edge set reads NaN in every semiring whose lift reads
+// the weight (count does not): instead of whatever each semiring's arithmetic makes of ∞ and NaN
+// (−∞ "no path" in maxprod, 0 or NaN in entropy). Edges whose weights are constants (add, sum,
+// movement ops) or read only finite tensors do not spoil anything, even next to an overflow.
+/** Index of the first NaN or ±Infinity in `a`, or −1. */
+function firstNonFinite(a) {
+    for (let i = 0; i < a.length; i++) {
+        const v = a[i];
+        // v − v is 0 for every finite v and NaN for NaN and ±∞: one subtraction per element.
+        if (v - v !== 0)
+            return i;
+    }
+    return -1;
+}
+function elementText(shape, flat) {
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return `[${index.join(",")}]`;
+}
+/** Where buffer `i` first holds a non-finite value (−1: nowhere), from the cache if it is fixed. */
+function scanOne(i, values, infos, cache, allFinite) {
+    const cached = infos[i].fixed && cache ? cache[i] : undefined;
+    if (cached)
+        return cached;
+    const buf = values[i];
+    const at = buf && !allFinite?.(i) ? firstNonFinite(buf) : -1;
+    const found = { at, value: at >= 0 ? buf[at] : 0 };
+    if (buf && infos[i].fixed && cache)
+        cache[i] = found;
+    return found;
+}
+/**
+ * Scans forward buffers (null for integer ones, which are always finite, and for labelled
+ * identities, which share their operand's) in program order; null when every value is finite, the
+ * common case, which costs one pass and nothing else. Fixed buffers are scanned once per `cache`.
+ */
+function scanForward(values, infos, cache, allFinite) {
+    let first = -1;
+    let hit = { at: -1, value: 0 };
+    for (let i = 0; i < infos.length && first < 0; i++) {
+        hit = scanOne(i, values, infos, cache, allFinite);
+        if (hit.at >= 0)
+            first = i;
+    }
+    if (first < 0)
+        return null;
+    const bad = new Set([infos[first].node]);
+    for (let i = first + 1; i < infos.length; i++) {
+        const alias = infos[i].alias;
+        if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache, allFinite).at >= 0)
+            bad.add(infos[i].node);
+    }
+    const sources = new Map(infos.map((v) => [v.node, v.edges.map(([src]) => src)]));
+    const spoiled = new Set();
+    const stack = [];
+    for (const v of infos)
+        for (const [src, reads] of v.edges)
+            if (reads.some((r) => bad.has(r)))
+                stack.push(src);
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (spoiled.has(id))
+            continue;
+        spoiled.add(id);
+        stack.push(...(sources.get(id) ?? []));
+    }
+    const info = infos[first];
+    const at = hit.at;
+    const value = hit.value;
+    const where = info.loc ? ` at ${info.loc}` : "";
+    const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
+        `every readout that depends on it is NaN`;
+    return { message, spoiled };
+}
+/**
+ * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
+ * drops a top path that starts at such a tensor (it has no meaningful value).
+ */
+function spoilResult(res, nf, ids, topFrom) {
+    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
+    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
+        for (const [name, t] of Object.entries(group))
+            if (spoiled(name))
+                t.value.fill(NaN);
+    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
+        res.topPath = [];
+        res.topPathValue = NaN;
+        delete res.topPaths;
+    }
+}

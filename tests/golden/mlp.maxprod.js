@@ -3,17 +3,39 @@
 
 export const meta = {"name":"mlp","inputs":[{"name":"x","shape":[4],"dtype":"f32"}],"params":[{"name":"w1","shape":[16,4]},{"name":"b1","shape":[16]},{"name":"w2","shape":[3,16]},{"name":"b2","shape":[3]}],"semirings":[{"name":"maxprod","lanes":["hi","lo"],"reads":"top path product (hi)","paths":true}],"wrt":[{"name":"x","shape":[4]},{"name":"h","shape":[16]}],"branches":[{"label":"head","shape":[16]}]};
 
+// What the argument checks and the non-finite scan of forward values need to know.
+const specs = {
+  inputs: [{"name":"x","shape":[4],"dtype":"f32"}],
+  params: [{"name":"w1","shape":[16,4],"dtype":"f32"},{"name":"b1","shape":[16],"dtype":"f32"},{"name":"w2","shape":[3,16],"dtype":"f32"},{"name":"b2","shape":[3],"dtype":"f32"}],
+  values: [
+    {"node":0,"op":"input","tensor":"x","shape":[4],"edges":[],"loc":"examples/mlp.ts:8:13"},
+    {"node":1,"op":"param","tensor":"w1","shape":[16,4],"fixed":true,"edges":[],"loc":"examples/mlp.ts:9:33"},
+    {"node":2,"op":"param","tensor":"b1","shape":[16],"fixed":true,"edges":[],"loc":"examples/mlp.ts:9:59"},
+    {"node":3,"op":"linear","tensor":"%3","shape":[16],"edges":[[0,[1]]],"loc":"examples/mlp.ts:9:23"},
+    {"node":4,"op":"relu","tensor":"%4","shape":[16],"edges":[[3,[3]]],"loc":"examples/mlp.ts:9:18"},
+    {"node":5,"op":"name","tensor":"h","shape":[16],"alias":4,"edges":[[4,[]]],"loc":"examples/mlp.ts:9:13"},
+    {"node":6,"op":"branch","tensor":"head","shape":[16],"alias":5,"edges":[[5,[]]],"loc":"examples/mlp.ts:10:25"},
+    {"node":7,"op":"param","tensor":"w2","shape":[3,16],"fixed":true,"edges":[],"loc":"examples/mlp.ts:10:44"},
+    {"node":8,"op":"param","tensor":"b2","shape":[3],"fixed":true,"edges":[],"loc":"examples/mlp.ts:10:76"},
+    {"node":9,"op":"linear","tensor":"%9","shape":[3],"edges":[[6,[7]]],"loc":"examples/mlp.ts:10:18"},
+    {"node":10,"op":"log_softmax","tensor":"%10","shape":[3],"edges":[[9,[10]]],"loc":"examples/mlp.ts:11:15"},
+    {"node":11,"op":"pick","tensor":"%11","shape":[],"edges":[[10,[]]],"loc":"examples/mlp.ts:11:10"},
+  ],
+};
+const strictByDefault = false;
+
 export function createModel(params) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
   const memory = newMemory(1);
   const heap = memory.buffer;
+  const P = checkTensors("createModel()", "parameter", params, specs.params);
   const v0 = new Float32Array(heap, 64, 4);
-  const v1 = takeParam(params, "w1", new Float32Array(heap, 128, 64));
-  const v2 = takeParam(params, "b1", new Float32Array(heap, 384, 16));
+  const v1 = new Float32Array(heap, 128, 64); v1.set(P["w1"]);
+  const v2 = new Float32Array(heap, 384, 16); v2.set(P["b1"]);
   const v3 = new Float32Array(heap, 448, 16);
   const v4 = new Float32Array(heap, 512, 16);
-  const v7 = takeParam(params, "w2", new Float32Array(heap, 576, 48));
-  const v8 = takeParam(params, "b2", new Float32Array(heap, 768, 3));
+  const v7 = new Float32Array(heap, 576, 48); v7.set(P["w2"]);
+  const v8 = new Float32Array(heap, 768, 3); v8.set(P["b2"]);
   const v9 = new Float32Array(heap, 832, 3);
   const v10 = new Float32Array(heap, 896, 3);
   const v10_rowmax = new Float32Array(heap, 960, 1);
@@ -25,8 +47,9 @@ export function createModel(params) {
   // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
   const par = K ? threads(memory) : null;
 
-  function forward(inputs) {
-    v0.set(takeInput(inputs, "x", 4));
+  function forward(inputs, fn) {
+    const I = checkTensors(fn, "input", inputs, specs.inputs);
+    v0.set(I["x"]);
     v3.fill(0);
     if (K) K.fwd_3_0(0, 16, 0); // f32x4 reducing over k, tile o×4
     else
@@ -293,7 +316,7 @@ export function createModel(params) {
     const readout = (x0, x1) => [x0];
     const plus = (x0, x1, y0, y1) => [Math.max(x0, y0), Math.min(x1, y1)];
     const paths = { sense: ["max","min"], rank: [1,1], sources: [[[0],[1]],[[1],[0]]], extend: (w, v) => (w * v) };
-    return { run, adjoints, readout, plus, paths, zero: [-Infinity, Infinity], lanes: ["hi","lo"] };
+    return { run, adjoints, readout, plus, paths, weighted: true, zero: [-Infinity, Infinity], lanes: ["hi","lo"] };
   }
 
   const backwards = { maxprod: maxprodBackward };
@@ -302,29 +325,26 @@ export function createModel(params) {
   const shapes = { 0: [4], 3: [16], 4: [16], 5: [16], 6: [16], 9: [3], 10: [3], 11: [] };
   const names = { 0: "x", 3: "%3", 4: "%4", 5: "h", 6: "head", 9: "%9", 10: "%10", 11: "%11" };
   const ops = { 0: "input", 3: "linear", 4: "relu", 5: "name", 6: "branch", 9: "linear", 10: "log_softmax", 11: "pick" };
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: 11, outEdges: outEdges });
+  // Forward values in program order for the non-finite scan (null: shares its operand's buffer).
+  const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
+  // Their [byte offset, length], for the scan's WebAssembly fast path.
+  const spans = [[64,4], [128,64], [384,16], [448,16], [512,16], null, null, [576,48], [768,3], [832,3], [896,3], [1088,1]];
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
+  const scanCache = []; // params and constants are scanned once
+  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 11, outEdges: outEdges });
 }
 
 
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABCgJgA39/fwBgAAACEAEDZW52Bm1lbW9yeQIDAQEDCwoAAAAAAAAAAAABB44BCgdmd2RfM18wAAALZndkXzNfMF9maW4AAQdmd2RfNF8wAAIHZndkXzlfMAADD21heHByb2RfYndkXzlfMAAED21heHByb2RfYndkXzZfMAAFD21heHByb2RfYndkXzVfMAAGD21heHByb2RfYndkXzRfMAAHD21heHByb2RfYndkXzNfMAAIBHByZXAACQq0GAqKAwUCfwR7An8BewF/IAAgAU4EQA8LIAAhAwNAIANBAnQhCSADQQRsIQr9DAAAAAAAAAAAAAAAAAAAAAAhBf0MAAAAAAAAAAAAAAAAAAAAACEG/QwAAAAAAAAAAAAAAAAAAAAAIQf9DAAAAAAAAAAAAAAAAAAAAAAhCEEAIQQDQCAEQQJ0/QAEQCELIAQgCmpBAnQhDCAFIAsgDP0ABIAB/eYB/eQBIQUgBiALIAz9AASQAf3mAf3kASEGIAcgCyAM/QAEoAH95gH95AEhByAIIAsgDP0ABLAB/eYB/eQBIQggBEEEaiIEQQRIDQALIAkgCSoCwAMgBf0fAJIgBf0fAZIgBf0fApIgBf0fA5I4AsADIAkgCSoCxAMgBv0fAJIgBv0fAZIgBv0fApIgBv0fA5I4AsQDIAkgCSoCyAMgB/0fAJIgB/0fAZIgB/0fApIgB/0fA5I4AsgDIAkgCSoCzAMgCP0fAJIgCP0fAZIgCP0fApIgCP0fA5I4AswDIANBBGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAAyAE/QAEgAP95AEhBSAEIAX9CwTAAyAE/QAE0AMgBP0ABJAD/eQBIQUgBCAF/QsE0AMgA0EIaiIDIAFIDQALC3cCAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/esBIQUgBCAF/QsEgAQgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/esBIQUgBCAF/QsEkAQgA0EIaiIDIAFIDQALC54BAwJ/AXsCfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQYgA0EQbCEH/QwAAAAAAAAAAAAAAAAAAAAAIQVBACEEA0AgBSAEQQJ0/QAEgAQgBCAHakECdP0ABMAE/eYB/eQBIQUgBEEEaiIEQRBIDQALIAYgBioCwAYgBf0fAJIgBf0fAZIgBf0fApIgBf0fA5I4AsAGIANBAWoiAyABSA0ACwvhBgYCfwh7An8CfQF/FHsgACABTgRADwsgACEDA0AgA0ECdCENIA39AASADSEFIA39AATADSEGIA39AASQDSEHIA39AATQDSEIIA39AASgDSEJIA39AATgDSEKIA39AASwDSELIA39AATwDSEMQQAhBANAIARBAnQhDiAOKgKADiEPIA4qAsAOIRAgAyAEQRBsakECdCERIBH9AATABCESIA/9EyETIBD9EyEUIBH9AATQBCEVIBH9AATgBCEWIBH9AATwBCEXIA9DAACA/1wgEEMAAIB/XHIEQCAPQwAAgP9bBEAFIA8gEGAgDyAPk0MAAAAAW3EgECAQk0MAAAAAW3EEQCASIBP95gEhGCASIBT95gEhGSAVIBP95gEhGiAVIBT95gEhGyAWIBP95gEhHCAWIBT95gEhHSAXIBP95gEhHiAXIBT95gEhHyAFIBggGf3rAf3rASEgIAYgGCAZ/eoB/eoBISEgICEFICEhBiAHIBogG/3rAf3rASEgIAggGiAb/eoB/eoBISEgICEHICEhCCAJIBwgHf3rAf3rASEgIAogHCAd/eoB/eoBISEgICEJICEhCiALIB4gH/3rAf3rASEgIAwgHiAf/eoB/eoBISEgICELICEhDAUgEv0MAAAAAAAAAAAAAAAAAAAAAP1GISIgFf0MAAAAAAAAAAAAAAAAAAAAAP1GISMgFv0MAAAAAAAAAAAAAAAAAAAAAP1GISQgF/0MAAAAAAAAAAAAAAAAAAAAAP1GISUgBSASIBMgFCAi/VL95gH96wEhICAGIBIgFCATICL9Uv3mAf3qASEhICAhBSAhIQYgByAVIBMgFCAj/VL95gH96wEhICAIIBUgFCATICP9Uv3mAf3qASEhICAhByAhIQggCSAWIBMgFCAk/VL95gH96wEhICAKIBYgFCATICT9Uv3mAf3qASEhICAhCSAhIQogCyAXIBMgFCAl/VL95gH96wEhICAMIBcgFCATICX9Uv3mAf3qASEhICAhCyAhIQwLCwsgBEEBaiIEQQNIDQALIA0gBf0LBIANIA0gBv0LBMANIA0gB/0LBJANIA0gCP0LBNANIA0gCf0LBKANIA0gCv0LBOANIA0gC/0LBLANIA0gDP0LBPANIANBEGoiAyABSA0ACwupAgICfwZ7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgA0hBSAF/QwAAID/AACA/wAAgP8AAID//UEhBiAE/QAEkA0hByAH/QwAAID/AACA/wAAgP8AAID//UEhCCAE/QAEgAz9DAAAgP8AAID/AACA/wAAgP8gBSAG/VL96wEhCSAE/QAEwAz9DAAAgH8AAIB/AACAfwAAgH8gBP0ABMANIAb9Uv3qASEKIAQgCf0LBIAMIAQgCv0LBMAMIAT9AASQDP0MAACA/wAAgP8AAID/AACA/yAHIAj9Uv3rASEJIAT9AATQDP0MAACAfwAAgH8AAIB/AACAfyAE/QAE0A0gCP1S/eoBIQogBCAJ/QsEkAwgBCAK/QsE0AwgA0EIaiIDIAFIDQALC6kCAgJ/BnsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AASADCEFIAX9DAAAgP8AAID/AACA/wAAgP/9QSEGIAT9AASQDCEHIAf9DAAAgP8AAID/AACA/wAAgP/9QSEIIAT9AASAC/0MAACA/wAAgP8AAID/AACA/yAFIAb9Uv3rASEJIAT9AATAC/0MAACAfwAAgH8AAIB/AACAfyAE/QAEwAwgBv1S/eoBIQogBCAJ/QsEgAsgBCAK/QsEwAsgBP0ABJAL/QwAAID/AACA/wAAgP8AAID/IAcgCP1S/esBIQkgBP0ABNAL/QwAAIB/AACAfwAAgH8AAIB/IAT9AATQDCAI/VL96gEhCiAEIAn9CwSQCyAEIAr9CwTQCyADQQhqIgMgAUgNAAsLkwQCAn8MeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIALIQUgBf0MAACA/wAAgP8AAID/AACA//1BIQb9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9UiEHIAf9DAAAAAAAAAAAAAAAAAAAAAD9RiEIIAT9AATACyEJIAT9AASQCyEKIAr9DAAAgP8AAID/AACA/wAAgP/9QSEL/QwAAIA/AACAPwAAgD8AAIA//QwAAAAAAAAAAAAAAAAAAAAAIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP1E/VIhDCAM/QwAAAAAAAAAAAAAAAAAAAAA/UYhDSAE/QAE0AshDiAE/QAEgAr9DAAAgP8AAID/AACA/wAAgP8gByAFIAkgCP1S/eYBIAb9Uv3rASEPIAT9AATACv0MAACAfwAAgH8AAIB/AACAfyAHIAkgBSAI/VL95gEgBv1S/eoBIRAgBCAP/QsEgAogBCAQ/QsEwAogBP0ABJAK/QwAAID/AACA/wAAgP8AAID/IAwgCiAOIA39Uv3mASAL/VL96wEhDyAE/QAE0Ar9DAAAgH8AAIB/AACAfwAAgH8gDCAOIAogDf1S/eYBIAv9Uv3qASEQIAQgD/0LBJAKIAQgEP0LBNAKIANBCGoiAyABSA0ACwvaAgUCfwJ7An8CfQh7IAAgAU4EQA8LIAAhAwNAIANBAnQhByAH/QAEgAkhBSAH/QAEwAkhBkEAIQQDQCAEQQJ0IQggCCoCgAohCSAIKgLACiEKIAMgBEEEbGpBAnT9AASAASELIAn9EyEMIAr9EyENIAlDAACA/1wgCkMAAIB/XHIEQCAJQwAAgP9bBEAFIAkgCmAgCSAJk0MAAAAAW3EgCiAKk0MAAAAAW3EEQCALIAz95gEhDiALIA395gEhDyAFIA4gD/3rAf3rASEQIAYgDiAP/eoB/eoBIREgECEFIBEhBgUgC/0MAAAAAAAAAAAAAAAAAAAAAP1GIRIgBSALIAwgDSAS/VL95gH96wEhECAGIAsgDSAMIBL9Uv3mAf3qASERIBAhBSARIQYLCwsgBEEBaiIEQRBIDQALIAcgBf0LBIAJIAcgBv0LBMAJIANBBGoiAyABSA0ACwsCAAsAjAEEbmFtZQGEAQoAB2Z3ZF8zXzABC2Z3ZF8zXzBfZmluAgdmd2RfNF8wAwdmd2RfOV8wBA9tYXhwcm9kX2J3ZF85XzAFD21heHByb2RfYndkXzZfMAYPbWF4cHJvZF9id2RfNV8wBw9tYXhwcm9kX2J3ZF80XzAID21heHByb2RfYndkXzNfMAkEcHJlcA==";
+const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDDAsAAAAAAAAAAAABAgebAQsHZndkXzNfMAAAC2Z3ZF8zXzBfZmluAAEHZndkXzRfMAACB2Z3ZF85XzAAAw9tYXhwcm9kX2J3ZF85XzAABA9tYXhwcm9kX2J3ZF82XzAABQ9tYXhwcm9kX2J3ZF81XzAABg9tYXhwcm9kX2J3ZF80XzAABw9tYXhwcm9kX2J3ZF8zXzAACARwcmVwAAkKYWxsX2Zpbml0ZQAKCvsYC4oDBQJ/BHsCfwF7AX8gACABTgRADwsgACEDA0AgA0ECdCEJIANBBGwhCv0MAAAAAAAAAAAAAAAAAAAAACEF/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEIQQAhBANAIARBAnT9AARAIQsgBCAKakECdCEMIAUgCyAM/QAEgAH95gH95AEhBSAGIAsgDP0ABJAB/eYB/eQBIQYgByALIAz9AASgAf3mAf3kASEHIAggCyAM/QAEsAH95gH95AEhCCAEQQRqIgRBBEgNAAsgCSAJKgLAAyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAMgCSAJKgLEAyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxAMgCSAJKgLIAyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCyAMgCSAJKgLMAyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCzAMgA0EEaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMADIAT9AASAA/3kASEFIAQgBf0LBMADIAT9AATQAyAE/QAEkAP95AEhBSAEIAX9CwTQAyADQQhqIgMgAUgNAAsLdwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSABCAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSQBCADQQhqIgMgAUgNAAsLngEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQRBsIQf9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIARBAnT9AASABCAEIAdqQQJ0/QAEwAT95gH95AEhBSAEQQRqIgRBEEgNAAsgBiAGKgLABiAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAYgA0EBaiIDIAFIDQALC+EGBgJ/CHsCfwJ9AX8UeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQ0gDf0ABIANIQUgDf0ABMANIQYgDf0ABJANIQcgDf0ABNANIQggDf0ABKANIQkgDf0ABOANIQogDf0ABLANIQsgDf0ABPANIQxBACEEA0AgBEECdCEOIA4qAoAOIQ8gDioCwA4hECADIARBEGxqQQJ0IREgEf0ABMAEIRIgD/0TIRMgEP0TIRQgEf0ABNAEIRUgEf0ABOAEIRYgEf0ABPAEIRcgD0MAAID/XCAQQwAAgH9ccgRAIA9DAACA/1sEQAUgDyAQYCAPIA+TQwAAAABbcSAQIBCTQwAAAABbcQRAIBIgE/3mASEYIBIgFP3mASEZIBUgE/3mASEaIBUgFP3mASEbIBYgE/3mASEcIBYgFP3mASEdIBcgE/3mASEeIBcgFP3mASEfIAUgGCAZ/esB/esBISAgBiAYIBn96gH96gEhISAgIQUgISEGIAcgGiAb/esB/esBISAgCCAaIBv96gH96gEhISAgIQcgISEIIAkgHCAd/esB/esBISAgCiAcIB396gH96gEhISAgIQkgISEKIAsgHiAf/esB/esBISAgDCAeIB/96gH96gEhISAgIQsgISEMBSAS/QwAAAAAAAAAAAAAAAAAAAAA/UYhIiAV/QwAAAAAAAAAAAAAAAAAAAAA/UYhIyAW/QwAAAAAAAAAAAAAAAAAAAAA/UYhJCAX/QwAAAAAAAAAAAAAAAAAAAAA/UYhJSAFIBIgEyAUICL9Uv3mAf3rASEgIAYgEiAUIBMgIv1S/eYB/eoBISEgICEFICEhBiAHIBUgEyAUICP9Uv3mAf3rASEgIAggFSAUIBMgI/1S/eYB/eoBISEgICEHICEhCCAJIBYgEyAUICT9Uv3mAf3rASEgIAogFiAUIBMgJP1S/eYB/eoBISEgICEJICEhCiALIBcgEyAUICX9Uv3mAf3rASEgIAwgFyAUIBMgJf1S/eYB/eoBISEgICELICEhDAsLCyAEQQFqIgRBA0gNAAsgDSAF/QsEgA0gDSAG/QsEwA0gDSAH/QsEkA0gDSAI/QsE0A0gDSAJ/QsEoA0gDSAK/QsE4A0gDSAL/QsEsA0gDSAM/QsE8A0gA0EQaiIDIAFIDQALC6kCAgJ/BnsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AASADSEFIAX9DAAAgP8AAID/AACA/wAAgP/9QSEGIAT9AASQDSEHIAf9DAAAgP8AAID/AACA/wAAgP/9QSEIIAT9AASADP0MAACA/wAAgP8AAID/AACA/yAFIAb9Uv3rASEJIAT9AATADP0MAACAfwAAgH8AAIB/AACAfyAE/QAEwA0gBv1S/eoBIQogBCAJ/QsEgAwgBCAK/QsEwAwgBP0ABJAM/QwAAID/AACA/wAAgP8AAID/IAcgCP1S/esBIQkgBP0ABNAM/QwAAIB/AACAfwAAgH8AAIB/IAT9AATQDSAI/VL96gEhCiAEIAn9CwSQDCAEIAr9CwTQDCADQQhqIgMgAUgNAAsLqQICAn8GeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIAMIQUgBf0MAACA/wAAgP8AAID/AACA//1BIQYgBP0ABJAMIQcgB/0MAACA/wAAgP8AAID/AACA//1BIQggBP0ABIAL/QwAAID/AACA/wAAgP8AAID/IAUgBv1S/esBIQkgBP0ABMAL/QwAAIB/AACAfwAAgH8AAIB/IAT9AATADCAG/VL96gEhCiAEIAn9CwSACyAEIAr9CwTACyAE/QAEkAv9DAAAgP8AAID/AACA/wAAgP8gByAI/VL96wEhCSAE/QAE0Av9DAAAgH8AAIB/AACAfwAAgH8gBP0ABNAMIAj9Uv3qASEKIAQgCf0LBJALIAQgCv0LBNALIANBCGoiAyABSA0ACwuTBAICfwx7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgAshBSAF/QwAAID/AACA/wAAgP8AAID//UEhBv0MAACAPwAAgD8AAIA/AACAP/0MAAAAAAAAAAAAAAAAAAAAACAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD9RP1SIQcgB/0MAAAAAAAAAAAAAAAAAAAAAP1GIQggBP0ABMALIQkgBP0ABJALIQogCv0MAACA/wAAgP8AAID/AACA//1BIQv9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9UiEMIAz9DAAAAAAAAAAAAAAAAAAAAAD9RiENIAT9AATQCyEOIAT9AASACv0MAACA/wAAgP8AAID/AACA/yAHIAUgCSAI/VL95gEgBv1S/esBIQ8gBP0ABMAK/QwAAIB/AACAfwAAgH8AAIB/IAcgCSAFIAj9Uv3mASAG/VL96gEhECAEIA/9CwSACiAEIBD9CwTACiAE/QAEkAr9DAAAgP8AAID/AACA/wAAgP8gDCAKIA4gDf1S/eYBIAv9Uv3rASEPIAT9AATQCv0MAACAfwAAgH8AAIB/AACAfyAMIA4gCiAN/VL95gEgC/1S/eoBIRAgBCAP/QsEkAogBCAQ/QsE0AogA0EIaiIDIAFIDQALC9oCBQJ/AnsCfwJ9CHsgACABTgRADwsgACEDA0AgA0ECdCEHIAf9AASACSEFIAf9AATACSEGQQAhBANAIARBAnQhCCAIKgKACiEJIAgqAsAKIQogAyAEQQRsakECdP0ABIABIQsgCf0TIQwgCv0TIQ0gCUMAAID/XCAKQwAAgH9ccgRAIAlDAACA/1sEQAUgCSAKYCAJIAmTQwAAAABbcSAKIAqTQwAAAABbcQRAIAsgDP3mASEOIAsgDf3mASEPIAUgDiAP/esB/esBIRAgBiAOIA/96gH96gEhESAQIQUgESEGBSAL/QwAAAAAAAAAAAAAAAAAAAAA/UYhEiAFIAsgDCANIBL9Uv3mAf3rASEQIAYgCyANIAwgEv1S/eYB/eoBIREgECEFIBEhBgsLCyAEQQFqIgRBEEgNAAsgByAF/QsEgAkgByAG/QsEwAkgA0EEaiIDIAFIDQALCwIAC0YCA3sBfyAAIAFBBGxqIQUCQANAIAAgBU4NASAA/QAEACECIAIgAv3lASIDIAP9QiAE/VAhBCAAQRBqIQAMAAsLIAT9U0ULAJgBBG5hbWUBkAELAAdmd2RfM18wAQtmd2RfM18wX2ZpbgIHZndkXzRfMAMHZndkXzlfMAQPbWF4cHJvZF9id2RfOV8wBQ9tYXhwcm9kX2J3ZF82XzAGD21heHByb2RfYndkXzVfMAcPbWF4cHJvZF9id2RfNF8wCA9tYXhwcm9kX2J3ZF8zXzAJBHByZXAKCmFsbF9maW5pdGU=";
 const wasmMath = {  };
 // Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 35;
+const wasmMemoryFlagAt = 41;
 const wasmParallel = [];
 const scratchAt = 2176;
 const wasmThreads = { max: 3, scratch: 0, erf: null };
 
 // ---- run-time support (the same in every generated module)
-
-function takeParam(params, name, dest) {
-  const data = params?.[name];
-  const size = dest.length;
-  if (data === undefined) throw new Error("missing parameter \"" + name + "\" (" + size + " values)");
-  if (data.length !== size) throw new Error("parameter \"" + name + "\" has " + data.length + " values, expected " + size);
-  dest.set(data);
-  return dest;
-}
 
 // One memory for all buffers: shared (so kernels can run on worker threads) where
 // SharedArrayBuffer exists, else plain.
@@ -424,13 +444,6 @@ function threads(memory) {
     for (const b of busy)
       for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
   };
-}
-
-function takeInput(inputs, name, size) {
-  const data = inputs?.[name];
-  if (data === undefined) throw new Error("missing input \"" + name + "\" (" + size + " values)");
-  if (data.length !== size) throw new Error("input \"" + name + "\" has " + data.length + " values, expected " + size);
-  return data;
 }
 
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
@@ -551,40 +564,45 @@ function topPaths(m, b, result, options) {
 
 function makeRunner(m) {
   const states = {};
-  const stateOf = (name) => {
-    const make = m.backwards[name];
-    if (!make) throw new Error("semiring \"" + name + "\" was not compiled into this module (compiled: " + Object.keys(m.backwards).join(", ") + ")");
-    return (states[name] ??= make());
-  };
+  const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
+  const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
+  const stateOf = (name) => (states[name] ??= m.backwards[name]());
+  const nodeOf = { ...m.branches, ...m.wrt };
   return {
-    forward: m.forward,
+    forward(inputs) {
+      const output = m.forward(inputs, "forward()");
+      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
+      if (nf) throw new Error("forward(): " + nf.message);
+      return output;
+    },
     backward(name) {
-      stateOf(name).run();
+      stateOf(checkSemiring("backward()", name, space)).run();
     },
     topPath(name, options) {
-      const b = stateOf(name);
+      const b = stateOf(checkSemiring("topPath()", name, space));
+      checkTopPath("topPath()", options, space);
       return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
     },
     run(inputs, options = {}) {
-      const output = m.forward(inputs);
+      checkRunOptions("run()", options, space);
+      const output = m.forward(inputs, "run()");
+      // One pass over the forward values; a non-finite one is a warning, or an error when strict.
+      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
+      const warnings = [];
+      if (nf) {
+        if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
+        warnings.push(nf.message);
+      }
       const results = {};
       for (const name of options.semirings ?? Object.keys(m.backwards)) {
         const b = stateOf(name);
         b.run();
         const res = { wrt: {}, branches: {} };
-        for (const w of options.wrt ?? Object.keys(m.wrt)) {
-          const id = m.wrt[w];
-          if (id === undefined) throw new Error("\"" + w + "\" was not compiled as a --wrt tensor (compiled: " + Object.keys(m.wrt).join(", ") + ")");
-          res.wrt[w] = tensorResult(b, readLanes(b, id), m.shapes[id]);
-        }
+        for (const w of options.wrt ?? Object.keys(m.wrt)) res.wrt[w] = tensorResult(b, readLanes(b, m.wrt[w]), m.shapes[m.wrt[w]]);
         for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
         if (options.aggregate) {
           res.aggregated = {};
-          for (const [w, axes] of Object.entries(options.aggregate)) {
-            const id = m.wrt[w] ?? m.branches[w];
-            if (id === undefined) throw new Error("cannot aggregate \"" + w + "\": not a --wrt tensor or branch");
-            res.aggregated[w] = aggregate(b, readLanes(b, id), m.shapes[id], axes);
-          }
+          for (const [w, axes] of Object.entries(options.aggregate)) res.aggregated[w] = aggregate(b, readLanes(b, nodeOf[w]), m.shapes[nodeOf[w]], axes);
         }
         if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
           const paths = topPaths(m, b, res, options.topPath);
@@ -592,10 +610,288 @@ function makeRunner(m) {
           res.topPathValue = paths[0]?.value;
           if (paths.length > 1) res.topPaths = paths;
         }
+        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
         results[name] = res;
       }
-      return { output, results };
+      return { output, results, warnings };
     },
   };
 }
 
+
+// ---- argument checks (runtime/module/args.ts)
+// Checks of what a generated module is given: params at createModel, inputs and options at run().
+// The JS and the WebGPU modules embed this file as text (compiler/backends/embed.ts), so it
+// is self-contained: no imports, nothing that needs Node. Every problem is one Error whose message
+// names the argument, the element and the value, because the caller may be a user's own program.
+const I32_MIN = -2147483648;
+const I32_MAX = 2147483647;
+const shapeText = (shape) => `[${shape.join(",")}]`;
+/** A value as a message shows it: short, and never throwing. */
+function describeValue(x) {
+    if (x === null)
+        return "null";
+    if (x === undefined)
+        return "undefined";
+    if (typeof x === "string")
+        return x.length > 40 ? `a string of ${x.length} characters` : `the string ${JSON.stringify(x)}`;
+    if (typeof x === "number" || typeof x === "boolean")
+        return String(x);
+    if (typeof x === "bigint")
+        return `the bigint ${String(x)}n`;
+    if (Array.isArray(x))
+        return `an array of ${x.length}`;
+    if (ArrayBuffer.isView(x))
+        return `a ${x.constructor.name}${"length" in x ? ` of ${String(x.length)}` : ""}`;
+    if (typeof x === "function")
+        return "a function";
+    return "an object";
+}
+/** A name given as an argument: quoted when it is a string. */
+const quoted = (x) => (typeof x === "string" ? JSON.stringify(x) : describeValue(x));
+/** `name[i,j]` for flat element `flat` of a tensor of this shape. */
+function elementName(name, shape, flat) {
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return `${name}[${index.join(",")}]`;
+}
+const isPlainObject = (x) => typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x);
+const isNumericView = (x) => ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
+/**
+ * The values of one named tensor, checked: an array or typed array of the right length whose
+ * elements are numbers (f32; NaN and ±Infinity pass here, the forward pass reports where they
+ * lead) or integer ids in range (i32).
+ */
+function checkTensor(fn, what, given, spec) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const label = `${what} "${spec.name}"`;
+    const kind = spec.dtype === "i32" ? "integer ids" : "numbers";
+    const expected = `an array of ${size} ${kind} (shape ${shapeText(spec.shape)})`;
+    if (!Array.isArray(given) && !isNumericView(given))
+        throw new Error(`${fn}: ${label} must be ${expected}, got ${describeValue(given)}`);
+    const data = given;
+    if (data.length !== size)
+        throw new Error(`${fn}: ${label} must be ${expected}, got ${describeValue(given)}`);
+    const plain = Array.isArray(given);
+    if (spec.dtype === "f32") {
+        if (plain)
+            for (let i = 0; i < size; i++)
+                if (typeof data[i] !== "number")
+                    throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} must be a number, got ${describeValue(data[i])}`);
+        return data;
+    }
+    for (let i = 0; i < size; i++) {
+        const v = data[i];
+        if (typeof v !== "number" || !Number.isInteger(v) || v < I32_MIN || v > I32_MAX)
+            throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} = ${describeValue(v)} is not an integer id`);
+    }
+    for (const r of spec.ids ?? []) {
+        const check = (i) => {
+            const v = data[i];
+            if (!(v >= 0 && v < r.rows))
+                throw new Error(`${fn}: ${what} ${elementName(spec.name, spec.shape, i)} = ${v} is out of range for ${r.op}: ids must be in [0, ${r.rows})`);
+        };
+        if (r.elements)
+            for (const i of r.elements)
+                check(i);
+        else
+            for (let i = 0; i < size; i++)
+                check(i);
+    }
+    return data;
+}
+/** Every tensor of `specs` from the object `given` (extra keys are ignored). */
+function checkTensors(fn, what, given, specs) {
+    const plural = what === "input" ? "inputs" : "params";
+    const names = specs.map((s) => s.name).join(", ");
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: ${plural} must be an object of arrays by name (${names || "none"}), got ${describeValue(given)}`);
+    const out = {};
+    for (const spec of specs) {
+        if (!Object.prototype.hasOwnProperty.call(given, spec.name) || given[spec.name] === undefined) {
+            const size = spec.shape.reduce((a, b) => a * b, 1);
+            throw new Error(`${fn}: missing ${what} "${spec.name}" (${spec.dtype}${shapeText(spec.shape)}, ${size} values)`);
+        }
+        out[spec.name] = checkTensor(fn, what, given[spec.name], spec);
+    }
+    return out;
+}
+function checkNameList(fn, key, given, valid, what) {
+    if (!Array.isArray(given))
+        throw new Error(`${fn}: options.${key} must be an array of names (${valid.join(", ") || "none"}), got ${describeValue(given)}`);
+    given.forEach((n, i) => {
+        if (typeof n !== "string" || !valid.includes(n))
+            throw new Error(`${fn}: options.${key}[${i}] = ${quoted(n)} is not ${what} (compiled: ${valid.join(", ") || "none"})`);
+    });
+}
+function checkIntegers(fn, key, given, bound, expected) {
+    if (!Array.isArray(given))
+        throw new Error(`${fn}: ${key} must be ${expected}, got ${describeValue(given)}`);
+    given.forEach((v, i) => {
+        const n = bound(i);
+        if (typeof v !== "number" || !Number.isInteger(v) || v < -n || v >= n)
+            throw new Error(`${fn}: ${key}[${i}] = ${describeValue(v)} must be an integer in [${-n}, ${n})`);
+    });
+}
+/** The top-path start: false, or { from?: a wrt tensor or branch, index?: one integer per axis }. */
+function checkTopPath(fn, given, space) {
+    if (given === undefined || given === false)
+        return;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options.topPath must be false or { from?, index? }, got ${describeValue(given)}`);
+    for (const k of Object.keys(given))
+        if (k !== "from" && k !== "index")
+            throw new Error(`${fn}: unknown option topPath.${k} (valid: from, index)`);
+    const starts = { ...space.branches, ...space.wrt };
+    const from = given["from"] ?? Object.keys(space.wrt)[0];
+    if (typeof from !== "string" || !Object.prototype.hasOwnProperty.call(starts, from))
+        throw new Error(`${fn}: options.topPath.from = ${quoted(from)} is not a wrt tensor or branch of this module (valid: ${Object.keys(starts).join(", ") || "none"})`);
+    if (given["index"] === undefined)
+        return;
+    const shape = starts[from];
+    const index = given["index"];
+    if (!Array.isArray(index) || index.length !== shape.length)
+        throw new Error(`${fn}: options.topPath.index must be ${shape.length} integer(s) for ${from}${shapeText(shape)}, got ${describeValue(index)}`);
+    checkIntegers(fn, "options.topPath.index", index, (a) => shape[a], `${shape.length} integers`);
+}
+/** run()'s options: known keys only, names compiled into the module, integer axes and indices in range. */
+function checkRunOptions(fn, given, space) {
+    if (given === undefined)
+        return;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options must be an object, got ${describeValue(given)}`);
+    const valid = ["semirings", "wrt", "aggregate", "topPath", "strict"];
+    for (const k of Object.keys(given))
+        if (!valid.includes(k))
+            throw new Error(`${fn}: unknown option "${k}" (valid: ${valid.join(", ")})`);
+    if (given["semirings"] !== undefined)
+        checkNameList(fn, "semirings", given["semirings"], space.semirings, "a semiring compiled into this module");
+    if (given["wrt"] !== undefined)
+        checkNameList(fn, "wrt", given["wrt"], Object.keys(space.wrt), "a wrt tensor of this module");
+    const aggregate = given["aggregate"];
+    if (aggregate !== undefined) {
+        if (!isPlainObject(aggregate))
+            throw new Error(`${fn}: options.aggregate must be an object of axes by name, got ${describeValue(aggregate)}`);
+        const tensors = { ...space.branches, ...space.wrt };
+        for (const [name, axes] of Object.entries(aggregate)) {
+            const shape = tensors[name];
+            if (!shape)
+                throw new Error(`${fn}: cannot aggregate "${name}": not a wrt tensor or branch of this module (valid: ${Object.keys(tensors).join(", ") || "none"})`);
+            checkIntegers(fn, `options.aggregate.${name}`, axes, () => shape.length, `an array of axes of ${name}${shapeText(shape)}`);
+        }
+    }
+    checkTopPath(fn, given["topPath"], space);
+    const strict = given["strict"];
+    if (strict !== undefined && typeof strict !== "boolean")
+        throw new Error(`${fn}: options.strict must be true or false, got ${describeValue(strict)}`);
+}
+/** A semiring name given to backward() or topPath(). */
+function checkSemiring(fn, name, space) {
+    if (typeof name !== "string" || !space.semirings.includes(name))
+        throw new Error(`${fn}: semiring ${quoted(name)} was not compiled into this module (compiled: ${space.semirings.join(", ")})`);
+    return name;
+}
+
+// ---- non-finite forward values (runtime/module/finite.ts)
+// Non-finite forward values (exp(1000), log(0), x/0, a NaN weight): one pass over the forward
+// buffers finds where the first one appears in program order, and which readouts it spoils.
+// Embedded as text in every generated module (JS and WebGPU), so self-contained.
+//
+// The rule: an edge's weight is a formula over its op's operands, output and saved values, so an
+// edge set whose formula reads a tensor holding a non-finite value may have non-finite weights.
+// Every tensor with a path through such an edge set reads NaN in every semiring whose lift reads
+// the weight (count does not): instead of whatever each semiring's arithmetic makes of ∞ and NaN
+// (−∞ "no path" in maxprod, 0 or NaN in entropy). Edges whose weights are constants (add, sum,
+// movement ops) or read only finite tensors do not spoil anything, even next to an overflow.
+/** Index of the first NaN or ±Infinity in `a`, or −1. */
+function firstNonFinite(a) {
+    for (let i = 0; i < a.length; i++) {
+        const v = a[i];
+        // v − v is 0 for every finite v and NaN for NaN and ±∞: one subtraction per element.
+        if (v - v !== 0)
+            return i;
+    }
+    return -1;
+}
+function elementText(shape, flat) {
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return `[${index.join(",")}]`;
+}
+/** Where buffer `i` first holds a non-finite value (−1: nowhere), from the cache if it is fixed. */
+function scanOne(i, values, infos, cache, allFinite) {
+    const cached = infos[i].fixed && cache ? cache[i] : undefined;
+    if (cached)
+        return cached;
+    const buf = values[i];
+    const at = buf && !allFinite?.(i) ? firstNonFinite(buf) : -1;
+    const found = { at, value: at >= 0 ? buf[at] : 0 };
+    if (buf && infos[i].fixed && cache)
+        cache[i] = found;
+    return found;
+}
+/**
+ * Scans forward buffers (null for integer ones, which are always finite, and for labelled
+ * identities, which share their operand's) in program order; null when every value is finite, the
+ * common case, which costs one pass and nothing else. Fixed buffers are scanned once per `cache`.
+ */
+function scanForward(values, infos, cache, allFinite) {
+    let first = -1;
+    let hit = { at: -1, value: 0 };
+    for (let i = 0; i < infos.length && first < 0; i++) {
+        hit = scanOne(i, values, infos, cache, allFinite);
+        if (hit.at >= 0)
+            first = i;
+    }
+    if (first < 0)
+        return null;
+    const bad = new Set([infos[first].node]);
+    for (let i = first + 1; i < infos.length; i++) {
+        const alias = infos[i].alias;
+        if (alias !== undefined ? bad.has(alias) : scanOne(i, values, infos, cache, allFinite).at >= 0)
+            bad.add(infos[i].node);
+    }
+    const sources = new Map(infos.map((v) => [v.node, v.edges.map(([src]) => src)]));
+    const spoiled = new Set();
+    const stack = [];
+    for (const v of infos)
+        for (const [src, reads] of v.edges)
+            if (reads.some((r) => bad.has(r)))
+                stack.push(src);
+    while (stack.length > 0) {
+        const id = stack.pop();
+        if (spoiled.has(id))
+            continue;
+        spoiled.add(id);
+        stack.push(...(sources.get(id) ?? []));
+    }
+    const info = infos[first];
+    const at = hit.at;
+    const value = hit.value;
+    const where = info.loc ? ` at ${info.loc}` : "";
+    const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
+        `every readout that depends on it is NaN`;
+    return { message, spoiled };
+}
+/**
+ * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
+ * drops a top path that starts at such a tensor (it has no meaningful value).
+ */
+function spoilResult(res, nf, ids, topFrom) {
+    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
+    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
+        for (const [name, t] of Object.entries(group))
+            if (spoiled(name))
+                t.value.fill(NaN);
+    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
+        res.topPath = [];
+        res.topPathValue = NaN;
+        delete res.topPaths;
+    }
+}

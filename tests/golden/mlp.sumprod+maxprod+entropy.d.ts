@@ -31,6 +31,8 @@ export interface RunOptions<S extends string, W extends string> {
   aggregate?: Record<string, number[]>;
   /** Where the top path starts (default: the best element of the first wrt tensor); false: none. */
   topPath?: { from?: string; index?: number[] } | false;
+  /** A non-finite forward value throws instead of being a warning (default: as compiled, --strict). */
+  strict?: boolean;
 }
 export interface Inputs {
   /** f32[4] */ "x": ArrayLike<number>;
@@ -47,8 +49,8 @@ export type BranchLabel = "head";
 export interface Model {
   /** Runs the forward pass; returns the scalar output. */
   forward(inputs: Inputs): number;
-  /** Forward, then the backward pass of each chosen semiring (all by default). */
-  run(inputs: Inputs, options?: RunOptions<SemiringName, WrtName>): { output: number; results: Record<SemiringName, SemiringResult<WrtName, BranchLabel>> };
+  /** Forward, then the backward pass of each chosen semiring (all by default); warnings: non-finite forward values. */
+  run(inputs: Inputs, options?: RunOptions<SemiringName, WrtName>): { output: number; results: Record<SemiringName, SemiringResult<WrtName, BranchLabel>>; warnings: string[] };
   /** One semiring's backward pass on the values of the last forward (no readouts): several backwards can share one forward. */
   backward(semiring: SemiringName): void;
   /** Top paths of a selecting semiring from its last backward. */

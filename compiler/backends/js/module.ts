@@ -10,11 +10,14 @@ import type { BackwardPlan } from "../../backward.ts";
 import type { BufferInfo, Step } from "../../kernel.ts";
 import { adjointBuffer, adjointBuffers, backwardSteps, forwardBuffers, forwardSteps, valueBuffer } from "../../schedule.ts";
 import { CodeBuilder } from "../emit.ts";
+import { moduleRuntimeSource } from "../embed.ts";
+import { liftReadsWeight, tensorSpecs, valueInfos } from "../moduleSpecs.ts";
 import { renderOutEdges, tensorName } from "./edges.ts";
 import { JsExpr, renderKernel, type RenderState } from "./render.ts";
 import { jsHelpers } from "./scalar.ts";
 import { walkerSource } from "./walker.ts";
 import { hostMath, KernelCompiler } from "./vectorize.ts";
+import { allFiniteFunc } from "./allFinite.ts";
 import { FuncBuilder, ModuleBuilder } from "./wasm.ts";
 
 export interface JsModuleOptions {
@@ -29,6 +32,8 @@ export interface JsModuleOptions {
   readonly profile?: boolean;
   /** Split big kernels over worker threads where the platform allows (default true). */
   readonly threads?: boolean;
+  /** A non-finite forward value is an error, not a warning, unless run() says otherwise. */
+  readonly strict?: boolean;
 }
 
 export interface JsModule {
@@ -200,19 +205,32 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   };
   out.line(`export const meta = ${json(meta)};`);
   out.line();
+  const infos = valueInfos(plan);
+  out.line(`// What the argument checks and the non-finite scan of forward values need to know.`);
+  const specs = tensorSpecs(g);
+  out.open(`const specs = {`);
+  out.line(`inputs: ${json(specs.inputs)},`);
+  out.line(`params: ${json(specs.params)},`);
+  out.open(`values: [`);
+  for (const v of infos) out.line(`${json(v)},`);
+  out.close(`],`);
+  out.close(`};`);
+  out.line(`const strictByDefault = ${json(opts.strict ?? false)};`);
+  out.line();
 
   // ---- createModel
   out.open(`export function createModel(params) {`);
   out.line(`// Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.`);
   out.line(`const memory = newMemory(${PAGES});`);
   out.line(`const heap = memory.buffer;`);
+  out.line(`const P = checkTensors("createModel()", "parameter", params, specs.params);`);
   const view = (b: { name: string; shape: readonly number[]; dtype: string }) =>
     `new ${b.dtype === "i32" ? "Int32Array" : F}(heap, ${layout.offsets.get(b.name)}, ${sizeOf(b.shape)})`;
   for (const b of fwdBufs) {
     const n = g.nodes[b.node]!;
     const role = opRules[n.op].role;
     if (b.kind === "value" && role === "param") {
-      out.line(`const ${b.name} = takeParam(params, ${json(tensorName(n))}, ${view(b)});`);
+      out.line(`const ${b.name} = ${view(b)}; ${b.name}.set(P[${json(tensorName(n))}]);`);
       continue;
     }
     if (b.kind === "value" && role === "constant") {
@@ -227,8 +245,9 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   out.line(`// Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).`);
   out.line(`const par = K ? threads(memory) : null;`);
   out.line();
-  out.open(`function forward(inputs) {`);
-  for (const n of inputs) out.line(`${valueBuffer(g, n.id)}.set(takeInput(inputs, ${json(tensorName(n))}, ${sizeOf(n.type.shape)}));`);
+  out.open(`function forward(inputs, fn) {`);
+  out.line(`const I = checkTensors(fn, "input", inputs, specs.inputs);`);
+  for (const n of inputs) out.line(`${valueBuffer(g, n.id)}.set(I[${json(tensorName(n))}]);`);
   renderSteps(fwd, shapeOf, out, state, wasm, "");
   out.line(`return ${valueBuffer(g, g.output)}[0];`);
   out.close();
@@ -264,7 +283,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
       const sources = path.lanes.map((_, l) => [path.sources(l, true), path.sources(l, false)]);
       out.line(`const paths = { sense: ${json(path.lanes.map((p) => p.sense))}, rank: ${json(path.lanes.map((p) => p.rank))}, sources: ${json(sources)}, extend: ${laneFn(["w", "v"], [path.extend(w, val)], state).replace("=> [", "=> (").replace(/\]$/, ")")} };`);
     } else out.line(`const paths = null;`);
-    out.line(`return { run, adjoints, readout, plus, paths, zero: [${sr.zero.map((z) => S.showSx(S.c(z))).join(", ")}], lanes: ${json(sr.lanes)} };`);
+    out.line(`return { run, adjoints, readout, plus, paths, weighted: ${json(liftReadsWeight(sr))}, zero: [${sr.zero.map((z) => S.showSx(S.c(z))).join(", ")}], lanes: ${json(sr.lanes)} };`);
     out.close();
   }
 
@@ -275,7 +294,15 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   out.line(`const shapes = { ${live.map((id) => `${id}: ${json(g.nodes[id]!.type.shape)}`).join(", ")} };`);
   out.line(`const names = { ${live.map((id) => `${id}: ${json(tensorName(g.nodes[id]!))}`).join(", ")} };`);
   out.line(`const ops = { ${live.map((id) => `${id}: ${json(g.nodes[id]!.op)}`).join(", ")} };`);
-  out.line(`return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} });`);
+  const scanned = infos.map((v) => (valueBuffer(g, v.node) === `v${v.node}` ? valueBuffer(g, v.node) : "null"));
+  out.line(`// Forward values in program order for the non-finite scan (null: shares its operand's buffer).`);
+  out.line(`const values = [${scanned.join(", ")}];`);
+  const spans = infos.map((v) => (valueBuffer(g, v.node) === `v${v.node}` ? json([layout.offsets.get(`v${v.node}`), sizeOf(v.shape)]) : "null"));
+  out.line(`// Their [byte offset, length], for the scan's WebAssembly fast path.`);
+  out.line(`const spans = [${spans.join(", ")}];`);
+  out.line(`const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;`);
+  out.line(`const scanCache = []; // params and constants are scanned once`);
+  out.line(`return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} });`);
   out.close();
   out.line();
   // The WebAssembly kernels: compiled once per module, instantiated per model on its memory.
@@ -286,6 +313,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     const prep = new FuncBuilder([], []);
     for (const { name, extent } of wasm.compiler.prep) prep.i32(0).i32(extent).i32(0).call(mod.exportIndex(name));
     mod.addFunc(prep, "prep");
+    mod.addFunc(allFiniteFunc(precision), "all_finite");
   }
   // Temporaries of the kernels (per-row scale factors of log-sum-exp sums): one region per thread.
   const scratchBytes = Math.ceil((wasm?.compiler.scratchBytes ?? 0) / 64) * 64;
@@ -310,6 +338,8 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   out.line();
   for (const h of [...state.helpers].sort()) out.lines(jsHelpers[h]!.split("\n")).line();
   out.lines(walkerSource.split("\n"));
+  out.line();
+  out.lines(moduleRuntimeSource().split("\n"));
 
   const js = out.toString().replace(PAGES, String(layout.pages)).replace(SCRATCH_AT, String(scratchAt));
   return { js, dts: renderDts(g, semirings, inputs, params, plan) };
@@ -332,8 +362,8 @@ function renderDts(g: Graph, semirings: readonly Semiring[], inputs: readonly No
   out.open(`export interface Model {`);
   out.line(`/** Runs the forward pass; returns the scalar output. */`);
   out.line(`forward(inputs: Inputs): number;`);
-  out.line(`/** Forward, then the backward pass of each chosen semiring (all by default). */`);
-  out.line(`run(inputs: Inputs, options?: RunOptions<SemiringName, WrtName>): { output: number; results: Record<SemiringName, SemiringResult<WrtName, BranchLabel>> };`);
+  out.line(`/** Forward, then the backward pass of each chosen semiring (all by default); warnings: non-finite forward values. */`);
+  out.line(`run(inputs: Inputs, options?: RunOptions<SemiringName, WrtName>): { output: number; results: Record<SemiringName, SemiringResult<WrtName, BranchLabel>>; warnings: string[] };`);
   out.line(`/** One semiring's backward pass on the values of the last forward (no readouts): several backwards can share one forward. */`);
   out.line(`backward(semiring: SemiringName): void;`);
   out.line(`/** Top paths of a selecting semiring from its last backward. */`);
@@ -377,4 +407,6 @@ export interface RunOptions<S extends string, W extends string> {
   aggregate?: Record<string, number[]>;
   /** Where the top path starts (default: the best element of the first wrt tensor); false: none. */
   topPath?: { from?: string; index?: number[] } | false;
+  /** A non-finite forward value throws instead of being a warning (default: as compiled, --strict). */
+  strict?: boolean;
 }`;

@@ -1,21 +1,6 @@
 // The host driver (runtime/webgpu.ts) as JavaScript text, for embedding into generated modules:
 // one TypeScript source, type-checked, that a browser page gets inside the one file it imports.
 
-import { readFileSync } from "node:fs";
-import { ts } from "ts-morph";
+import { embeddedSource } from "../embed.ts";
 
-let cached: string | undefined;
-
-export function driverSource(): string {
-  if (cached !== undefined) return cached;
-  const file = new URL("../../../runtime/webgpu.ts", import.meta.url);
-  const { outputText } = ts.transpileModule(readFileSync(file, "utf8"), {
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, removeComments: false },
-  });
-  // Embedded, nothing is exported except what the generated module exports itself.
-  cached = outputText
-    .replace(/^export \{\s*\};?\s*$/gm, "")
-    .replace(/^export (?=(async )?function |const |let |class )/gm, "")
-    .trimEnd();
-  return cached;
-}
+export const driverSource = (): string => embeddedSource("webgpu.ts");

@@ -29,7 +29,7 @@ export function renderWgslDts(plan: BackwardPlan, semirings: readonly Semiring[]
   out.line(`/** Runs the forward pass; resolves to the scalar output. */`);
   out.line(`forward(inputs: Inputs): Promise<number>;`);
   out.line(`/** Forward, then the backward pass of each chosen semiring (all by default). */`);
-  out.line(`run(inputs: Inputs, options?: RunOptions<SemiringName, WrtName>): Promise<{ output: number; results: Record<SemiringName, SemiringResult<WrtName, BranchLabel>> }>;`);
+  out.line(`run(inputs: Inputs, options?: RunOptions<SemiringName, WrtName>): Promise<{ output: number; results: Record<SemiringName, SemiringResult<WrtName, BranchLabel>>; warnings: string[] }>;`);
   out.line(`/** Frees the model's GPU buffers; the device stays the caller's. */`);
   out.line(`destroy(): void;`);
   out.close();

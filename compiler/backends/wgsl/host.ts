@@ -9,6 +9,7 @@ import { forwardBuffers } from "../../schedule.ts";
 import { CodeBuilder } from "../emit.ts";
 import { renderOutEdges, tensorName } from "../js/edges.ts";
 import { JsExpr } from "../js/render.ts";
+import { liftReadsWeight } from "../moduleSpecs.ts";
 
 const json = (x: unknown) => JSON.stringify(x);
 export { tensorName };
@@ -36,6 +37,7 @@ function semiringHost(sr: Semiring): string {
     `    readout: ${laneFn(px, sr.readout(xs))},`,
     `    plus: ${laneFn([...px, ...py], sr.plus(xs, ys))},`,
     `    paths: ${paths},`,
+    `    weighted: ${json(liftReadsWeight(sr))},`,
     `  }`,
   ].join("\n");
 }

@@ -15,6 +15,8 @@ import { walkerSource } from "../js/walker.ts";
 import type { WgslBufferSpec, WgslModelSpec, WgslSemiringSpec, WgslStep } from "../../../runtime/webgpu.ts";
 import { builtinDeps, wgslBuiltins } from "./builtins.ts";
 import { driverSource } from "./driver.ts";
+import { moduleRuntimeSource } from "../embed.ts";
+import { tensorSpecs, valueInfos } from "../moduleSpecs.ts";
 import { hostSource, tensorName } from "./host.ts";
 import { kernelBuffers, legalizeKernel, type Layout, type LegalKernel, type Place } from "./legalize.ts";
 import { renderKernel, type RenderedKernel } from "./render.ts";
@@ -93,7 +95,12 @@ function assemblePass(title: string, steps: readonly PassStep[], dtypeOf: (b: st
   return { steps: wsteps, source: out.toString() };
 }
 
-export function renderWgslModule(plan: BackwardPlan, semirings: readonly Semiring[]): WgslModule {
+export interface WgslModuleOptions {
+  /** A non-finite forward value is an error, not a warning, unless run() says otherwise. */
+  readonly strict?: boolean;
+}
+
+export function renderWgslModule(plan: BackwardPlan, semirings: readonly Semiring[], opts: WgslModuleOptions = {}): WgslModule {
   const g = plan.graph;
   const fwdBufs = forwardBuffers(g);
   const fwd = new Map(fwdBufs.map((b) => [b.name, b]));
@@ -154,12 +161,19 @@ export function renderWgslModule(plan: BackwardPlan, semirings: readonly Semirin
     srSpecs[sr.name] = { buffers: [...physical.values()], pass: { module: key, steps: pass.steps }, lanes: laneSpec };
   }
 
-  const spec = modelSpec(plan, fwdBufs, forward.steps, srSpecs);
+  const spec = modelSpec(plan, fwdBufs, forward.steps, srSpecs, opts.strict ?? false);
   return { js: renderJs(plan, semirings, spec, wgsl), wgsl, dts: renderWgslDts(plan, semirings) };
 }
 
-function modelSpec(plan: BackwardPlan, fwdBufs: ReturnType<typeof forwardBuffers>, steps: WgslStep[], semirings: Record<string, WgslSemiringSpec>): WgslModelSpec {
+function modelSpec(
+  plan: BackwardPlan,
+  fwdBufs: ReturnType<typeof forwardBuffers>,
+  steps: WgslStep[],
+  semirings: Record<string, WgslSemiringSpec>,
+  strict: boolean,
+): WgslModelSpec {
   const g: Graph = plan.graph;
+  const values = valueInfos(plan);
   const role = (r: string) => g.nodes.filter((n) => opRules[n.op].role === r);
   const live = [...plan.live].sort((a, b) => a - b);
   const byLive = <T>(f: (id: number) => T) => Object.fromEntries(live.map((id) => [id, f(id)]));
@@ -179,6 +193,12 @@ function modelSpec(plan: BackwardPlan, fwdBufs: ReturnType<typeof forwardBuffers
       names: byLive((id) => tensorName(g.nodes[id]!)),
       ops: byLive((id) => g.nodes[id]!.op),
       output: g.output,
+    },
+    checks: {
+      ...tensorSpecs(g),
+      values,
+      valueBuffers: values.map((v) => (valueBuffer(g, v.node) === `v${v.node}` ? valueBuffer(g, v.node) : null)),
+      strict,
     },
   };
 }
@@ -214,6 +234,8 @@ function renderJs(plan: BackwardPlan, semirings: readonly Semiring[], spec: Wgsl
   out.line();
   for (const h of Object.keys(jsHelpers).sort()) out.lines(jsHelpers[h]!.split("\n")).line();
   out.lines(walkerSource.trimEnd().split("\n"));
+  out.line();
+  out.lines(moduleRuntimeSource().split("\n"));
   out.line();
   out.line(`// ---- WebGPU host driver (runtime/webgpu.ts)`);
   out.lines(driverSource().split("\n"));
