@@ -20,7 +20,7 @@ export interface ImportCliOptions {
   branch?: string[];
   name?: string[];
   pick?: string;
-  output?: string;
+  graphOutput?: string;
   text?: string;
   compare?: string;
 }
@@ -65,7 +65,7 @@ export function withImportOptions(cmd: Command): Command {
     .option("--branch <label=pattern...>", "ONNX: a named branch on the input of the nodes whose name matches the glob (add :N to choose input N), e.g. key=*/attention/self/key/MatMul")
     .option("--name <label=pattern...>", "ONNX: name the values (or nodes' outputs) matching the glob, e.g. emb=*/embeddings/LayerNorm/*")
     .option("--pick <i,j,…>", "ONNX: the element of the model's output to explain (the output must be a scalar otherwise)")
-    .option("--output <name>", "ONNX: which graph output (default: the first)")
+    .option("--graph-output <name>", "ONNX: which graph output (default: the first)")
     .option("--text <sentence>", "checkpoint directory: the sentence (BERT masked LM: with one [MASK])")
     .option("--compare <a,b>", "checkpoint directory: output = logit[a] − logit[b] (tokens at [MASK], or classes)");
 }
@@ -99,7 +99,7 @@ export function modelArgument(file: string | undefined, hf: string | undefined):
 /** The import options the command line asks for; they apply to .onnx models and checkpoint directories only. */
 export function parseImportOptions(file: string, o: ImportCliOptions): ImportOptions | undefined {
   const onnx = isOnnxFile(file), hf = !onnx && isHfDir(file);
-  const onnxOnly = (["fuse", "branch", "name", "pick", "output"] as const).filter((k) => o[k] !== undefined);
+  const onnxOnly = (["fuse", "branch", "name", "pick", "graphOutput"] as const).filter((k) => o[k] !== undefined).map((k) => (k === "graphOutput" ? "graph-output" : k));
   const hfOnly = (["text", "compare"] as const).filter((k) => o[k] !== undefined);
   if (!onnx && onnxOnly.length > 0) throw new SemicError("E_CLI", `--${onnxOnly[0]} applies to ONNX (.onnx) models only; in a DSL model use branch()/name()/pick()`);
   if (!hf && hfOnly.length > 0) throw new SemicError("E_CLI", `--${hfOnly[0]} applies to Hugging Face checkpoint directories only (a directory with config.json)`);
@@ -110,6 +110,6 @@ export function parseImportOptions(file: string, o: ImportCliOptions): ImportOpt
     branches: (o.branch ?? []).map((s) => parseSelector("--branch", s, true)),
     names: (o.name ?? []).map((s) => parseSelector("--name", s, false)),
     ...(o.pick !== undefined ? { pick: parsePick(o.pick) } : {}),
-    ...(o.output !== undefined ? { output: o.output } : {}),
+    ...(o.graphOutput !== undefined ? { output: o.graphOutput } : {}),
   };
 }
