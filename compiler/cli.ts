@@ -26,7 +26,8 @@ import {
   splitList,
 } from "./cli/load.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
-import { jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
+import { fmt, jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
+import { branchViewsJson, computeBranchViews, parseBranchViews, readableBranchViews, requireBranchPoints } from "./study/views.ts";
 
 /** Options shared by every command that builds a graph. */
 interface ModelOptions {
@@ -52,6 +53,7 @@ interface RunCliOptions extends SemiringOptions {
   topPathFrom?: string;
   json?: boolean;
   top?: string;
+  branchView?: string[];
 }
 
 const status = new Status();
@@ -138,6 +140,8 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
   const topPath = parseTopPathFrom(o.topPathFrom);
   const top = parsePositiveInt("--top", o.top, 5);
   const { graph, semirings, options, loadTime } = await prepare(file, o);
+  const views = parseBranchViews(o.branchView);
+  const points = requireBranchPoints(graph, views);
 
   const params = bindTensors(expectedTensors(graph, "param"), loadTensorFile(o.params), o.params, {
     allowExtra: o.params.toLowerCase().endsWith(".safetensors"),
@@ -190,12 +194,16 @@ async function runCommand(file: string, o: RunCliOptions): Promise<void> {
   status.clear();
 
   const run: RunOutput = { output, results };
+  const viewsOf = new Map(semirings.map((sr) => [sr.name, computeBranchViews(points, sr, results[sr.name]!, views)]));
   if (o.json) {
-    process.stdout.write(stringifyJson(jsonReport(run)) + "\n");
+    const json = jsonReport(run);
+    if (views.length > 0) for (const [name, r] of Object.entries(json.results)) Object.assign(r, { branchViews: branchViewsJson(viewsOf.get(name)!) });
+    process.stdout.write(stringifyJson(json) + "\n");
     return;
   }
   const timing = `timing: load ${loadTime} · compile ${compileTime} · import ${importTime} · run (forward + backward) ${runTimes.join(", ")}`;
   console.log(readableReport(run, { model: `${graph.name} (${file})`, semirings, top, perToken, timing }));
+  for (const sr of views.length > 0 ? semirings : []) console.log([`\n${sr.name} — branch views`, ...readableBranchViews(sr, viewsOf.get(sr.name)!, views, fmt)].join("\n"));
 }
 
 // ---- the command line
@@ -280,7 +288,8 @@ Examples:
     .option("--aggregate <name:axes...>", "⊕ a wrt tensor or branch over axes, e.g. h:0 or emb:1,2 (negative axes count from the end)")
     .option("--top-path-from <name[:i,j]>", "where the top path starts (default: the best element of the first wrt tensor)")
     .option("--json", "print the results as JSON (DESIGN.md §3); ±Infinity is written as the strings \"Infinity\"/\"-Infinity\"")
-    .option("--top <n>", "elements listed per tensor in the readable report", "5");
+    .option("--top <n>", "elements listed per tensor in the readable report", "5")
+    .option("--branch-view <views>", "per-token readings of each branch point: oplus,bucket_sum (the paper's, maxprod/maxabs), sum (semic's ⊕)", collect);
   withModelOptions(withSemiringOptions(run, "f64"))
     .addHelpText(
       "after",
@@ -289,6 +298,7 @@ Examples:
   semic run examples/mlp.ts --params examples/mlp.params.json --inputs examples/mlp.inputs.json -s sumprod,maxprod,entropy
   semic run examples/mlp.ts --params examples/mlp.params.json --inputs examples/mlp.inputs.json -s maxprod --top-path-from x:2 --json
   semic run examples/mlp.ts --params ckpt.safetensors --inputs in.json -s entropy --aggregate h:0
+  semic run examples/transformer.ts --params examples/transformer.params.json --inputs examples/transformer.inputs.json -s maxprod --branch-view oplus,bucket_sum,sum
 
 The run computes in double precision unless --precision f32 is given.`,
     )
