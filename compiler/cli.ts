@@ -27,6 +27,7 @@ import {
 } from "./cli/load.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { fmt, jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
+import { addReportCommand } from "./cli/reportCommand.ts";
 import { branchViewsJson, computeBranchViews, parseBranchViews, readableBranchViews, requireBranchPoints } from "./study/views.ts";
 
 /** Options shared by every command that builds a graph. */
@@ -304,6 +305,7 @@ The run computes in double precision unless --precision f32 is given.`,
     )
     .action((file: string, o: RunCliOptions) => runCommand(file, o));
 
+  addReportCommand(program);
   return program;
 }
 

@@ -92,8 +92,8 @@ function semiringFold(sr: Semiring) {
   };
 }
 
-/** semic's ⊕ over each token's units of one branch, read out (k values per token for a k-valued readout). */
-function oplusPerToken(sr: Semiring, lanes: Record<string, ArrayLike<number>>, shape: readonly number[]): TokenValues {
+/** semic's ⊕ over each token's units (the last axis), read out (k values per token for a k-valued readout). */
+export function oplusPerToken(sr: Semiring, lanes: Record<string, ArrayLike<number>>, shape: readonly number[]): TokenValues {
   const fold = semiringFold(sr);
   const laneData = sr.lanes.map((l) => {
     const data = lanes[l];
