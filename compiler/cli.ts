@@ -25,6 +25,7 @@ import {
   resolveSemirings,
   splitList,
 } from "./cli/load.ts";
+import { addDatasetOptions, addMergeCommand, runDataset, type DatasetCliOptions } from "./cli/dataset.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { fmt, jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
 import { addReportCommand } from "./cli/reportCommand.ts";
@@ -49,7 +50,7 @@ interface CompileCliOptions extends SemiringOptions {
 interface RunCliOptions extends SemiringOptions {
   target: "js" | "wgsl";
   params: string;
-  inputs: string;
+  inputs?: string;
   aggregate?: string[];
   topPathFrom?: string;
   json?: boolean;
@@ -136,7 +137,8 @@ async function instantiate(mod: GeneratedModule, target: "js" | "wgsl", params: 
   return (await mod.createModel(device, params)) as AnyModel;
 }
 
-async function runCommand(file: string, o: RunCliOptions): Promise<void> {
+async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): Promise<void> {
+  if (o.dataset !== undefined || o.inputs === undefined) return runDataset(file, o);
   const aggregate = parseAggregate(o.aggregate);
   const topPath = parseTopPathFrom(o.topPathFrom);
   const top = parsePositiveInt("--top", o.top, 5);
@@ -284,14 +286,14 @@ Examples:
     .description("run the model on weights and inputs and report each semiring's results")
     .argument("<model>", "model file (.ts DSL, or .semic/.ir textual IR)")
     .requiredOption("--params <file>", "weights: JSON object of nested arrays by name, or .safetensors (unused tensors are ignored)")
-    .requiredOption("--inputs <file>", "inputs: JSON object of nested arrays by name")
+    .option("--inputs <file>", "inputs: JSON object of nested arrays by name")
     .addOption(new Option("--target <target>", "js: run the generated JS; wgsl: run the WGSL kernels on WebGPU (Dawn)").choices(["js", "wgsl"]).default("js"))
     .option("--aggregate <name:axes...>", "⊕ a wrt tensor or branch over axes, e.g. h:0 or emb:1,2 (negative axes count from the end)")
     .option("--top-path-from <name[:i,j]>", "where the top path starts (default: the best element of the first wrt tensor)")
     .option("--json", "print the results as JSON (DESIGN.md §3); ±Infinity is written as the strings \"Infinity\"/\"-Infinity\"")
     .option("--top <n>", "elements listed per tensor in the readable report", "5")
     .option("--branch-view <views>", "per-token readings of each branch point: oplus,bucket_sum (the paper's, maxprod/maxabs), sum (semic's ⊕)", collect);
-  withModelOptions(withSemiringOptions(run, "f64"))
+  addDatasetOptions(withModelOptions(withSemiringOptions(run, "f64")))
     .addHelpText(
       "after",
       `
@@ -303,7 +305,8 @@ Examples:
 
 The run computes in double precision unless --precision f32 is given.`,
     )
-    .action((file: string, o: RunCliOptions) => runCommand(file, o));
+    .action((file: string, o: RunCliOptions & DatasetCliOptions) => runCommand(file, o));
+  addMergeCommand(program);
 
   addReportCommand(program);
   return program;

@@ -1,0 +1,72 @@
+// Where records run: a piscina pool of worker threads (one record runner each, records spread over
+// the cores), or the calling thread alone, where the generated module may split its own big
+// kernels over threads. Both answer with data: a record's output, its error, or a compile outcome.
+
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import type { Overrides } from "./compileShape.ts";
+import type { StudyOptions } from "./options.ts";
+import type { Task } from "./poolWorker.ts";
+import { errorRecord, type DatasetRecord, type ErrorRecord, type OutputRecord } from "./record.ts";
+import { createRecordRunner, type RecordRunner } from "./runner.ts";
+
+export type TaskResult = { ok: OutputRecord } | { error: ErrorRecord } | { compiled: string | null };
+
+export interface Executor {
+  readonly threads: number;
+  run(record: DatasetRecord): Promise<{ ok: OutputRecord } | { error: ErrorRecord }>;
+  /** Compiles a shape (on a worker); null, or why the shape cannot run. */
+  compile(overrides: Overrides): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+export const defaultWorkers = (): number => availableParallelism();
+
+/** Records run in this thread; the generated module's own threads (if `options.threads`) split big kernels. */
+export async function inlineExecutor(options: StudyOptions, runner?: RecordRunner): Promise<Executor> {
+  const r = runner ?? (await createRecordRunner(options));
+  return {
+    threads: 1,
+    async run(record) {
+      try {
+        return { ok: await r.run(record) };
+      } catch (e) {
+        return { error: errorRecord(record.line, record.id, e) };
+      }
+    },
+    async compile(overrides) {
+      return (await r.compile(overrides)) ?? null;
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+// The worker runs TypeScript: under `node bin/semic.js` the main thread registered tsx through its
+// API, which worker threads do not inherit, so each worker loads tsx's loader itself.
+const tsxLoader = import.meta.resolve("tsx");
+
+/** `workers` threads, each with its own runner; the first compile of each worker reads the cache. */
+export function poolExecutor(options: StudyOptions, workers: number): Executor {
+  const pool = new Piscina<Task, TaskResult>({
+    filename: fileURLToPath(new URL("./poolWorker.ts", import.meta.url)),
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 60_000,
+    execArgv: ["--import", tsxLoader],
+  });
+  return {
+    threads: workers,
+    async run(record) {
+      const r = await pool.run({ options, record });
+      if ("compiled" in r) throw new Error("study pool: a record task answered as a compile");
+      return r;
+    },
+    async compile(overrides) {
+      const r = await pool.run({ options, compile: overrides });
+      if (!("compiled" in r)) throw new Error("study pool: a compile task answered as a record");
+      return r.compiled;
+    },
+    close: () => pool.destroy(),
+  };
+}

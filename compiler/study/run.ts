@@ -1,0 +1,139 @@
+// A study over a dataset: every line of a JSON Lines file through the model, on all cores, with
+// results written in input order as they complete. Records are dispatched in small windows sorted
+// by shape (so a worker keeps reusing one compiled module), each new shape compiled once, on a
+// worker, before its records run. A bad record goes to the errors file and stderr and the run goes
+// on; SIGINT/SIGTERM stop it with both files valid up to the last complete record.
+
+import { createReadStream, readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import type { Overrides } from "./compileShape.ts";
+import { inShard, type Shard, type StudyOptions } from "./options.ts";
+import { inlineExecutor, poolExecutor, type Executor } from "./pool.ts";
+import { createProgress } from "./progress.ts";
+import { errorRecord, parseRecord, type DatasetRecord, type ErrorRecord, type OutputRecord } from "./record.ts";
+import { createRecordRunner } from "./runner.ts";
+import { OrderedSink, type SinkPaths } from "./sink.ts";
+import { overridesOf } from "./study.ts";
+
+export interface StudyRun extends SinkPaths {
+  readonly dataset: string;
+  readonly mode: "new" | "force" | "resume";
+  readonly shard?: Shard;
+  /** Worker threads; 0 runs records in this thread (the module may then use its own threads). */
+  readonly workers: number;
+  /** Force the plain progress lines (tests) or the bar; default: the bar on a terminal. */
+  readonly tty?: boolean;
+  readonly progressEvery?: number;
+}
+
+export interface StudySummary {
+  /** Records written to the results file / errors file by this run. */
+  readonly written: number;
+  readonly failed: number;
+  /** Lines already done by an earlier run (--resume). */
+  readonly skipped: number;
+  /** The signal that stopped the run, if one did. */
+  readonly signal?: "SIGINT" | "SIGTERM";
+  readonly seconds: number;
+}
+
+/** Lines this run will process: non-blank, in the shard, not done. */
+function countTodo(dataset: string, shard: Shard | undefined, done: ReadonlySet<number>): number {
+  const text = readFileSync(dataset, "utf8");
+  let n = 0, line = 0;
+  for (const row of text.split("\n")) {
+    line++;
+    if (row.trim() !== "" && inShard(line, shard) && !done.has(line)) n++;
+  }
+  return n;
+}
+
+interface Item {
+  readonly seq: number;
+  readonly record: DatasetRecord;
+  readonly overrides: Overrides;
+  readonly key: string;
+}
+
+export async function runStudy(options: StudyOptions, run: StudyRun): Promise<StudySummary> {
+  const t0 = performance.now();
+  const runner = await createRecordRunner(options); // user errors in the model or options end here, before any output
+  const sink = new OrderedSink(run, run.mode);
+  const total = countTodo(run.dataset, run.shard, sink.done);
+  const executor: Executor = run.workers === 0 ? await inlineExecutor(options, runner) : poolExecutor(options, Math.min(run.workers, Math.max(1, total)));
+  const progress = createProgress(total, { ...(run.tty !== undefined ? { tty: run.tty } : {}), ...(run.progressEvery !== undefined ? { every: run.progressEvery } : {}) });
+
+  let signal: "SIGINT" | "SIGTERM" | undefined;
+  const onSignal = (s: "SIGINT" | "SIGTERM") => () => {
+    if (signal) process.exit(s === "SIGINT" ? 130 : 143); // a second signal: stop at once (the files stay valid)
+    signal = s;
+  };
+  const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
+  process.on("SIGINT", handlers.SIGINT).on("SIGTERM", handlers.SIGTERM);
+
+  let seq = 0;
+  const deliver = (item: { seq: number }, r: { ok: OutputRecord } | { error: ErrorRecord }) => {
+    if (signal) return; // stopping: nothing more is written
+    sink.deliver(item.seq, r);
+    if ("error" in r) progress.interrupt(() => process.stderr.write(`semic: ${run.dataset}:${r.error.line} (id ${r.error.id}): ${r.error.error}\n`));
+    progress.tick(sink.written + sink.failed + sink.pending, sink.failed);
+  };
+
+  const inflight = new Set<Promise<void>>();
+  const limit = executor.threads * 4;
+  const compiles = new Map<string, Promise<string | null>>();
+  const dispatch = async (batch: Item[]) => {
+    batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.seq - b.seq));
+    for (const item of batch) {
+      while (inflight.size >= limit) await Promise.race(inflight);
+      if (signal) return;
+      const task = (async () => {
+        let compiled = compiles.get(item.key);
+        if (!compiled) compiles.set(item.key, (compiled = executor.compile(item.overrides)));
+        const why = await compiled;
+        const { line, id } = item.record;
+        deliver(item, why !== null ? { error: { line, id, error: why } } : await executor.run(item.record));
+      })().catch((e: unknown) => {
+        if (!signal) deliver(item, { error: errorRecord(item.record.line, item.record.id, e) });
+      });
+      inflight.add(task);
+      void task.finally(() => inflight.delete(task));
+    }
+  };
+
+  const window = Math.max(8, executor.threads * 8);
+  let batch: Item[] = [];
+  const lines = createInterface({ input: createReadStream(run.dataset, "utf8"), crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const text of lines) {
+      line++;
+      if (signal) break;
+      if (text.trim() === "" || !inShard(line, run.shard) || sink.done.has(line)) continue;
+      const item = { seq: seq++ };
+      let record: DatasetRecord;
+      let overrides: Overrides;
+      try {
+        record = parseRecord({ line, text }, runner.inputNames);
+        overrides = overridesOf(runner.info, record);
+      } catch (e) {
+        deliver(item, { error: errorRecord(line, line, e) });
+        continue;
+      }
+      batch.push({ ...item, record, overrides, key: JSON.stringify(Object.entries(overrides).sort()) });
+      if (batch.length >= window) {
+        await dispatch(batch);
+        batch = [];
+      }
+    }
+    if (!signal) await dispatch(batch);
+    while (inflight.size > 0 && !signal) await Promise.race(inflight);
+  } finally {
+    lines.close();
+    progress.stop();
+    sink.close();
+    await executor.close().catch(() => undefined);
+    process.off("SIGINT", handlers.SIGINT).off("SIGTERM", handlers.SIGTERM);
+  }
+  return { written: sink.written, failed: sink.failed, skipped: sink.done.size, ...(signal ? { signal } : {}), seconds: (performance.now() - t0) / 1000 };
+}

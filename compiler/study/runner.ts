@@ -1,0 +1,159 @@
+// The record runner: one dataset line in, one output record out, in the current thread.
+//
+//   import { createRecordRunner } from "semic/compiler/study/runner.ts";
+//   const runner = await createRecordRunner({ model, params, semirings: ["sumprod", "maxprod"], cacheDir });
+//   const out = await runner.run({ line: 1, text: '{"id": "s1", "ids": [3, 7, 0, 9, 3, 5]}' });
+//   // out: the results-file object (record-format: line, id, extra, inputs, output, results)
+//
+// `run` throws a RecordError (line, id, one-line message; `.toJSON()` is the errors-file object)
+// for a record the model cannot take: bad JSON, a missing or mis-shaped input, an id outside the
+// vocabulary, a non-finite value, a length the weights do not cover. Any other throw is a bug;
+// `errorRecord(line, id, e)` turns either into an errors-file object. Records of a new shape are
+// compiled on first use (through the compile cache, so a warm cache only imports the module).
+// `createRecordRunner` itself throws user errors (unknown semiring, bad --wrt, unreadable params)
+// before any record runs.
+
+import { pathToFileURL } from "node:url";
+import { fromNested, loadTensorFile, type TensorData, type TensorMap } from "../../runtime/weights.ts";
+import { bindTensors } from "../../runtime/weights.ts";
+import { jsonReport } from "../cli/report.ts";
+import type { GeneratedModel } from "../compile.ts";
+import { CompileCache } from "./cache.ts";
+import { ensureCompiled, readShapeMeta, shapeKey, type Overrides, type ShapeMeta } from "./compileShape.ts";
+import type { StudyOptions } from "./options.ts";
+import { parseRecord, RecordError, type DatasetRecord, type OutputRecord, type RawRecord } from "./record.ts";
+import { describeOverrides, openModel, overridesOf, type ModelInfo } from "./study.ts";
+
+export interface RecordRunner {
+  readonly info: ModelInfo;
+  /** Input names: the record keys read as model inputs. */
+  readonly inputNames: ReadonlySet<string>;
+  /** Runs one record; throws a RecordError for a record the model cannot take. */
+  run(record: RawRecord | DatasetRecord): Promise<OutputRecord>;
+  /** Compiles the shape of `overrides` into the cache; the reason it cannot be, if so. */
+  compile(overrides: Overrides): Promise<string | undefined>;
+}
+
+/** A compiled shape, ready to run (or the reason it cannot be). */
+type Instance = { model: GeneratedModel; meta: ShapeMeta } | { error: string };
+
+const sameKeys = (o: Overrides) => JSON.stringify(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n").map((s) => s.trim()).filter((s) => s !== "").join("; ");
+
+/** Ids read by gather must index a row of its table: the generated code does not check them. */
+function checkVocab(meta: ShapeMeta, inputs: Record<string, TensorData>, record: DatasetRecord): void {
+  for (const v of meta.vocab) {
+    const ids = inputs[v.input]!;
+    const shape = meta.inputs.find((t) => t.name === v.input)!.shape;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id >= 0 && id < v.vocab) continue;
+      const at: number[] = [];
+      for (let a = shape.length - 1, f = i; a >= 0; a--) {
+        at.unshift(f % shape[a]!);
+        f = Math.floor(f / shape[a]!);
+      }
+      throw new RecordError(record.line, record.id, `${v.input}${at.map((k) => `[${k}]`).join("")} = ${id} is outside the vocabulary: ${v.table} has ${v.vocab} rows (ids 0…${v.vocab - 1})`);
+    }
+  }
+}
+
+export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner> {
+  const info = await openModel(o);
+  const cache = new CompileCache(o.cacheDir);
+  const params: TensorMap = loadTensorFile(o.params);
+  const allowExtra = o.params.toLowerCase().endsWith(".safetensors");
+  const inputNames = new Set(info.base.inputs.map((t) => t.name));
+  const maxModels = o.maxModels ?? 2;
+  // Most recently used last; each instance holds its own copy of the weights.
+  const instances = new Map<string, Promise<Instance>>();
+
+  // Shapes that cannot run (the model does not build, or the weights do not fit), kept for the
+  // whole run so that every record of such a shape is refused without compiling again.
+  const failed = new Map<string, string>();
+
+  async function compile(overrides: Overrides): Promise<string | undefined> {
+    const k = sameKeys(overrides);
+    if (failed.has(k)) return failed.get(k);
+    try {
+      await ensureCompiled(o, overrides, cache);
+      return undefined;
+    } catch (e) {
+      const why = describeOverrides(info, overrides);
+      failed.set(k, `${why ? `with config ${why}: ` : ""}${oneLine(e)}`);
+      return failed.get(k);
+    }
+  }
+
+  async function instantiate(overrides: Overrides): Promise<Instance> {
+    const error = await compile(overrides);
+    if (error !== undefined) return { error };
+    const key = shapeKey(o, overrides);
+    const meta = readShapeMeta(cache, key);
+    let bound;
+    try {
+      bound = bindTensors(meta.params, params, o.params, { allowExtra });
+    } catch (e) {
+      const why = describeOverrides(info, overrides);
+      failed.set(sameKeys(overrides), `${why ? `with config ${why} the weights do not fit: ` : ""}${oneLine(e)}`);
+      return { error: failed.get(sameKeys(overrides))! };
+    }
+    const mod = (await import(pathToFileURL(cache.pathOf(key, "js")).href)) as { createModel(p: Record<string, ArrayLike<number>>): GeneratedModel };
+    return { model: mod.createModel(bound.tensors), meta };
+  }
+
+  function instanceFor(overrides: Overrides): Promise<Instance> {
+    const k = sameKeys(overrides);
+    let p = instances.get(k);
+    if (p) instances.delete(k);
+    else p = instantiate(overrides);
+    instances.set(k, p);
+    while (instances.size > maxModels) instances.delete(instances.keys().next().value!);
+    return p;
+  }
+
+  async function run(given: RawRecord | DatasetRecord): Promise<OutputRecord> {
+    const record = "text" in given ? parseRecord(given, inputNames) : given;
+    const fail = (message: string) => new RecordError(record.line, record.id, message);
+    const inst = await instanceFor(overridesOf(info, record));
+    if ("error" in inst) throw fail(inst.error);
+    const { model, meta } = inst;
+
+    const given_: TensorMap = new Map();
+    for (const [name, value] of Object.entries(record.inputs)) {
+      try {
+        given_.set(name, { dtype: "F32", ...fromNested(value, name, "record") });
+      } catch (e) {
+        throw fail(oneLine(e).replace(/^record: /, ""));
+      }
+    }
+    let inputs: Record<string, TensorData>;
+    try {
+      inputs = bindTensors(meta.inputs, given_, "the record").tensors;
+    } catch (e) {
+      throw fail(oneLine(e));
+    }
+    checkVocab(meta, inputs, record);
+
+    let r;
+    try {
+      r = model.run(inputs, { ...(o.aggregate ? { aggregate: { ...o.aggregate } } : {}), ...(o.topPath ? { topPath: o.topPath } : {}) });
+    } catch (e) {
+      if (e instanceof Error && e.constructor === Error) throw fail(oneLine(e));
+      throw e;
+    }
+    if (Number.isNaN(r.output)) throw fail("the output is NaN");
+    const report = jsonReport({ output: r.output, results: r.results }).results;
+    const results = Object.fromEntries(
+      Object.entries(report).map(([sr, v]) => {
+        const value = r.results[sr]?.topPathValue;
+        return [sr, value === undefined ? v : { ...v, topPathValue: value }];
+      }),
+    );
+    const echoed = Object.fromEntries(meta.inputs.filter((t) => t.dtype === "i32").map((t) => [t.name, record.inputs[t.name]]));
+    return { line: record.line, id: record.id, extra: record.extra, inputs: echoed, output: r.output, results };
+  }
+
+  return { info, inputNames, run, compile };
+}
