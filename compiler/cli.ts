@@ -321,7 +321,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    return typeof process.exitCode === "number" ? process.exitCode : 0; // a study with failed records sets 3
   } catch (e) {
     status.clear();
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;

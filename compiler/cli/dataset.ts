@@ -59,7 +59,7 @@ function studyOptions(file: string, o: DatasetCliOptions): StudyOptions {
   const semirings = splitList(o.semiring);
   if (semirings.length === 0) throw new CliError("no semiring given: use --semiring NAME[,NAME…]");
   return {
-    model: resolve(file),
+    model: file,
     params: o.params,
     semirings,
     semiringsFrom: (o.semiringsFrom ?? []).map((f) => resolve(f)),

@@ -114,7 +114,7 @@ export async function ensureCompiled(o: StudyOptions, overrides: Overrides, cach
     config,
   };
   // The module first: a reader that finds the meta entry may import the module.
-  cache.write(key, "js", js);
+  cache.write(key, "mjs", js);
   cache.write(key, "json", JSON.stringify(meta));
   return key;
 }

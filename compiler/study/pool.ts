@@ -42,18 +42,13 @@ export async function inlineExecutor(options: StudyOptions, runner?: RecordRunne
   };
 }
 
-// The worker runs TypeScript: under `node bin/semic.js` the main thread registered tsx through its
-// API, which worker threads do not inherit, so each worker loads tsx's loader itself.
-const tsxLoader = import.meta.resolve("tsx");
-
 /** `workers` threads, each with its own runner; the first compile of each worker reads the cache. */
 export function poolExecutor(options: StudyOptions, workers: number): Executor {
   const pool = new Piscina<Task, TaskResult>({
-    filename: fileURLToPath(new URL("./poolWorker.ts", import.meta.url)),
+    filename: fileURLToPath(new URL("./workerEntry.js", import.meta.url)),
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 60_000,
-    execArgv: ["--import", tsxLoader],
   });
   return {
     threads: workers,
@@ -67,6 +62,6 @@ export function poolExecutor(options: StudyOptions, workers: number): Executor {
       if (!("compiled" in r)) throw new Error("study pool: a compile task answered as a record");
       return r.compiled;
     },
-    close: () => pool.destroy(),
+    close: () => pool.close(),
   };
 }

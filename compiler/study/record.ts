@@ -2,6 +2,8 @@
 // keys carried to the output untouched. A record that cannot be used becomes a RecordError, which
 // names its line and id so the run can report it and go on.
 
+import { isUserError } from "../cli/output.ts";
+
 /** A dataset line as read from the file: its 1-based line number and its text. */
 export interface RawRecord {
   readonly line: number;
@@ -58,8 +60,7 @@ export function errorRecord(line: number, id: string | number, e: unknown): Erro
   if (e instanceof RecordError) return e.toJSON();
   const message = e instanceof Error ? e.message : String(e);
   const oneLine = message.split("\n").map((s) => s.trim()).filter((s) => s !== "").join("; ");
-  const known = e instanceof Error && "code" in e && typeof (e as { code: unknown }).code === "string";
-  return { line, id, error: known ? oneLine : `internal error: ${oneLine}` };
+  return { line, id, error: isUserError(e) ? oneLine : `internal error: ${oneLine}` };
 }
 
 const plainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -2,7 +2,8 @@
 // results written in input order as they complete. Records are dispatched in small windows sorted
 // by shape (so a worker keeps reusing one compiled module), each new shape compiled once, on a
 // worker, before its records run. A bad record goes to the errors file and stderr and the run goes
-// on; SIGINT/SIGTERM stop it with both files valid up to the last complete record.
+// on; SIGINT/SIGTERM stop it after the records already running, with both files valid up to the
+// last complete record.
 
 import { createReadStream, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -73,7 +74,6 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
 
   let seq = 0;
   const deliver = (item: { seq: number }, r: { ok: OutputRecord } | { error: ErrorRecord }) => {
-    if (signal) return; // stopping: nothing more is written
     sink.deliver(item.seq, r);
     if ("error" in r) progress.interrupt(() => process.stderr.write(`semic: ${run.dataset}:${r.error.line} (id ${r.error.id}): ${r.error.error}\n`));
     progress.tick(sink.written + sink.failed + sink.pending, sink.failed);
@@ -93,9 +93,7 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
         const why = await compiled;
         const { line, id } = item.record;
         deliver(item, why !== null ? { error: { line, id, error: why } } : await executor.run(item.record));
-      })().catch((e: unknown) => {
-        if (!signal) deliver(item, { error: errorRecord(item.record.line, item.record.id, e) });
-      });
+      })().catch((e: unknown) => deliver(item, { error: errorRecord(item.record.line, item.record.id, e) }));
       inflight.add(task);
       void task.finally(() => inflight.delete(task));
     }
@@ -127,7 +125,8 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
       }
     }
     if (!signal) await dispatch(batch);
-    while (inflight.size > 0 && !signal) await Promise.race(inflight);
+    // Also after a signal: the records already running finish and are written (a second signal exits at once).
+    while (inflight.size > 0) await Promise.race(inflight);
   } finally {
     lines.close();
     progress.stop();

@@ -99,7 +99,7 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
       failed.set(sameKeys(overrides), `${why ? `with config ${why} the weights do not fit: ` : ""}${oneLine(e)}`);
       return { error: failed.get(sameKeys(overrides))! };
     }
-    const mod = (await import(pathToFileURL(cache.pathOf(key, "js")).href)) as { createModel(p: Record<string, ArrayLike<number>>): GeneratedModel };
+    const mod = (await import(pathToFileURL(cache.pathOf(key, "mjs")).href)) as { createModel(p: Record<string, ArrayLike<number>>): GeneratedModel };
     return { model: mod.createModel(bound.tensors), meta };
   }
 
