@@ -29,6 +29,7 @@ import { addDatasetOptions, addMergeCommand, runDataset, type DatasetCliOptions 
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { fmt, jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
 import { addReportCommand } from "./cli/reportCommand.ts";
+import { addQueueOption, addWorkerCommand, runQueue, type QueueCliOptions } from "./cli/worker.ts";
 import { branchViewsJson, computeBranchViews, parseBranchViews, readableBranchViews, requireBranchPoints } from "./study/views.ts";
 
 /** Options shared by every command that builds a graph. */
@@ -138,6 +139,7 @@ async function instantiate(mod: GeneratedModule, target: "js" | "wgsl", params: 
 }
 
 async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): Promise<void> {
+  if ((o as QueueCliOptions).queue !== undefined) return runQueue(file, o);
   if (o.dataset !== undefined || o.inputs === undefined) return runDataset(file, o);
   const aggregate = parseAggregate(o.aggregate);
   const topPath = parseTopPathFrom(o.topPathFrom);
@@ -293,7 +295,7 @@ Examples:
     .option("--json", "print the results as JSON (DESIGN.md §3); ±Infinity is written as the strings \"Infinity\"/\"-Infinity\"")
     .option("--top <n>", "elements listed per tensor in the readable report", "5")
     .option("--branch-view <views>", "per-token readings of each branch point: oplus,bucket_sum (the paper's, maxprod/maxabs), sum (semic's ⊕)", collect);
-  addDatasetOptions(withModelOptions(withSemiringOptions(run, "f64")))
+  addQueueOption(addDatasetOptions(withModelOptions(withSemiringOptions(run, "f64"))))
     .addHelpText(
       "after",
       `
@@ -309,6 +311,7 @@ The run computes in double precision unless --precision f32 is given.`,
   addMergeCommand(program);
 
   addReportCommand(program);
+  addWorkerCommand(program);
   return program;
 }
 
