@@ -5,7 +5,7 @@
 // BullMQ gives its running jobs to another worker once their lock expires.
 
 import { Worker } from "bullmq";
-import { errorRecord, parseRecord } from "../record.ts";
+import { errorRecord, jsonLine, parseRecord } from "../record.ts";
 import type { StudyOptions } from "../options.ts";
 import { inlineExecutor, poolExecutor, type Executor } from "../pool.ts";
 import { createRecordRunner, type RecordRunner } from "../runner.ts";
@@ -60,7 +60,10 @@ export async function startQueueWorker(queue: QueueAddress, s: WorkerSettings): 
     }
   }
 
-  const worker = new Worker<QueueJob, QueueAnswer>(queue.name, (job) => answer(job.data), {
+  // BullMQ stores answers as JSON, which has no ±Infinity (no path): write them as the results file does.
+  const encoded = async (job: QueueJob) => JSON.parse(jsonLine(await answer(job))) as QueueAnswer;
+
+  const worker = new Worker<QueueJob, QueueAnswer>(queue.name, (job) => encoded(job.data), {
     connection: queue.connection,
     concurrency: Math.max(1, s.threads),
     lockDuration: s.lockMs,
@@ -73,6 +76,7 @@ export async function startQueueWorker(queue: QueueAddress, s: WorkerSettings): 
   worker.on("error", (e) => {
     if (e.message !== last) s.log(`queue error: ${(last = e.message)}`);
   });
+  worker.on("stalled", (jobId) => s.log(`job ${jobId}: its worker stopped answering; it runs again`));
   await worker.waitUntilReady();
   return {
     async close() {
