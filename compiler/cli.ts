@@ -139,6 +139,7 @@ async function instantiate(mod: GeneratedModule, target: "js" | "wgsl", params: 
 }
 
 async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): Promise<void> {
+  if (o.branchView && o.dataset !== undefined) throw new CliError("--branch-view reads one input (--inputs); for a dataset's results: semic report results.jsonl --model MODEL");
   if ((o as QueueCliOptions).queue !== undefined) return runQueue(file, o);
   if (o.dataset !== undefined || o.inputs === undefined) return runDataset(file, o);
   const aggregate = parseAggregate(o.aggregate);

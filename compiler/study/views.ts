@@ -19,7 +19,6 @@ import * as S from "../../ir/scalar.ts";
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import { toNested, type Nested } from "../../runtime/weights.ts";
 import { CliError, splitList } from "../cli/load.ts";
-import type { GeneratedResult } from "../compile.ts";
 
 export const branchViewNames = ["oplus", "bucket_sum", "sum"] as const;
 export type BranchViewName = (typeof branchViewNames)[number];
@@ -38,6 +37,15 @@ export interface TokenValues {
 }
 
 export type BranchViews = Partial<Record<BranchViewName, Record<string, TokenValues>>>;
+
+/** A branch's result: per-element readouts and, from a generated module (not from a results file), its lanes. */
+export interface BranchTensor {
+  readonly value: ArrayLike<number>;
+  readonly lanes?: Record<string, ArrayLike<number>>;
+}
+export interface BranchResults {
+  readonly branches: Record<string, BranchTensor>;
+}
 
 /** `--branch-view oplus,bucket_sum,sum` → the views, in the order given; unknown names are an error. */
 export function parseBranchViews(values: readonly string[] | undefined): BranchViewName[] {
@@ -75,10 +83,10 @@ const tokenShape = (shape: readonly number[]) => shape.slice(0, -1);
 const unitsOf = (shape: readonly number[]) => shape[shape.length - 1] ?? 1;
 
 /** ⊕ of lane tuples and the readout, evaluated from the semiring's own scalar expressions. */
-function semiringFold(sr: Semiring) {
-  const names = (p: string) => sr.lanes.map((_, i) => `${p}${i}`);
-  const plus = sr.plus(names("a").map(S.v), names("b").map(S.v));
-  const readout = sr.readout(names("a").map(S.v));
+function semiringFold(sr: Semiring, lanes: number) {
+  const names = (p: string) => Array.from({ length: lanes }, (_, i) => `${p}${i}`);
+  const plus = sr.plus(names("a").map(S.v).concat(sr.lanes.slice(lanes).map(() => S.c(0))), names("b").map(S.v).concat(sr.lanes.slice(lanes).map(() => S.c(0)))).slice(0, lanes);
+  const readout = lanes === sr.lanes.length ? sr.readout(names("a").map(S.v)) : [S.v("a0")];
   const env = (vars: Record<string, number>): S.SxEnv => ({
     vars,
     load: () => {
@@ -87,25 +95,51 @@ function semiringFold(sr: Semiring) {
   });
   const bind = (p: string, xs: readonly number[]) => Object.fromEntries(xs.map((x, i) => [`${p}${i}`, x]));
   return {
+    zero: sr.zero.slice(0, lanes),
     plus: (a: readonly number[], b: readonly number[]) => plus.map((e) => S.evaluate(e, env({ ...bind("a", a), ...bind("b", b) }))),
     readout: (a: readonly number[]) => readout.map((e) => S.evaluate(e, env(bind("a", a)))),
   };
 }
 
-/** semic's ⊕ over each token's units (the last axis), read out (k values per token for a k-valued readout). */
+function varsOf(x: S.Sx, out = new Set<string>()): Set<string> {
+  switch (x.k) {
+    case "var": out.add(x.name); break;
+    case "load": x.index.forEach((i) => varsOf(i, out)); break;
+    case "un": varsOf(x.x, out); break;
+    case "bin": varsOf(x.a, out); varsOf(x.b, out); break;
+    case "select": varsOf(x.c, out); varsOf(x.a, out); varsOf(x.b, out); break;
+    case "const": break;
+  }
+  return out;
+}
+
+/**
+ * Whether ⊕ can be taken on readouts alone: the readout is lane 0 and lane 0 of a ⊕ b depends on
+ * lane 0 of a and b only (sumprod, maxprod, maxabs, count, logsum; not entropy, whose H mixes lanes).
+ */
+export function plusOnReadout(sr: Semiring): boolean {
+  const a = sr.lanes.map((_, i) => S.v(`a${i}`)), b = sr.lanes.map((_, i) => S.v(`b${i}`));
+  const r = sr.readout(a);
+  if (r.length !== 1 || r[0]!.k !== "var" || r[0]!.name !== "a0") return false;
+  return [...varsOf(sr.plus(a, b)[0]!)].every((v) => v === "a0" || v === "b0");
+}
+
+/** semic's ⊕ over each token's units (the last axis) of lanes, read out (k values per token for a k-valued readout). */
 export function oplusPerToken(sr: Semiring, lanes: Record<string, ArrayLike<number>>, shape: readonly number[]): TokenValues {
-  const fold = semiringFold(sr);
-  const laneData = sr.lanes.map((l) => {
+  return foldUnits(semiringFold(sr, sr.lanes.length), sr.lanes.map((l) => {
     const data = lanes[l];
     if (!data) throw new Error(`semiring ${sr.name}: branch result has no lane ${l}`);
     return data;
-  });
+  }), shape);
+}
+
+function foldUnits(fold: ReturnType<typeof semiringFold>, laneData: ArrayLike<number>[], shape: readonly number[]): TokenValues {
   const units = unitsOf(shape);
   const tokens = laneData[0]!.length / units;
   const out: number[] = [];
   let k = 1;
   for (let t = 0; t < tokens; t++) {
-    let acc: readonly number[] = sr.zero;
+    let acc: readonly number[] = fold.zero;
     for (let u = 0; u < units; u++) acc = fold.plus(acc, laneData.map((d) => d[t * units + u]!));
     const r = fold.readout(acc);
     k = r.length;
@@ -114,9 +148,21 @@ export function oplusPerToken(sr: Semiring, lanes: Record<string, ArrayLike<numb
   return { shape: k === 1 ? tokenShape(shape) : [...tokenShape(shape), k], value: Float64Array.from(out) };
 }
 
+/** semic's ⊕ per token of one branch: from its lanes, or from its readouts where ⊕ allows; undefined when neither is possible. */
+function sumView(sr: Semiring, t: BranchTensor, shape: readonly number[]): TokenValues | undefined {
+  if (t.lanes) return oplusPerToken(sr, t.lanes, shape);
+  return plusOnReadout(sr) ? foldUnits(semiringFold(sr, 1), [t.value], shape) : undefined;
+}
+
+function branchOf(result: BranchResults, label: string): BranchTensor {
+  const t = result.branches[label];
+  if (!t) throw new CliError(`no result for branch "${label}" (results of another model?)`);
+  return t;
+}
+
 /** The paper's two readings of one branch point from the branches' per-element readouts. */
-function paperViews(point: BranchPoint, result: GeneratedResult) {
-  const values = point.labels.map((l) => result.branches[l]!.value);
+function paperViews(point: BranchPoint, result: BranchResults) {
+  const values = point.labels.map((l) => branchOf(result, l).value);
   const units = unitsOf(point.shape);
   const tokens = values[0]!.length / units;
   const oplus = point.labels.map(() => new Float64Array(tokens));
@@ -145,14 +191,21 @@ function paperViews(point: BranchPoint, result: GeneratedResult) {
 export function computeBranchViews(
   points: readonly BranchPoint[],
   sr: Semiring,
-  result: GeneratedResult,
+  result: BranchResults,
   views: readonly BranchViewName[],
 ): BranchViews {
   const out: BranchViews = {};
   for (const view of viewsFor(sr, views)) out[view] = {};
   for (const point of points) {
     if (out.sum) {
-      for (const l of point.labels) out.sum[l] = oplusPerToken(sr, result.branches[l]!.lanes, point.shape);
+      for (const l of point.labels) {
+        const v = sumView(sr, branchOf(result, l), point.shape);
+        if (!v) {
+          delete out.sum; // results without lanes, and a ⊕ that needs them (entropy)
+          break;
+        }
+        out.sum[l] = v;
+      }
     }
     if (out.oplus || out.bucket_sum) {
       const paper = paperViews(point, result);

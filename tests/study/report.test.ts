@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { histogram } from "../../compiler/study/report/histogram.ts";
 import { renderPage } from "../../compiler/study/report/page.ts";
 import { summarize, type ReportData } from "../../compiler/study/report/summarize.ts";
+import { branchPoints } from "../../compiler/study/views.ts";
+import { loadModel } from "../../compiler/frontend/index.ts";
 import { sequences, writeResults } from "./reportFixture.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -55,6 +57,23 @@ describe("summarize", () => {
       ["entropy sum", "maxprod bucket_sum", "maxprod oplus", "maxprod sum", "sumprod sum"],
     );
     for (const b of data.bars) expect(b.rows).toHaveLength(12);
+  });
+
+  test("records without branch views (dataset runs) get them from the model's branch points (--model)", async () => {
+    const plain = join(dir, "plain.jsonl");
+    await writeResults(plain, fixture);
+    const points = branchPoints(loadModel(fileURLToPath(new URL("../../examples/transformer.ts", import.meta.url))).graph);
+    const fromModel = await summarize(plain, { title: "t", records: 0, groupLabels: ["other", "first", "repeated"], points });
+    // entropy's ⊕ needs lanes, which results files do not hold for branches: no entropy sum chart.
+    const want = data.bars.filter((b) => b.semiring !== "entropy");
+    expect(fromModel.bars.map((b) => `${b.semiring} ${b.view}`).sort()).toEqual(want.map((b) => `${b.semiring} ${b.view}`).sort());
+    for (const b of fromModel.bars) {
+      const ref = want.find((w) => w.semiring === b.semiring && w.view === b.view)!;
+      b.rows.forEach((row, i) => {
+        expect(row.tokens).toBe(ref.rows[i]!.tokens);
+        expect(row.value).toBeCloseTo(ref.rows[i]!.value, 12);
+      });
+    }
   });
 
   test("top paths: running products end at the product of all weights", () => {

@@ -14,6 +14,7 @@ import {
   branchViewsJson,
   computeBranchViews,
   parseBranchViews,
+  plusOnReadout,
   viewsFor,
   type BranchViewName,
 } from "../../compiler/study/views.ts";
@@ -110,6 +111,24 @@ describe("semic's ⊕ per token equals the generated module's aggregation", () =
     const r = mod.createModel({ a: feed(15), b: feed(15), c: feed(15) }).run({ x: feed(15) }, { aggregate: { Q: [1], K: [1], S: [1] } }).results[sr.name]!;
     const views = computeBranchViews(branchPoints(graph), sr, r, ["sum"]);
     for (const l of ["Q", "K", "S"]) expectLanesClose(views.sum![l]!.value, r.aggregated![l]!.value, 1e-12, `${sr.name} ${l}`);
+  });
+});
+
+describe("views from readouts alone (a results file has no branch lanes)", () => {
+  const graph = threeBranchModel([3, 5]);
+  test("⊕ on readouts: sumprod, maxprod, maxabs, count, logsum; not entropy or expectation", () => {
+    expect(Object.values(semirings).filter(plusOnReadout).map((s) => s.name)).toEqual(["sumprod", "maxprod", "count", "logsum", "maxabs"]);
+  });
+  test.each(Object.values(semirings))("$name", async (sr) => {
+    const r0 = rng(9);
+    const feed = (n: number) => Array.from({ length: n }, () => r0.normal());
+    const { mod } = await compileAndLoad(graph, [sr]);
+    const r = mod.createModel({ a: feed(15), b: feed(15), c: feed(15) }).run({ x: feed(15) }).results[sr.name]!;
+    const readouts = { branches: Object.fromEntries(Object.entries(r.branches).map(([l, t]) => [l, { value: Array.from(t.value) }])) };
+    const full = computeBranchViews(branchPoints(graph), sr, r, ALL);
+    const fromReadouts = computeBranchViews(branchPoints(graph), sr, readouts, ALL);
+    if (!plusOnReadout(sr)) delete full.sum;
+    expect(branchViewsJson(fromReadouts)).toEqual(branchViewsJson(full));
   });
 });
 

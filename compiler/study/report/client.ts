@@ -86,7 +86,7 @@ export function drawReport(data: ReportData, Plot: typeof PlotModule, root: HTML
     panel.append(el("h3", `record ${d.id} · line ${d.line} · output ${fmt(d.output)}`));
     if (d.heat.length > 0) {
       const plot = Plot.plot({
-        width: Math.max(320, 90 + 44 * d.tokens.length),
+        width: Math.max(320, 90 + 58 * d.tokens.length),
         height: 40 + 34 * new Set(d.heat.map((c) => c.semiring)).size,
         marginLeft: 80,
         x: { domain: d.tokens, label: "token (position:id)", axis: "top" },

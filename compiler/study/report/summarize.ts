@@ -5,7 +5,7 @@
 
 import { semirings as builtins } from "../../../ir/semirings/index.ts";
 import { CliError } from "../../cli/load.ts";
-import { oplusPerToken } from "../views.ts";
+import { computeBranchViews, oplusPerToken, type BranchPoint, type BranchViewName } from "../views.ts";
 import { histogram, type Histogram } from "./histogram.ts";
 import { readRecords, type RecordResult, type StudyRecord } from "./records.ts";
 
@@ -19,6 +19,10 @@ export interface ReportOptions {
   readonly tensor?: string;
   /** Records drawn one by one (the first ones of the file). */
   readonly records: number;
+  /** The model's branch points, to compute branch views from records that hold none (dataset runs). */
+  readonly points?: readonly BranchPoint[];
+  /** The views computed from `points` (default all). */
+  readonly views?: readonly BranchViewName[];
 }
 
 export interface BarRow {
@@ -136,6 +140,17 @@ function detail(record: StudyRecord, tensor: string | null, notes: Set<string>):
   return { id: String(record.id), line: record.line, output: record.output, tokens, heat, paths };
 }
 
+/** The record's own branch views, or those computed from its branch readouts and the model's branch points. */
+type ViewValues = Record<string, Record<string, { readonly value: ArrayLike<number> }>>;
+function viewsOf(semiring: string, r: RecordResult, opts: ReportOptions, file: string, at: number): ViewValues {
+  if (Object.keys(r.branchViews).length > 0 || !opts.points || !Object.hasOwn(builtins, semiring)) return r.branchViews;
+  try {
+    return computeBranchViews(opts.points, builtins[semiring as keyof typeof builtins], r, opts.views ?? ["oplus", "bucket_sum", "sum"]);
+  } catch (e) {
+    throw new CliError(`${file}:${at}: ${semiring}: ${(e as Error).message}`);
+  }
+}
+
 /** Running sums per (semiring, view, branch, group). */
 class GroupMeans {
   readonly #cells = new Map<string, { semiring: string; view: string; branch: string; group: string; sum: number; n: number }>();
@@ -200,12 +215,12 @@ export async function summarize(file: string, opts: ReportOptions): Promise<Repo
         for (const x of t.value) list.push(x);
         readouts.set(key, list);
       }
-      for (const [view, byLabel] of Object.entries(r.branchViews)) {
+      for (const [view, byLabel] of Object.entries(viewsOf(semiring, r, opts, file, record.at))) {
         for (const [branch, t] of Object.entries(byLabel)) {
           if (groups && groups.length !== t.value.length) {
             throw new CliError(`${file}:${record.at}: ${groupBy} has ${groups.length} entries but branch ${branch} has ${t.value.length} tokens`);
           }
-          t.value.forEach((x, i) => means.add(semiring, view, branch, groups?.[i] ?? "all tokens", x));
+          Array.from(t.value).forEach((x, i) => means.add(semiring, view, branch, groups?.[i] ?? "all tokens", x));
         }
       }
     }
@@ -214,7 +229,7 @@ export async function summarize(file: string, opts: ReportOptions): Promise<Repo
   if (records === 0) throw new CliError(`${file}: no records`);
 
   const bars = means.charts();
-  if (bars.length === 0) notes.add("no branch values per token in these results: run with --branch-view oplus,bucket_sum,sum to draw them");
+  if (bars.length === 0) notes.add("no branch values per token: give the model (--model) so its branch points group the records' branches, or run with --branch-view");
   if (means.skipped > 0) notes.add(`${means.skipped} token values with no path (±∞) left out of the branch means`);
   const histograms = [histogram("output", outputs), ...[...readouts].map(([title, values]) => histogram(title, values))];
   return { title: opts.title, records, semirings: semiringNames, tensor, groupBy, bars, histograms, details, notes: [...notes] };
