@@ -15,7 +15,7 @@ import type { ErrorRecord } from "../record.ts";
 import type { StudySummary } from "../run.ts";
 import { createRecordRunner } from "../runner.ts";
 import { OrderedSink, type SinkPaths } from "../sink.ts";
-import { jobIdOf, studyKey, type QueueAddress, type QueueAnswer, type QueueJob } from "./protocol.ts";
+import { jobIdOf, probeRedis, studyKey, type QueueAddress, type QueueAnswer, type QueueJob } from "./protocol.ts";
 
 export interface QueueRun extends SinkPaths {
   readonly dataset: string;
@@ -34,8 +34,9 @@ export async function runQueueStudy(options: StudyOptions, run: QueueRun): Promi
   const t0 = performance.now();
   await createRecordRunner(options); // user errors in the model or options end here, before anything is queued
   const study = studyKey(options);
-  const sink = new OrderedSink(run, run.mode);
+  await probeRedis(run.queue);
   const queue = new Queue<QueueJob, QueueAnswer>(run.queue.name, { connection: run.queue.connection });
+  const sink = new OrderedSink(run, run.mode);
 
   let signal: "SIGINT" | "SIGTERM" | undefined;
   const onSignal = (s: "SIGINT" | "SIGTERM") => () => {

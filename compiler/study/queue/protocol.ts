@@ -6,6 +6,7 @@
 
 import { resolve } from "node:path";
 import type { ConnectionOptions } from "bullmq";
+import { Redis } from "ioredis";
 import { CliError } from "../../cli/load.ts";
 import { contentKey, modelFiles } from "../cache.ts";
 import type { StudyOptions } from "../options.ts";
@@ -24,6 +25,7 @@ export interface QueueJob {
 export type QueueAnswer = { ok: OutputRecord } | { error: ErrorRecord };
 
 export interface QueueAddress {
+  readonly server: { readonly host: string; readonly port: number; readonly db?: number; readonly password?: string };
   readonly connection: ConnectionOptions;
   readonly name: string;
   /** The address as given, for messages. */
@@ -42,13 +44,13 @@ export function parseQueueUrl(url: string): QueueAddress {
   const ok = u.protocol === "redis:" && u.hostname !== "" && (parts.length === 1 || (parts.length === 2 && /^\d+$/.test(parts[0]!)));
   const name = parts.at(-1) ?? "";
   if (!ok || !/^[\w.-]+$/.test(name)) throw new CliError(`--queue: expected redis://HOST:PORT/NAME (NAME of letters, digits, _ . -), got "${url}"`);
-  const connection: ConnectionOptions = {
+  const server = {
     host: u.hostname,
     port: u.port === "" ? 6379 : Number(u.port),
     ...(parts.length === 2 ? { db: Number(parts[0]) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
   };
-  return { connection, name, url };
+  return { server, connection: { ...server }, name, url };
 }
 
 /** The files a study reads: the model and its imports, the weights, user semiring files. */
@@ -62,3 +64,21 @@ export function studyKey(o: StudyOptions): string {
 
 /** Job ids: one per (study, line), so enqueueing a line twice adds it once. */
 export const jobIdOf = (study: string, line: number): string => `${study.slice(0, 24)}-L${line}`;
+
+/**
+ * Fails unless Redis answers at the address. BullMQ would retry an unreachable server forever and
+ * keep the process alive; this one-shot client gives up: a user error naming the address.
+ */
+export async function probeRedis(q: QueueAddress, ms = 5000): Promise<void> {
+  const client = new Redis({ ...q.server, lazyConnect: true, connectTimeout: ms, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  let why = "";
+  client.on("error", (e: Error) => (why ||= e.message));
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (e) {
+    client.disconnect();
+    throw new CliError(`cannot reach Redis at ${q.url} (${why || (e as Error).message}): is redis-server running there?`);
+  }
+  await client.quit();
+}

@@ -9,7 +9,7 @@ import { errorRecord, jsonLine, parseRecord } from "../record.ts";
 import type { StudyOptions } from "../options.ts";
 import { inlineExecutor, poolExecutor, type Executor } from "../pool.ts";
 import { createRecordRunner, type RecordRunner } from "../runner.ts";
-import { studyKey, type QueueAddress, type QueueAnswer, type QueueJob } from "./protocol.ts";
+import { probeRedis, studyKey, type QueueAddress, type QueueAnswer, type QueueJob } from "./protocol.ts";
 
 export interface WorkerSettings {
   /** Threads running records; 0 runs them in this thread. */
@@ -30,6 +30,7 @@ export interface QueueWorker {
 }
 
 export async function startQueueWorker(queue: QueueAddress, s: WorkerSettings): Promise<QueueWorker> {
+  await probeRedis(queue);
   const studies = new Map<string, Promise<Study>>();
 
   async function open(job: QueueJob): Promise<Study> {
