@@ -11,6 +11,7 @@ export interface Progress {
 }
 
 const rate = (n: number, ms: number) => (ms > 0 ? (n * 1000) / ms : 0);
+const showRate = (r: number) => (r >= 10 ? r.toFixed(1) : r.toPrecision(2));
 
 function eta(done: number, total: number, ms: number): string {
   if (done === 0) return "?";
@@ -33,7 +34,7 @@ export function createProgress(total: number, opts: { tty?: boolean; every?: num
     return {
       tick(done, failed) {
         const ms = performance.now() - t0;
-        bar.update(done, { rate: rate(done, ms).toFixed(1), etaText: eta(done, total, ms), failed });
+        bar.update(done, { rate: showRate(rate(done, ms)), etaText: eta(done, total, ms), failed });
       },
       interrupt(write) {
         process.stderr.write("\r\x1b[K");
@@ -47,7 +48,7 @@ export function createProgress(total: number, opts: { tty?: boolean; every?: num
   let last = t0, done = 0, failed = 0;
   const line = () => {
     const ms = performance.now() - t0;
-    process.stderr.write(`${label}: ${done}/${total} records, ${rate(done, ms).toFixed(1)} rec/s, ETA ${eta(done, total, ms)}, ${failed} failed\n`);
+    process.stderr.write(`${label}: ${done}/${total} records, ${showRate(rate(done, ms))} rec/s, ETA ${eta(done, total, ms)}, ${failed} failed\n`);
   };
   return {
     tick(d, f) {

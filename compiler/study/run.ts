@@ -12,9 +12,9 @@ import { inShard, type Shard, type StudyOptions } from "./options.ts";
 import { inlineExecutor, poolExecutor, type Executor } from "./pool.ts";
 import { createProgress } from "./progress.ts";
 import { errorRecord, parseRecord, type DatasetRecord, type ErrorRecord, type OutputRecord } from "./record.ts";
-import { createRecordRunner } from "./runner.ts";
+import { createRecordRunner, loadParams } from "./runner.ts";
 import { OrderedSink, type SinkPaths } from "./sink.ts";
-import { overridesOf } from "./study.ts";
+import { openModel, overridesOf } from "./study.ts";
 
 export interface StudyRun extends SinkPaths {
   readonly dataset: string;
@@ -58,10 +58,15 @@ interface Item {
 
 export async function runStudy(options: StudyOptions, run: StudyRun): Promise<StudySummary> {
   const t0 = performance.now();
-  const runner = await createRecordRunner(options); // user errors in the model or options end here, before any output
+  // User errors in the model or the options end here, before any output. Only an in-thread run
+  // needs a runner (and the weights) here; pool workers have their own.
+  const runner = run.workers === 0 ? await createRecordRunner(options) : undefined;
+  const info = runner?.info ?? (await openModel(options));
+  if (!runner) loadParams(options, info);
+  const inputNames = new Set(info.base.inputs.map((t) => t.name));
   const sink = new OrderedSink(run, run.mode);
   const total = countTodo(run.dataset, run.shard, sink.done);
-  const executor: Executor = run.workers === 0 ? await inlineExecutor(options, runner) : poolExecutor(options, Math.min(run.workers, Math.max(1, total)));
+  const executor: Executor = runner ? await inlineExecutor(options, runner) : poolExecutor(options, Math.min(run.workers, Math.max(1, total)));
   const progress = createProgress(total, { ...(run.tty !== undefined ? { tty: run.tty } : {}), ...(run.progressEvery !== undefined ? { every: run.progressEvery } : {}) });
 
   let signal: "SIGINT" | "SIGTERM" | undefined;
@@ -112,8 +117,8 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
       let record: DatasetRecord;
       let overrides: Overrides;
       try {
-        record = parseRecord({ line, text }, runner.inputNames);
-        overrides = overridesOf(runner.info, record);
+        record = parseRecord({ line, text }, inputNames);
+        overrides = overridesOf(info, record);
       } catch (e) {
         deliver(item, { error: errorRecord(line, line, e) });
         continue;

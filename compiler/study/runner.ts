@@ -1,9 +1,9 @@
 // The record runner: one dataset line in, one output record out, in the current thread.
 //
-//   import { createRecordRunner } from "semic/compiler/study/runner.ts";
+//   import { createRecordRunner } from "./compiler/study/runner.ts";   // (from the repository root)
 //   const runner = await createRecordRunner({ model, params, semirings: ["sumprod", "maxprod"], cacheDir });
 //   const out = await runner.run({ line: 1, text: '{"id": "s1", "ids": [3, 7, 0, 9, 3, 5]}' });
-//   // out: the results-file object (record-format: line, id, extra, inputs, output, results)
+//   // out: the results-file object (line, id, extra, inputs, output, results; README "Run a study")
 //
 // `run` throws a RecordError (line, id, one-line message; `.toJSON()` is the errors-file object)
 // for a record the model cannot take: bad JSON, a missing or mis-shaped input, an id outside the
@@ -14,8 +14,7 @@
 // before any record runs.
 
 import { pathToFileURL } from "node:url";
-import { fromNested, loadTensorFile, type TensorData, type TensorMap } from "../../runtime/weights.ts";
-import { bindTensors } from "../../runtime/weights.ts";
+import { bindTensors, fromNested, loadTensorFile, type TensorData, type TensorMap } from "../../runtime/weights.ts";
 import { jsonReport } from "../cli/report.ts";
 import type { GeneratedModel } from "../compile.ts";
 import { CompileCache } from "./cache.ts";
@@ -59,10 +58,20 @@ function checkVocab(meta: ShapeMeta, inputs: Record<string, TensorData>, record:
   }
 }
 
+/**
+ * Reads the weights and checks them against the model at its own config (a user error, thrown
+ * before any record runs); a checkpoint's extra tensors are allowed.
+ */
+export function loadParams(o: StudyOptions, info: ModelInfo): TensorMap {
+  const params = loadTensorFile(o.params);
+  bindTensors(info.base.params, params, o.params, { allowExtra: o.params.toLowerCase().endsWith(".safetensors") });
+  return params;
+}
+
 export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner> {
   const info = await openModel(o);
   const cache = new CompileCache(o.cacheDir);
-  const params: TensorMap = loadTensorFile(o.params);
+  const params = loadParams(o, info);
   const allowExtra = o.params.toLowerCase().endsWith(".safetensors");
   const inputNames = new Set(info.base.inputs.map((t) => t.name));
   const maxModels = o.maxModels ?? 2;

@@ -148,6 +148,7 @@ describe("semic run --dataset", () => {
       [["run", MODEL, "--params", PARAMS, "-s", "sumprod"], /give --inputs FILE \(one input\) or --dataset FILE\.jsonl/],
       [study(SAMPLE, "y.jsonl", "--aggregate", "nope:1"), /"nope" is neither a wrt tensor nor a branch/],
       [study(SAMPLE, "z.jsonl", "--dim", "seq"), /--dim: expected KEY=INPUT:AXIS/],
+      [study(SAMPLE, "w.jsonl").map((a) => (a === PARAMS ? join(ROOT, "examples/mlp.params.json") : a)), /missing tensors in .*mlp\.params\.json: param tok_emb \[12,16\]/],
     ] as const;
     const runs = await Promise.all(cases.map(([args]) => semic(args)));
     for (const [i, [, message]] of cases.entries()) {
@@ -156,6 +157,6 @@ describe("semic run --dataset", () => {
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toMatch(message);
     }
-    expect(["x.jsonl", "y.jsonl", "z.jsonl"].some((f) => existsSync(at(f)))).toBe(false);
+    expect(["x.jsonl", "y.jsonl", "z.jsonl", "w.jsonl"].some((f) => existsSync(at(f)))).toBe(false);
   });
 });
