@@ -33,9 +33,12 @@ import { addDatasetOptions, addMergeCommand, runDataset, type DatasetCliOptions 
 import { checkIdRanges } from "./importers/ids.ts";
 import { modelArgument, withImportOptions, parseImportOptions, type ImportCliOptions } from "./importers/options.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
-import { jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
+import { fmt, jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
+import { addReportCommand } from "./cli/reportCommand.ts";
 import { addTrainCommand } from "./cli/train.ts";
+import { addQueueOption, addWorkerCommand, runQueue, type QueueCliOptions } from "./cli/worker.ts";
 import { expandFor, semantics, semanticsNames, semiringsFor, type SemanticsName } from "./semantics.ts";
+import { branchViewsJson, computeBranchViews, parseBranchViews, readableBranchViews, requireBranchPoints } from "./study/views.ts";
 
 /** Options shared by every command that builds a graph. */
 interface ModelOptions extends ImportCliOptions {
@@ -63,6 +66,7 @@ interface RunCliOptions extends SemiringOptions {
   topPathFrom?: string;
   json?: boolean;
   top?: string;
+  branchView?: string[];
 }
 
 const status = new Status();
@@ -160,11 +164,15 @@ async function instantiate(mod: GeneratedModule, target: "js" | "wgsl", params: 
 }
 
 async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): Promise<void> {
+  if (o.branchView && o.dataset !== undefined) throw new CliError("--branch-view reads one input (--inputs); for a dataset's results: semic report results.jsonl --model MODEL");
+  if ((o as QueueCliOptions).queue !== undefined) return runQueue(file, o);
   if (o.dataset !== undefined) return runDataset(file, o);
   const aggregate = parseAggregate(o.aggregate);
   const topPath = parseTopPathFrom(o.topPathFrom);
   const top = parsePositiveInt("--top", o.top, 5);
   const { graph, semirings, options, weights, loadTime } = await prepare(file, o);
+  const views = parseBranchViews(o.branchView);
+  const points = requireBranchPoints(graph, views);
 
   const [wantParams, wantInputs] = [expectedTensors(graph, "param"), expectedTensors(graph, "input")];
   // An ONNX model carries its weights; --params replaces them.
@@ -229,12 +237,16 @@ async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): P
   for (const w of warnings) console.error(`semic: warning: ${w}`);
 
   const run: RunOutput = { output, results };
+  const viewsOf = new Map(semirings.map((sr) => [sr.name, computeBranchViews(points, sr, results[sr.name]!, views)]));
   if (o.json) {
-    process.stdout.write(stringifyJson(jsonReport(run)) + "\n");
+    const json = jsonReport(run);
+    if (views.length > 0) for (const [name, r] of Object.entries(json.results)) Object.assign(r, { branchViews: branchViewsJson(viewsOf.get(name)!) });
+    process.stdout.write(stringifyJson(json) + "\n");
     return;
   }
   const timing = `timing: load ${loadTime} · compile ${compileTime} · import ${importTime} · run (forward + backward) ${runTimes.join(", ")}`;
   console.log(readableReport(run, { model: `${graph.name} (${file})`, semirings, top, perToken, timing }));
+  for (const sr of views.length > 0 ? semirings : []) console.log([`\n${sr.name} — branch views`, ...readableBranchViews(sr, viewsOf.get(sr.name)!, views, fmt)].join("\n"));
 }
 
 // ---- the command line
@@ -325,8 +337,9 @@ Examples:
     .option("--aggregate <name:axes>", "⊕ a wrt tensor or branch over axes, e.g. h:0 or emb:1,2 (repeatable; negative axes count from the end)", collect)
     .option("--top-path-from <name[:i,j]>", "where the top path starts (default: the best element of the first wrt tensor)")
     .option("--json", "print the results as JSON (DESIGN.md §3); ±Infinity is written as the strings \"Infinity\"/\"-Infinity\"")
-    .option("--top <n>", "elements listed per tensor in the readable report", "5");
-  addDatasetOptions(withModelOptions(withSemiringOptions(run, "f64")))
+    .option("--top <n>", "elements listed per tensor in the readable report", "5")
+    .option("--branch-view <views>", "per-token readings of each branch point: oplus,bucket_sum (the paper's, maxprod/maxabs), sum (semic's ⊕)", collect);
+  addQueueOption(addDatasetOptions(withModelOptions(withSemiringOptions(run, "f64"))))
     .addHelpText(
       "after",
       `
@@ -335,6 +348,7 @@ Examples:
   semic run examples/mlp.ts --params examples/mlp.params.json --inputs examples/mlp.inputs.json -s maxprod --top-path-from x:2 --json
   semic run examples/mlp.ts --params ckpt.safetensors --inputs in.json -s entropy --aggregate h:0
   semic run examples/mlp.ts --params examples/mlp.params.json --inputs examples/mlp.inputs.json -s maxprod --strict   # NaN/±Infinity in the forward pass: exit 1
+  semic run examples/transformer.ts --params examples/transformer.params.json --inputs examples/transformer.inputs.json -s maxprod --branch-view oplus,bucket_sum,sum
 
 The run computes in double precision unless --precision f32 is given.`,
     )
@@ -342,6 +356,8 @@ The run computes in double precision unless --precision f32 is given.`,
   addMergeCommand(program);
 
   addTrainCommand(program);
+  addReportCommand(program);
+  addWorkerCommand(program);
   return program;
 }
 
