@@ -1,6 +1,9 @@
-// The compiler API (`import … from "semic"`): load a model, compile its semiring backward passes,
+// The compiler API (`import … from "semic"`): compile a model file in one call (`compile`, what
+// `semic compile` does), or step by step: load a model, compile its semiring backward passes,
 // print or parse the textual IR. The CLI (compiler/cli.ts) is a thin layer over these.
 
+export { compile, moduleFiles } from "./compileModel.ts";
+export type { CompiledModel, ModelCompileOptions, ModuleSources, Target } from "./compileModel.ts";
 export { compileGraph, importModule } from "./compile.ts";
 export type { CompileOptions, Compiled, GeneratedModel, GeneratedResult, GeneratedStep, GeneratedTensor } from "./compile.ts";
 export type { JsModule, JsModuleOptions } from "./backends/js/module.ts";
