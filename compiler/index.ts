@@ -4,9 +4,10 @@
 
 export { compile, moduleFiles } from "./compileModel.ts";
 export type { CompiledModel, ModelCompileOptions, ModuleSources, Target } from "./compileModel.ts";
-export { compileGraph, importModule } from "./compile.ts";
+export { compileGraph, compileGraphWgsl, importModule } from "./compile.ts";
 export type { CompileOptions, Compiled, GeneratedModel, GeneratedResult, GeneratedStep, GeneratedTensor } from "./compile.ts";
 export type { JsModule, JsModuleOptions } from "./backends/js/module.ts";
+export type { WgslModule } from "./backends/wgsl/module.ts";
 export { buildBackward, defaultWrt } from "./backward.ts";
 export type { BackwardPlan } from "./backward.ts";
 
