@@ -52,12 +52,14 @@ const userModel = `import { input, model, mul, param, sum } from "semic/dsl";
 export default model("dot", { n: 3 }, ({ n }) => sum(mul(input("x", [n]), param("w", [n]))));
 `;
 
-/** The README's plain-Node use of the API. */
+/** Plain-Node use of the API, as in the README, with params read through semic/runtime. */
 const apiScript = `import { compile, importModule } from "semic";
+import { readJsonTensors } from "semic/runtime";
 
 const compiled = await compile("dot.ts", { semirings: ["sumprod", "maxprod"], config: { n: "3" } });
 const { createModel } = await importModule(compiled.js);
-const { output, results } = createModel({ w: [0.5, -2, 3] }).run({ x: [1, 2, 4] });
+const w = readJsonTensors('{"w": [0.5, -2, 3]}').get("w").data;
+const { output, results } = createModel({ w }).run({ x: [1, 2, 4] });
 console.log(JSON.stringify({ files: [...compiled.files.keys()], output, grad: Array.from(results.sumprod.wrt.x.value), best: results.maxprod.topPathValue }));
 `;
 
@@ -155,7 +157,7 @@ describe.concurrent("the installed package", () => {
     expect(r.stderr).toMatch(/^semic: bad\.ts:2:\d+: /);
   });
 
-  test("plain Node imports compile from semic and runs the module it returns", async () => {
+  test("plain Node imports compile from semic (and a reader from semic/runtime) and runs the module it returns", async () => {
     const r = await ok(process.execPath, ["use.mjs"], app);
     expect(JSON.parse(r.stdout)).toEqual({ files: ["dot.sumprod+maxprod.js", "dot.sumprod+maxprod.d.ts"], output: 8.5, grad: [0.5, -2, 3], best: 3 });
   });
