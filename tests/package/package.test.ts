@@ -104,7 +104,7 @@ beforeAll(async () => {
   writeFileSync(join(app, "use.mjs"), apiScript);
   writeFileSync(join(app, "consumer.ts"), consumer);
   writeFileSync(join(app, "tsconfig.json"), JSON.stringify(tsconfig));
-}, 240_000);
+});
 
 afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
