@@ -2,6 +2,9 @@
 // `semic compile` does), or step by step: load a model, compile its semiring backward passes,
 // print or parse the textual IR. The CLI (compiler/cli.ts) is a thin layer over these.
 
+// The WebGPU types (GPUDevice…) of the runtime's declarations are globals: consumers need them too.
+/// <reference types="@webgpu/types" preserve="true" />
+
 export { compile, moduleFiles } from "./compileModel.ts";
 export type { CompiledModel, ModelCompileOptions, ModuleSources, Target } from "./compileModel.ts";
 export { compileGraph, compileGraphWgsl, importModule } from "./compile.ts";
