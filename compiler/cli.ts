@@ -2,7 +2,7 @@
 // weights and inputs. User errors exit 1 with one line `semic: <file:line:col: message>`; a bug in
 // semic exits 2 (SEMIC_DEBUG=1 shows the stack trace of either).
 
-import { basename, extname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import type { Graph } from "../ir/graph.ts";
@@ -11,7 +11,8 @@ import { DEFAULT_TOPK, semiringNames } from "../ir/semirings/index.ts";
 import { printGraph } from "../ir/text/print.ts";
 import { bindTensors, loadTensorFile, type ExpectedTensor } from "../runtime/weights.ts";
 import { dawnDevice, NO_ADAPTER } from "../runtime/dawn.ts";
-import { compileGraph, compileGraphWgsl, importModule, type CompileOptions, type GeneratedModel, type GeneratedResult } from "./compile.ts";
+import type { CompileOptions, GeneratedModel, GeneratedResult } from "./compile.ts";
+import { moduleBase, moduleFiles, moduleSources, modelStem } from "./compileModel.ts";
 import {
   CliError,
   collect,
@@ -39,6 +40,10 @@ import { addTrainCommand } from "./cli/train.ts";
 import { addQueueOption, addWorkerCommand, runQueue, type QueueCliOptions } from "./cli/worker.ts";
 import { expandFor, semantics, semanticsNames, semiringsFor, type SemanticsName } from "./semantics.ts";
 import { branchViewsJson, computeBranchViews, parseBranchViews, readableBranchViews, requireBranchPoints } from "./study/views.ts";
+
+// Start-up: the code generators (which load ts-morph) are imported when a command compiles, and
+// the frontend (ts-morph) or IR parser (chevrotain) when a model is read (cli/load.ts), so that
+// `semic --version` and `--help` stay fast.
 
 /** Options shared by every command that builds a graph. */
 interface ModelOptions extends ImportCliOptions {
@@ -96,31 +101,11 @@ async function prepare(file: string, o: SemiringOptions) {
   return { graph, semirings, options, weights, loadTime: elapsed(t0) };
 }
 
-/**
- * The WGSL backend's artifacts (`{ wgsl: { js, dts, wgsl } }`, `wgsl` a source or one per pass)
- * → `<base>.webgpu.js` and `.webgpu.d.ts` (the host module, WGSL embedded; named apart from the
- * JS target's module) and `<base>.wgsl` or `<base>.<pass>.wgsl` for reading.
- */
-function wgslFiles(graph: Graph, options: CompileOptions, base: string): Map<string, string> {
-  const { wgsl } = compileGraphWgsl(graph, options);
-  const files = new Map<string, string>([[`${base}.webgpu.js`, wgsl.js], [`${base}.webgpu.d.ts`, wgsl.dts]]);
-  for (const [pass, text] of Object.entries(wgsl.wgsl)) files.set(`${base}.${pass}.wgsl`, text);
-  return files;
-}
-
-const modelBase = (file: string) => basename(file, extname(file));
-
 async function compileCommand(file: string, o: CompileCliOptions): Promise<void> {
   const { graph, semirings, options, loadTime } = await prepare(file, o);
   const t0 = performance.now();
   status.show(`semic: compiling ${graph.name} (${graph.nodes.length} nodes) for ${semirings.map((s) => s.name).join(", ")}…`);
-  const base = join(o.out, `${modelBase(file)}.${semirings.map((s) => s.name).join("+")}`);
-  let files: Map<string, string>;
-  if (o.target === "wgsl") files = wgslFiles(graph, options, base);
-  else {
-    const { js } = compileGraph(graph, options);
-    files = new Map([[`${base}.js`, js.js], [`${base}.d.ts`, js.dts]]);
-  }
+  const files = moduleFiles(await moduleSources(graph, options, o.target), join(o.out, moduleBase(modelStem(file), semirings)));
   writeFilesAtomically(files);
   status.clear();
   console.log(`wrote ${[...files.keys()].join(", ")} (load ${loadTime}, compile ${elapsed(t0)})`);
@@ -190,9 +175,10 @@ async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): P
     console.error(`semic: ignoring ${params.ignored.length} tensor(s) of ${o.params} the model does not use: ${params.ignored.join(", ")}`);
   }
 
+  const { importModule } = await import("./compile.ts");
   let t0 = performance.now();
   status.show(`semic: compiling ${graph.name} (${graph.nodes.length} nodes) for ${semirings.map((s) => s.name).join(", ")}…`);
-  const source = o.target === "wgsl" ? compileGraphWgsl(graph, options).wgsl.js : compileGraph(graph, options).js.js;
+  const source = (await moduleSources(graph, options, o.target)).js;
   const compileTime = elapsed(t0);
   t0 = performance.now();
   const mod = (await importModule(source)) as unknown as GeneratedModule;

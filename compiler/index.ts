@@ -1,9 +1,16 @@
-// The compiler API (`import … from "semic"`): load a model, compile its semiring backward passes,
+// The compiler API (`import … from "semic"`): compile a model file in one call (`compile`, what
+// `semic compile` does), or step by step: load a model, compile its semiring backward passes,
 // print or parse the textual IR. The CLI (compiler/cli.ts) is a thin layer over these.
 
-export { compileGraph, importModule } from "./compile.ts";
+// The WebGPU types (GPUDevice…) of the runtime's declarations are globals: consumers need them too.
+/// <reference types="@webgpu/types" preserve="true" />
+
+export { compile, moduleFiles } from "./compileModel.ts";
+export type { CompiledModel, ModelCompileOptions, ModuleSources, Target } from "./compileModel.ts";
+export { compileGraph, compileGraphWgsl, importModule } from "./compile.ts";
 export type { CompileOptions, Compiled, GeneratedModel, GeneratedResult, GeneratedStep, GeneratedTensor } from "./compile.ts";
 export type { JsModule, JsModuleOptions } from "./backends/js/module.ts";
+export type { WgslModule } from "./backends/wgsl/module.ts";
 export { buildBackward, defaultWrt } from "./backward.ts";
 export { consumerLabels, semantics, semanticsNames } from "./semantics.ts";
 export type { SemanticsName } from "./semantics.ts";

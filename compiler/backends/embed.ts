@@ -2,7 +2,7 @@
 // into generated modules: one type-checked, linted, unit-tested source, and generated modules that
 // stay standalone (no imports), so a browser page needs only the one file it imports.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { ts } from "ts-morph";
 
 const cache = new Map<string, string>();
@@ -11,7 +11,9 @@ const cache = new Map<string, string>();
 export function embeddedSource(runtimePath: string): string {
   const hit = cache.get(runtimePath);
   if (hit !== undefined) return hit;
-  const file = new URL(`../../runtime/${runtimePath}`, import.meta.url);
+  // The source in a clone; its build (same emitter, same text) in an installed package.
+  const source = new URL(`../../runtime/${runtimePath}`, import.meta.url);
+  const file = existsSync(source) ? source : new URL(`../../runtime/${runtimePath.replace(/\.ts$/, ".js")}`, import.meta.url);
   const { outputText } = ts.transpileModule(readFileSync(file, "utf8"), {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, removeComments: false },
   });

@@ -42,10 +42,14 @@ export async function inlineExecutor(options: StudyOptions, runner?: RecordRunne
   };
 }
 
+// Run from the sources (a clone through tsx), a worker must register tsx itself (workerEntry.js);
+// run from the build, the worker is plain JavaScript.
+const workerFile = import.meta.url.endsWith(".ts") ? "./workerEntry.js" : "./poolWorker.js";
+
 /** `workers` threads, each with its own runner; the first compile of each worker reads the cache. */
 export function poolExecutor(options: StudyOptions, workers: number): Executor {
   const pool = new Piscina<Task, TaskResult>({
-    filename: fileURLToPath(new URL("./workerEntry.js", import.meta.url)),
+    filename: fileURLToPath(new URL(workerFile, import.meta.url)),
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 60_000,

@@ -116,7 +116,7 @@ describe("--branch and --name by glob", () => {
   });
 
   test("two branches on one input stay local to the matched node", () => {
-    const { graph } = lower(mlp, { pick: [0, 0], branches: [{ label: "a", pattern: "*/act/Tanh" }, { label: "b", pattern: "*/act/Tanh" }] });
+    const { graph } = lower(mlp, { pick: [0, 0], branches: [{ label: "first", pattern: "*/act/Tanh" }, { label: "second", pattern: "*/act/Tanh" }] });
     const add = graph.nodes.find((n) => n.op === "add")!;
     // The residual Add reads the Gemm output itself, not a branch of it.
     expect(add.inputs.map((i) => graph.nodes[i]!.op)).toEqual(["tanh", "linear"]);

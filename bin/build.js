@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// `npm run build` (also run by `npm ci`/`npm install` in a clone, as `prepare`): compiles ir/,
+// compiler/ and runtime/ to dist/ (JavaScript + declarations), from scratch so that no output of
+// a deleted source survives. runtime/dsl.ts is copied beside its build: the frontend resolves a
+// model's DSL calls against that file. dist/.built marks a finished build; bin/semic.js runs the
+// sources instead of a build older than them.
+
+import { spawnSync } from "node:child_process";
+import { copyFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+
+rmSync(`${root}dist`, { recursive: true, force: true });
+const r = spawnSync(process.execPath, [tsc, "-p", `${root}tsconfig.build.json`], { stdio: "inherit" });
+if (r.status !== 0) process.exit(r.status ?? 1);
+copyFileSync(`${root}runtime/dsl.ts`, `${root}dist/runtime/dsl.ts`);
+writeFileSync(`${root}dist/.built`, "");
