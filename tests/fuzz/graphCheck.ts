@@ -49,22 +49,9 @@ function candidateWrt(g: Graph): string[] {
   return defaultWrt(g).concat(g.nodes.filter((n) => opRules[n.op].role === "param").map((n) => String(n.attrs["name"])));
 }
 
-export interface CheckOptions {
-  /**
-   * Check modules that hit a recorded, still open finding (FINDINGS.md) as they are. Off: such a
-   * module is replaced by one that avoids the faulty code path, so the rest of it is still checked.
-   */
-  readonly includeKnown?: boolean;
-}
-
 /** The module for all semirings (JS with its WebAssembly kernels, double precision). */
-function compileModule(g: Graph, wrt: readonly string[], opts: CheckOptions): string {
-  const plan = buildBackward(g, wrt);
-  const js = renderJsModule(plan, allSemirings, { precision: "f64" }).js;
-  // F1: WebAssembly kernels that accumulate log-sum-exp sums (entropy, logsum) can return wrong
-  // values; the JS loops they replace are the reference.
-  if (!opts.includeKnown && js.includes("as log-sum-exp sums")) return renderJsModule(plan, allSemirings, { precision: "f64", wasm: false }).js;
-  return js;
+function compileModule(g: Graph, wrt: readonly string[]): string {
+  return renderJsModule(buildBackward(g, wrt), allSemirings, { precision: "f64" }).js;
 }
 
 /** Whether a graph has an oracle for its adjoints: finite values and weights, few enough paths. */
@@ -80,7 +67,7 @@ export function triage(g: Graph, feeds: Feeds, sg: ScalarGraph = scalarize(g, fe
   return undefined;
 }
 
-export async function checkGraph(g: Graph, feeds: Feeds, opts: CheckOptions = {}): Promise<Outcome> {
+export async function checkGraph(g: Graph, feeds: Feeds): Promise<Outcome> {
   const sg = scalarize(g, feeds);
   const want = sg.trace.values[g.output]![0]!;
   const skip = triage(g, feeds, sg);
@@ -92,13 +79,13 @@ export async function checkGraph(g: Graph, feeds: Feeds, opts: CheckOptions = {}
   const wrt = candidateWrt(g);
   let js;
   try {
-    js = compileModule(g, wrt, opts);
+    js = compileModule(g, wrt);
   } catch (e) {
     if (!/no gradient path/.test(String(e))) throw e;
     // Keep only tensors with a scalar path; if none has one, there is nothing to differentiate.
     const reach = wrt.filter((name) => paths.perNode[named.get(name)!.id]! > 0);
     if (reach.length === 0) return "no-gradient-path";
-    js = compileModule(g, reach, opts);
+    js = compileModule(g, reach);
   }
   const mod = await importModule(js);
   const { params, inputs } = splitFeeds(g, feeds);
