@@ -17,6 +17,8 @@ import { checkGraph, Mismatch, triage } from "./graphCheck.ts";
 export interface CampaignOptions {
   /** Fail on open findings (FINDINGS.md) too, instead of counting them as known. */
   readonly includeKnown?: boolean;
+  /** CLI cases: a case that takes longer fails as a hang (off in npm test: no wall-clock checks there). */
+  readonly maxCaseMs?: number;
   readonly seed: number;
   readonly runs: number;
   /** Called after each run with what it was (for tallies and progress). */
@@ -132,7 +134,10 @@ export async function fuzzCli(o: CampaignOptions, harness = new CliHarness()): P
       fc.asyncProperty(cliCaseArb, async (c) => {
         let outcome: string;
         try {
+          const t0 = performance.now();
           outcome = await harness.check(c);
+          const ms = performance.now() - t0;
+          if (o.maxCaseMs !== undefined && ms > o.maxCaseMs) throw new Mismatch(`took ${Math.round(ms)} ms (limit ${o.maxCaseMs}): a hang`);
         } catch (e) {
           const known = e instanceof Mismatch && !o.includeKnown ? knownCliFinding(e.message) : undefined;
           if (!known) throw e;

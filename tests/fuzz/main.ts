@@ -14,9 +14,10 @@ const program = new Command("npm run fuzz --")
   .option("--runs <n>", "IR graphs; DSL programs and CLI cases get a fifth of it each", (v) => Number.parseInt(v, 10), 10_000)
   .addOption(new Option("--only <names>", "comma-separated campaigns").default("graphs,dsl,cli"))
   .option("--include-known", "also fail on open findings (FINDINGS.md) instead of counting them")
+  .option("--max-case-ms <ms>", "a CLI case taking longer fails as a hang", (v) => Number.parseInt(v, 10), 60_000)
   .addHelpText("after", "\nExamples:\n  npm run fuzz\n  npm run fuzz -- --seed 42 --runs 500 --only graphs\n  npm run fuzz -- --seed 7 --only cli --include-known");
 program.parse();
-const o = program.opts<{ seed?: number; runs: number; only: string; includeKnown?: boolean }>();
+const o = program.opts<{ seed?: number; runs: number; only: string; includeKnown?: boolean; maxCaseMs: number }>();
 const seed = o.seed ?? Math.floor(Math.random() * 0x7fffffff);
 const only = o.only.split(",").map((s) => s.trim()) as Name[];
 for (const name of only) if (!(name in campaigns)) program.error(`--only: unknown campaign "${name}" (graphs, dsl, cli)`);
@@ -34,6 +35,7 @@ for (const name of only) {
     seed,
     runs,
     includeKnown: o.includeKnown,
+    maxCaseMs: o.maxCaseMs,
     onRun: (outcome) => {
       tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
       if (++done % 500 === 0) process.stderr.write(`  ${name}: ${done}/${runs}\n`);
