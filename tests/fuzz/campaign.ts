@@ -12,7 +12,7 @@ import { randomGraph } from "../oracle/randomGraph.ts";
 import { CliHarness, cliCaseArb } from "./cliCase.ts";
 import { randomDslProgram } from "./dslProgram.ts";
 import { combine, type Part } from "./batch.ts";
-import { checkGraph, Mismatch, triage } from "./graphCheck.ts";
+import { checkGraph, Mismatch, triage, type Precision } from "./graphCheck.ts";
 
 export interface CampaignOptions {
   /** Fail on open findings (FINDINGS.md) too, instead of counting them as known. */
@@ -64,43 +64,46 @@ export const BATCH = 8;
  * forward value only; a NaN would hide the others' outputs), parts with too many paths for the
  * oracle are skipped. A failing batch is split, so the error names the one case that fails.
  */
-async function checkBatch<C>(cases: readonly C[], part: (c: C) => Part, onRun?: (outcome: string) => void): Promise<void> {
+async function checkBatch<C>(cases: readonly C[], part: (c: C) => Part, precision: Precision, onRun?: (outcome: string) => void): Promise<void> {
   const good: { c: C; p: Part; label: string }[] = [];
   for (const c of cases) {
     const p = part(c);
     const t = triage(p.graph, p.feeds);
     if (t === "too-many-paths") onRun?.(t);
-    else if (t === "non-finite") onRun?.(await isolate(c, p));
+    else if (t === "non-finite") onRun?.(await isolate(c, p, precision));
     else good.push({ c, p, label: t ?? "checked" });
   }
   if (good.length === 0) return;
   try {
     const { graph, feeds } = combine(good.map((g) => g.p));
-    const outcome = await checkGraph(graph, feeds);
-    for (const g of good) onRun?.(outcome === "checked" ? g.label : outcome);
+    const outcome = await checkGraph(graph, feeds, precision);
+    for (const g of good) onRun?.(`${outcome === "checked" ? g.label : outcome}${precision === "f32" ? " (f32)" : ""}`);
   } catch (e) {
-    for (const g of good) await isolate(g.c, g.p);
+    for (const g of good) await isolate(g.c, g.p, precision);
     throw new Mismatch(`a batch fails where each of its graphs passes alone: ${JSON.stringify(good.map((g) => g.c))}: ${(e as Error).message}`);
   }
 }
 
-async function isolate<C>(c: C, p: Part): Promise<string> {
+async function isolate<C>(c: C, p: Part, precision: Precision): Promise<string> {
   try {
-    return await checkGraph(p.graph, p.feeds);
+    return await checkGraph(p.graph, p.feeds, precision);
   } catch (e) {
-    throw new Mismatch(`case ${JSON.stringify(c)}: ${(e as Error).message}\n${printGraph(p.graph)}`);
+    throw new Mismatch(`case ${JSON.stringify(c)} (${precision}): ${(e as Error).message}\n${printGraph(p.graph)}`);
   }
 }
 
-export const checkGraphCase = (c: GraphCase) => isolate(c, graphPart(c));
-export const checkDslCase = (seed: number) => isolate(seed, dslPart(seed));
+export const checkGraphCase = (c: GraphCase, precision: Precision = "f64") => isolate(c, graphPart(c), precision);
+export const checkDslCase = (seed: number, precision: Precision = "f64") => isolate(seed, dslPart(seed), precision);
+
+/** Mostly double precision (tight tolerances); every fourth batch single (the CLI's compile default). */
+const precisionArb = fc.oneof({ arbitrary: fc.constant<Precision>("f64"), weight: 3 }, fc.constant<Precision>("f32"));
 
 const params = (o: CampaignOptions, perRun: number): fc.Parameters<unknown> => ({ seed: o.seed, numRuns: Math.ceil(o.runs / perRun), verbose: 0 });
 
 /** `runs` random IR graphs, BATCH per module. */
 export async function fuzzGraphs(o: CampaignOptions): Promise<void> {
   await fc.assert(
-    fc.asyncProperty(fc.array(graphCaseArb, { minLength: BATCH, maxLength: BATCH }), (cs) => checkBatch(cs, graphPart, o.onRun)),
+    fc.asyncProperty(fc.array(graphCaseArb, { minLength: BATCH, maxLength: BATCH }), precisionArb, (cs, p) => checkBatch(cs, graphPart, p, o.onRun)),
     params(o, BATCH),
   );
 }
@@ -108,7 +111,7 @@ export async function fuzzGraphs(o: CampaignOptions): Promise<void> {
 /** `runs` random DSL programs, BATCH per module. */
 export async function fuzzDsl(o: CampaignOptions): Promise<void> {
   await fc.assert(
-    fc.asyncProperty(fc.array(seedArb, { minLength: BATCH, maxLength: BATCH }), (seeds) => checkBatch(seeds, dslPart, o.onRun)),
+    fc.asyncProperty(fc.array(seedArb, { minLength: BATCH, maxLength: BATCH }), precisionArb, (seeds, p) => checkBatch(seeds, dslPart, p, o.onRun)),
     params(o, BATCH),
   );
 }

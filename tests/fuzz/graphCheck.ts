@@ -40,8 +40,21 @@ function close(a: number, e: number, rtol: number, atol: number): boolean {
   return Math.abs(a - e) <= atol + rtol * Math.abs(e);
 }
 
-function expectClose(a: number | undefined, e: number, what: string, rtol = 1e-7, atol = 1e-9): void {
-  if (a === undefined || !close(a, e, rtol, atol)) throw new Mismatch(`${what}: generated ${a}, oracle ${e}`);
+export type Precision = "f32" | "f64";
+
+/**
+ * How far generated values may be from the float64 oracle. f32 modules store every value and
+ * adjoint in single precision and use polynomial exp and log in their WebAssembly kernels.
+ */
+const tolerances = {
+  f64: { rtol: 1e-7, atol: 1e-9, weight: 1e-12 },
+  f32: { rtol: 2e-3, atol: 1e-3, weight: 1e-3 },
+} as const;
+
+let tol: (typeof tolerances)[Precision] = tolerances.f64;
+
+function expectClose(a: number | undefined, e: number, what: string): void {
+  if (a === undefined || !close(a, e, tol.rtol, tol.atol)) throw new Mismatch(`${what}: generated ${a}, oracle ${e}`);
 }
 
 /** Differentiable leaves and named values that reach the output (defaultWrt plus params). */
@@ -49,9 +62,9 @@ function candidateWrt(g: Graph): string[] {
   return defaultWrt(g).concat(g.nodes.filter((n) => opRules[n.op].role === "param").map((n) => String(n.attrs["name"])));
 }
 
-/** The module for all semirings (JS with its WebAssembly kernels, double precision). */
-function compileModule(g: Graph, wrt: readonly string[]): string {
-  return renderJsModule(buildBackward(g, wrt), allSemirings, { precision: "f64" }).js;
+/** The module for all semirings (JS with its WebAssembly kernels). */
+function compileModule(g: Graph, wrt: readonly string[], precision: Precision): string {
+  return renderJsModule(buildBackward(g, wrt), allSemirings, { precision }).js;
 }
 
 /** Whether a graph has an oracle for its adjoints: finite values and weights, few enough paths. */
@@ -67,10 +80,15 @@ export function triage(g: Graph, feeds: Feeds, sg: ScalarGraph = scalarize(g, fe
   return undefined;
 }
 
-export async function checkGraph(g: Graph, feeds: Feeds): Promise<Outcome> {
+export async function checkGraph(g: Graph, given: Feeds, precision: Precision = "f64"): Promise<Outcome> {
+  tol = tolerances[precision];
+  // An f32 module stores its inputs and params in single precision: the oracle reads the same values.
+  const feeds = precision === "f64" ? given : Object.fromEntries(Object.entries(given).map(([k, v]) => [k, Float64Array.from(v, Math.fround)]));
   const sg = scalarize(g, feeds);
   const want = sg.trace.values[g.output]![0]!;
   const skip = triage(g, feeds, sg);
+  // Values near f32's range overflow there and not in the oracle: no comparison at all.
+  if (precision === "f32" && sg.trace.values.some((v) => v.some((x) => Math.abs(x) > 1e30))) return "non-finite";
   if (skip === "too-many-paths") return skip;
   const paths = countPaths(sg, g.output);
   const finite = skip !== "non-finite";
@@ -79,13 +97,13 @@ export async function checkGraph(g: Graph, feeds: Feeds): Promise<Outcome> {
   const wrt = candidateWrt(g);
   let js;
   try {
-    js = compileModule(g, wrt);
+    js = compileModule(g, wrt, precision);
   } catch (e) {
     if (!/no gradient path/.test(String(e))) throw e;
     // Keep only tensors with a scalar path; if none has one, there is nothing to differentiate.
     const reach = wrt.filter((name) => paths.perNode[named.get(name)!.id]! > 0);
     if (reach.length === 0) return "no-gradient-path";
-    js = compileModule(g, reach);
+    js = compileModule(g, reach, precision);
   }
   const mod = await importModule(js);
   const { params, inputs } = splitFeeds(g, feeds);
@@ -161,7 +179,7 @@ function followPath(g: Graph, sg: ScalarGraph, steps: readonly GeneratedStep[], 
   for (const [i, step] of steps.entries()) {
     if (i === 0) continue;
     const edge = sg.out[node]![elem]!.find(
-      (e) => tensorName(g.nodes[e.node]!) === step.tensor && e.to === ravel(step.index, g.nodes[e.node]!.type.shape) && close(e.weight, step.weight, 1e-12, 0),
+      (e) => tensorName(g.nodes[e.node]!) === step.tensor && e.to === ravel(step.index, g.nodes[e.node]!.type.shape) && close(e.weight, step.weight, tol.weight, 0),
     );
     if (!edge) {
       const at = `${tensorName(g.nodes[node]!)}[${unravel(elem, g.nodes[node]!.type.shape).join(",")}]`;
