@@ -21,6 +21,8 @@ export interface CampaignOptions {
   readonly maxCaseMs?: number;
   readonly seed: number;
   readonly runs: number;
+  /** Called with each property run's input before it is checked (to find a case that hangs). */
+  readonly trace?: (input: unknown) => void;
   /** Called after each run with what it was (for tallies and progress). */
   readonly onRun?: (outcome: string) => void;
 }
@@ -103,7 +105,7 @@ const params = (o: CampaignOptions, perRun: number): fc.Parameters<unknown> => (
 /** `runs` random IR graphs, BATCH per module. */
 export async function fuzzGraphs(o: CampaignOptions): Promise<void> {
   await fc.assert(
-    fc.asyncProperty(fc.array(graphCaseArb, { minLength: BATCH, maxLength: BATCH }), precisionArb, (cs, p) => checkBatch(cs, graphPart, p, o.onRun)),
+    fc.asyncProperty(fc.array(graphCaseArb, { minLength: BATCH, maxLength: BATCH }), precisionArb, (cs, p) => (o.trace?.([cs, p]), checkBatch(cs, graphPart, p, o.onRun))),
     params(o, BATCH),
   );
 }
@@ -111,7 +113,7 @@ export async function fuzzGraphs(o: CampaignOptions): Promise<void> {
 /** `runs` random DSL programs, BATCH per module. */
 export async function fuzzDsl(o: CampaignOptions): Promise<void> {
   await fc.assert(
-    fc.asyncProperty(fc.array(seedArb, { minLength: BATCH, maxLength: BATCH }), precisionArb, (seeds, p) => checkBatch(seeds, dslPart, p, o.onRun)),
+    fc.asyncProperty(fc.array(seedArb, { minLength: BATCH, maxLength: BATCH }), precisionArb, (seeds, p) => (o.trace?.([seeds, p]), checkBatch(seeds, dslPart, p, o.onRun))),
     params(o, BATCH),
   );
 }
@@ -135,6 +137,7 @@ export async function fuzzCli(o: CampaignOptions, harness = new CliHarness()): P
   try {
     await fc.assert(
       fc.asyncProperty(cliCaseArb, async (c) => {
+        o.trace?.(c);
         let outcome: string;
         try {
           const t0 = performance.now();

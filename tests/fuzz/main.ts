@@ -2,6 +2,7 @@
 // at full size. Prints the seed first (a failure is reproduced by the same seed and runs), a tally
 // of outcomes and the time of each campaign; exits 1 on the first counterexample, shrunk.
 
+import { appendFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { fuzzCli, fuzzDsl, fuzzGraphs, type CampaignOptions } from "./campaign.ts";
 
@@ -14,10 +15,11 @@ const program = new Command("npm run fuzz --")
   .option("--runs <n>", "IR graphs; DSL programs and CLI cases get a fifth of it each", (v) => Number.parseInt(v, 10), 10_000)
   .addOption(new Option("--only <names>", "comma-separated campaigns").default("graphs,dsl,cli"))
   .option("--include-known", "also fail on open findings (FINDINGS.md) instead of counting them")
+  .option("--trace <file>", "append each run's input to <file> before checking it (the last line names a case that hangs)")
   .option("--max-case-ms <ms>", "a CLI case taking longer fails as a hang", (v) => Number.parseInt(v, 10), 60_000)
   .addHelpText("after", "\nExamples:\n  npm run fuzz\n  npm run fuzz -- --seed 42 --runs 500 --only graphs\n  npm run fuzz -- --seed 7 --only cli --include-known");
 program.parse();
-const o = program.opts<{ seed?: number; runs: number; only: string; includeKnown?: boolean; maxCaseMs: number }>();
+const o = program.opts<{ seed?: number; runs: number; only: string; includeKnown?: boolean; maxCaseMs: number; trace?: string }>();
 const seed = o.seed ?? Math.floor(Math.random() * 0x7fffffff);
 const only = o.only.split(",").map((s) => s.trim()) as Name[];
 for (const name of only) if (!(name in campaigns)) program.error(`--only: unknown campaign "${name}" (graphs, dsl, cli)`);
@@ -36,6 +38,7 @@ for (const name of only) {
     runs,
     includeKnown: o.includeKnown,
     maxCaseMs: o.maxCaseMs,
+    trace: o.trace === undefined ? undefined : (input) => appendFileSync(o.trace!, `${name} ${JSON.stringify(input)}\n`),
     onRun: (outcome) => {
       tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
       if (++done % 500 === 0) process.stderr.write(`  ${name}: ${done}/${runs}\n`);
