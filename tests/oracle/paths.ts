@@ -66,3 +66,17 @@ export function bruteForce(g: Graph, feeds: Feeds, sr: Semiring, node: number, s
   }
   return result;
 }
+
+/** Number of paths to the output from every element (DP, no enumeration): per node the sum over its elements, and the total. */
+export function countPaths(sg: ScalarGraph, output: number): { perNode: number[]; total: number } {
+  const memo = sg.out.map((elems) => new Array<number>(elems.length).fill(-1));
+  const from = (n: number, e: number): number => {
+    if (n === output) return 1;
+    if (memo[n]![e]! >= 0) return memo[n]![e]!;
+    let c = 0;
+    for (const edge of sg.out[n]![e]!) c += from(edge.node, edge.to);
+    return (memo[n]![e] = c);
+  };
+  const perNode = sg.out.map((elems, n) => elems.reduce((acc, _, e) => acc + from(n, e), 0));
+  return { perNode, total: perNode.reduce((a, b) => a + b, 0) };
+}

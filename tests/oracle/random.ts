@@ -35,7 +35,7 @@ export function rng(seed: number): Rng {
 /**
  * Values for every input and param, respecting the domains its consumers declare: "positive" in
  * [0.5, 2), "nonzero" with |v| in [0.5, 2), "ids" in [0, rows) where rows is the first axis of the
- * consumer's operand 0 (gather's table). Anything else is standard normal.
+ * consumers' operand 0 (gather's table; the smallest, when one id tensor indexes several). Anything else is standard normal.
  */
 export function randomFeed(g: Graph, seed: number): Record<string, Float64Array> {
   const r = rng(seed);
@@ -45,14 +45,16 @@ export function randomFeed(g: Graph, seed: number): Record<string, Float64Array>
     const role = opRules[n.op].role;
     if (role !== "input" && role !== "param") continue;
     let domain: Domain = n.type.dtype === "i32" ? "ids" : "any";
-    let rows = 1;
+    // Ids index every table they are gathered from: the smallest bounds them.
+    let rows = Infinity;
     for (const { node, slot } of consumers[n.id]!) {
       const user = g.nodes[node]!;
       const d = opRules[user.op].domain?.[slot];
       if (d === undefined || d === "any") continue;
       domain = d;
-      if (d === "ids") rows = g.nodes[user.inputs[0]!]!.type.shape[0] ?? 1;
+      if (d === "ids") rows = Math.min(rows, g.nodes[user.inputs[0]!]!.type.shape[0] ?? 1);
     }
+    if (rows === Infinity) rows = 1;
     const value = (): number => {
       switch (domain) {
         case "positive": return r.uniform(0.5, 2);

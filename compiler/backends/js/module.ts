@@ -101,7 +101,8 @@ function unaryOpsOf(steps: readonly Step[]): Set<string> {
       for (const u of st.kernel.update) visit(u);
       for (const i of st.kernel.index) visit(i);
     }
-  return ops;
+  // Kernels also derive exp and log (log-sum-exp sums, sigmoid, tanh, log1p): f64 lanes need them exact.
+  return ops.add("exp").add("log");
 }
 
 /** Byte offsets of every buffer in the one memory, 64-byte aligned. */

@@ -1130,7 +1130,10 @@ class KernelEmitter {
     if (imp !== undefined) return this.#perLane(imp, this.num(x.x), key);
     // f32 lanes: polynomial exp and log, and the rest through them.
     switch (x.op) {
-      case "exp": case "log": return this.#vinline(x.op === "exp" ? emitExpF32 : emitLogF32, this.num(x.x), key);
+      case "exp": case "log":
+        // f64 lanes without the host's function stay a JS loop: the f32 polynomials would read f64 bits.
+        if (this.F === "f64") throw new Unsupported();
+        return this.#vinline(x.op === "exp" ? emitExpF32 : emitLogF32, this.num(x.x), key);
       case "log1p": return this.num(S.log(S.add(1, x.x)));
       case "tanh": return this.num(S.sub(1, S.div(2, S.add(S.exp(S.mul(2, x.x)), 1))));
       case "erf": {
