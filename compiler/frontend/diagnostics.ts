@@ -24,38 +24,40 @@ const importCodes = new Set([
   2724, // '…' has no exported member named '…'. Did you mean '…'?
 ]);
 
-/** The entry and the DSL files it reaches through import and export declarations. */
-function reachable(entry: SourceFile): SourceFile[] {
-  const seen = new Set<SourceFile>([entry]);
-  const todo = [entry];
-  for (let sf = todo.pop(); sf; sf = todo.pop()) {
+/** Throws a located E_SYNTAX (or E_IMPORT) error for the first diagnostic of `sf` that is an error. */
+function checkFile(dp: DslProject, program: ts.Program, sf: SourceFile): void {
+  const node = sf.compilerNode;
+  const syntax = program.getSyntacticDiagnostics(node);
+  const found =
+    syntax.length > 0
+      ? { d: syntax[0]!, code: "E_SYNTAX" }
+      : { d: program.getSemanticDiagnostics(node).find((d) => importCodes.has(d.code)), code: "E_IMPORT" };
+  if (!found.d) return;
+  const { line, character } = node.getLineAndCharacterOfPosition(found.d.start ?? 0);
+  const message = ts.flattenDiagnosticMessageText(found.d.messageText, " ");
+  throw new SemicError(found.code, `${message.replace(/\.$/, "")} (TypeScript TS${found.d.code})`, {
+    file: dp.display(sf),
+    line: line + 1,
+    col: character + 1,
+  });
+}
+
+/**
+ * Checks the entry, then the DSL files it reaches through import and export declarations. Each file
+ * is checked before its imports are followed: a file that does not parse may have import
+ * declarations without a module name.
+ */
+export function checkDiagnostics(dp: DslProject): void {
+  const program = dp.project.getProgram().compilerObject;
+  const seen = new Set<SourceFile>([dp.entry]);
+  const todo = [dp.entry];
+  for (let sf = todo.shift(); sf; sf = todo.shift()) {
+    checkFile(dp, program, sf);
     for (const decl of [...sf.getImportDeclarations(), ...sf.getExportDeclarations()]) {
       const target = decl.getModuleSpecifierSourceFile();
       if (!target || isDslFile(target) || seen.has(target)) continue;
       seen.add(target);
       todo.push(target);
     }
-  }
-  return [...seen];
-}
-
-/** Throws a located E_SYNTAX (or E_IMPORT) error for the first diagnostic that is an error. */
-export function checkDiagnostics(dp: DslProject): void {
-  const program = dp.project.getProgram().compilerObject;
-  for (const sf of reachable(dp.entry)) {
-    const node = sf.compilerNode;
-    const syntax = program.getSyntacticDiagnostics(node);
-    const found =
-      syntax.length > 0
-        ? { d: syntax[0]!, code: "E_SYNTAX" }
-        : { d: program.getSemanticDiagnostics(node).find((d) => importCodes.has(d.code)), code: "E_IMPORT" };
-    if (!found.d) continue;
-    const { line, character } = node.getLineAndCharacterOfPosition(found.d.start ?? 0);
-    const message = ts.flattenDiagnosticMessageText(found.d.messageText, " ");
-    throw new SemicError(found.code, `${message.replace(/\.$/, "")} (TypeScript TS${found.d.code})`, {
-      file: dp.display(sf),
-      line: line + 1,
-      col: character + 1,
-    });
   }
 }
