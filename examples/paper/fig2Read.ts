@@ -21,7 +21,8 @@ export type Branch = (typeof BRANCHES)[number];
 export interface OplusReading {
   readonly winner: Branch[];
   readonly value: number[];
-  /** Per branch, the best unit's value of that branch alone at the repeated token. */
+  /** Per branch, the best unit's value of that branch alone at the first and at the repeated token. */
+  readonly atFirst: Record<Branch, number>;
   readonly atRepeated: Record<Branch, number>;
 }
 
@@ -83,9 +84,9 @@ export class Fig2Reader {
     return { ids, repeat, element: this.element(run("element"), repeat), paper: this.paper(run("paper"), repeat), attention: this.attention(ids, repeat) };
   }
 
-  private atRepeated(r: GeneratedResult, repeat: number): Record<Branch, number> {
+  private atToken(r: GeneratedResult, t: number): Record<Branch, number> {
     const d = this.d;
-    return Object.fromEntries(BRANCHES.map((b) => [b, maxOver(r.branches[b]!.value, repeat * d, (repeat + 1) * d)])) as Record<Branch, number>;
+    return Object.fromEntries(BRANCHES.map((b) => [b, maxOver(r.branches[b]!.value, t * d, (t + 1) * d)])) as Record<Branch, number>;
   }
 
   /** Element oplus: the token's best unit and, at it, the branch with the best path (tie: first in program order). */
@@ -102,7 +103,7 @@ export class Fig2Reader {
       winner.push(w);
       value.push(best);
     }
-    return { winner, value, atRepeated: this.atRepeated(r, repeat) };
+    return { winner, value, atFirst: this.atToken(r, 0), atRepeated: this.atToken(r, repeat) };
   }
 
   private paper(r: GeneratedResult, repeat: number): OplusReading {
@@ -111,7 +112,7 @@ export class Fig2Reader {
     return {
       winner: Array.from({ length: this.seq }, (_, t) => asBranch(this.labels.get(from[t]!) ?? `%${from[t]}`)),
       value: Array.from(agg.value),
-      atRepeated: this.atRepeated(r, repeat),
+      atFirst: this.atToken(r, 0), atRepeated: this.atToken(r, repeat),
     };
   }
 

@@ -88,21 +88,24 @@ const quantiles = (xs: number[], qs: number[]) => {
  * classifier position's attention to the repeated token is.
  */
 export function explain(readings: readonly InputReading[]) {
-  const ratio = (b: Branch) => {
-    const xs = readings.map((r) => r.paper.atRepeated[b] / r.element.atRepeated[b]);
+  type At = "atFirst" | "atRepeated";
+  const ratio = (at: At, b: Branch) => {
+    const xs = readings.map((r) => r.paper[at][b] / r.element[at][b]);
     const [p10, median, p90] = quantiles(xs, [0.1, 0.5, 0.9]);
     return { median: median!, p10: p10!, p90: p90! };
   };
-  const paths = (b: Branch) => readings.reduce((a, r) => a + r.element.atRepeated[b], 0) / readings.length;
-  const sums = (b: Branch) => readings.reduce((a, r) => a + r.paper.atRepeated[b], 0) / readings.length;
+  const mean = (which: "element" | "paper", at: At, b: Branch) => readings.reduce((a, r) => a + r[which][at][b], 0) / readings.length;
+  const table = (at: At, bs: readonly Branch[]) => ({
+    sumOverPath: Object.fromEntries(bs.map((b) => [b, ratio(at, b)])),
+    element: Object.fromEntries(bs.map((b) => [b, mean("element", at, b)])),
+    paper: Object.fromEntries(bs.map((b) => [b, mean("paper", at, b)])),
+  });
   const att = readings.map((r) => Math.max(...r.attention));
   const [attMedian] = quantiles(att, [0.5]);
   return {
-    sumOverPath: { key: ratio("key"), value: ratio("value") },
-    meanAtRepeated: {
-      element: { key: paths("key"), value: paths("value") },
-      paper: { key: sums("key"), value: sums("value") },
-    },
+    /** Per branch: median (p10, p90) of paper value / best single path, and each semantics' mean best-unit value. */
+    first: table("atFirst", ["skip", "query"]),
+    repeated: table("atRepeated", ["key", "value"]),
     attentionToRepeated: {
       median: attMedian!,
       above09: att.filter((p) => p > 0.9).length / att.length,

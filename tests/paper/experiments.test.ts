@@ -86,9 +86,13 @@ describe("fig2 --quick", () => {
       }
     }
     const e = results.explanation;
-    for (const b of ["key", "value"] as const) {
-      expect(e.sumOverPath[b].p10).toBeLessThanOrEqual(e.sumOverPath[b].median);
-      expect(e.sumOverPath[b].median).toBeLessThanOrEqual(e.sumOverPath[b].p90);
+    for (const [at, bs] of [["first", ["skip", "query"]], ["repeated", ["key", "value"]]] as const) {
+      for (const b of bs) {
+        const q = e[at].sumOverPath[b]!;
+        expect(q.p10).toBeLessThanOrEqual(q.median);
+        expect(q.median).toBeLessThanOrEqual(q.p90);
+        expect(Number.isFinite(e[at].element[b]) && Number.isFinite(e[at].paper[b])).toBe(true);
+      }
     }
     expect(e.attentionToRepeated.median).toBeGreaterThan(0);
     expect(e.attentionToRepeated.median).toBeLessThan(1);
