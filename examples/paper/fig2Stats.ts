@@ -49,6 +49,8 @@ export interface SemanticsSummary {
   readonly meanOplus: Record<Group, Record<Branch, number>>;
   /** Fraction of tokens of a group won by each branch. */
   readonly winShare: Record<Group, Record<Branch, number>>;
+  /** Where the largest oplus value of an input lies, as "group branch" → fraction of inputs. */
+  readonly largestAt: Record<string, number>;
 }
 
 export function summarize(readings: readonly InputReading[], which: "element" | "paper"): SemanticsSummary {
@@ -57,10 +59,14 @@ export function summarize(readings: readonly InputReading[], which: "element" | 
   const sums = Object.fromEntries(GROUPS.map((g) => [g, zero()])) as Record<Group, Record<Branch, number>>;
   const wins = Object.fromEntries(GROUPS.map((g) => [g, zero()])) as Record<Group, Record<Branch, number>>;
   const tokens = Object.fromEntries(GROUPS.map((g) => [g, 0])) as Record<Group, number>;
+  const largest: Record<string, number> = {};
   for (const input of readings) {
     const r = input[which];
     const holds = claimHolds(r, input.repeat);
     for (const c of Object.keys(CLAIMS) as ClaimName[]) if (holds[c]) counts[c]++;
+    const top = r.value.indexOf(Math.max(...r.value));
+    const where = `${groupOf(top, input.repeat)} ${r.winner[top]!}`;
+    largest[where] = (largest[where] ?? 0) + 1;
     r.winner.forEach((b, t) => {
       const g = groupOf(t, input.repeat);
       tokens[g]++;
@@ -74,6 +80,7 @@ export function summarize(readings: readonly InputReading[], which: "element" | 
     claims: Object.fromEntries((Object.keys(CLAIMS) as ClaimName[]).map((c) => [c, wilson(counts[c], readings.length)])) as Record<ClaimName, Proportion>,
     meanOplus: per(sums),
     winShare: per(wins),
+    largestAt: Object.fromEntries(Object.entries(largest).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, n / readings.length])),
   };
 }
 

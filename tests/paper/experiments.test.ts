@@ -76,6 +76,7 @@ describe("fig2 --quick", () => {
         expect(p.low).toBeGreaterThanOrEqual(0);
         expect(p.high).toBeLessThanOrEqual(1);
       }
+      expect(Object.values(s.largestAt).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
       for (const g of GROUPS) {
         // Every token is won by exactly one branch, and only a branch that wins is credited.
         expect(BRANCHES.reduce((a, b) => a + s.winShare[g][b], 0)).toBeCloseTo(1, 12);
