@@ -11,14 +11,14 @@ import type { ReportData } from "./summarize.ts";
 const require = createRequire(import.meta.url);
 
 /** The UMD bundles, found next to each package's entry point (their exports list no subpaths). */
-function bundles(): string[] {
+export function bundles(): string[] {
   const d3 = join(dirname(require.resolve("d3")), "d3.min.js");
   const plot = join(dirname(dirname(require.resolve("@observablehq/plot"))), "dist", "plot.umd.min.js");
   return [d3, plot].map((f) => readFileSync(f, "utf8"));
 }
 
 /** Text that may sit inside a <script> element: no `</script` or `<!--` can end or confuse it. */
-const scriptSafe = (text: string) => text.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
+export const scriptSafe = (text: string) => text.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
 
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
