@@ -19,27 +19,37 @@ export function defaultCacheDir(): string {
 
 const sha256 = (text: string | Uint8Array) => createHash("sha256").update(text).digest("hex");
 
-const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+/** The code that runs: the repository's sources in a clone, or dist/ in a build or an installed package. */
+const CODE = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+
+/** The folder holding semic's package.json: CODE itself, or the one above dist/. */
+function packageRoot(): string {
+  for (let dir = CODE; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) throw new Error(`semic's package.json is not found above ${CODE}`);
+  }
+}
 
 let semicHash: string | undefined;
 
 /**
- * A hash of semic's own sources (ir/, compiler/, runtime/) and its version: generated code depends
- * on all of them, and a local edit changes the code without changing the version.
+ * A hash of semic's own code (ir/, compiler/, runtime/: the sources, or their build) and its
+ * version: generated code depends on all of them, and a local edit changes the code without
+ * changing the version.
  */
 export function semicSourceHash(): string {
   if (semicHash) return semicHash;
   const h = createHash("sha256");
-  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version?: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: string };
   h.update(`semic ${pkg.version ?? "?"}\n`);
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
       const p = join(dir, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(".ts")) h.update(`${relative(ROOT, p)}\n`).update(readFileSync(p));
+      else if (name.endsWith(".ts") || name.endsWith(".js")) h.update(`${relative(CODE, p)}\n`).update(readFileSync(p));
     }
   };
-  for (const dir of ["ir", "compiler", "runtime"]) walk(join(ROOT, dir));
+  for (const dir of ["ir", "compiler", "runtime"]) walk(join(CODE, dir));
   semicHash = h.digest("hex");
   return semicHash;
 }
