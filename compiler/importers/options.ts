@@ -3,7 +3,7 @@
 // importer so that the CLI loads the protobuf reader only for an .onnx file.
 
 import { existsSync, statSync } from "node:fs";
-import { extname, join } from "node:path";
+import { basename, extname, join } from "node:path";
 import type { Command } from "commander";
 import { SemicError } from "../../ir/graph.ts";
 import { parseSelector, type Selector } from "./onnx/select.ts";
@@ -12,6 +12,9 @@ export type Fusion = "layerNorm" | "softmax" | "gelu";
 export const fusions: readonly Fusion[] = ["layerNorm", "softmax", "gelu"];
 
 export const isOnnxFile = (file: string): boolean => extname(file).toLowerCase() === ".onnx";
+/** A TF.js graph model: its model.json, or a directory holding one (and no config.json). */
+export const isTfjsModel = (path: string): boolean =>
+  existsSync(path) && (statSync(path).isDirectory() ? existsSync(join(path, "model.json")) && !existsSync(join(path, "config.json")) : basename(path).toLowerCase() === "model.json");
 /** A Hugging Face checkpoint directory (config.json, model.safetensors, a tokenizer). */
 export const isHfDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, "config.json"));
 
@@ -98,11 +101,12 @@ export function modelArgument(file: string | undefined, hf: string | undefined):
 
 /** The import options the command line asks for; they apply to .onnx models and checkpoint directories only. */
 export function parseImportOptions(file: string, o: ImportCliOptions): ImportOptions | undefined {
-  const onnx = isOnnxFile(file), hf = !onnx && isHfDir(file);
+  const tfjs = isTfjsModel(file), onnx = isOnnxFile(file) || tfjs, hf = !onnx && isHfDir(file);
   const onnxOnly = (["fuse", "branch", "name", "pick", "graphOutput"] as const).filter((k) => o[k] !== undefined).map((k) => (k === "graphOutput" ? "graph-output" : k));
   const hfOnly = (["text", "compare"] as const).filter((k) => o[k] !== undefined);
   if (!onnx && onnxOnly.length > 0) throw new SemicError("E_CLI", `--${onnxOnly[0]} applies to ONNX (.onnx) models only; in a DSL model use branch()/name()/pick()`);
-  if (!hf && hfOnly.length > 0) throw new SemicError("E_CLI", `--${hfOnly[0]} applies to Hugging Face checkpoint directories only (a directory with config.json)`);
+  if (tfjs && o.fuse !== undefined) throw new SemicError("E_CLI", "--fuse applies to ONNX models: a TF.js graph is imported at the granularity of its ops");
+  if (!hf && !(tfjs && o.compare === undefined) && hfOnly.length > 0) throw new SemicError("E_CLI", `--${hfOnly[0]} applies to Hugging Face checkpoint directories only (a directory with config.json)`);
   if (hf) return { fuse: [], branches: [], names: [], ...(o.text !== undefined ? { text: o.text } : {}), ...(o.compare !== undefined ? { compare: o.compare.split(",").map((s) => s.trim()) } : {}) };
   if (!onnx) return undefined;
   return {
@@ -111,5 +115,6 @@ export function parseImportOptions(file: string, o: ImportCliOptions): ImportOpt
     names: (o.name ?? []).map((s) => parseSelector("--name", s, false)),
     ...(o.pick !== undefined ? { pick: parsePick(o.pick) } : {}),
     ...(o.graphOutput !== undefined ? { output: o.graphOutput } : {}),
+    ...(tfjs && o.text !== undefined ? { text: o.text } : {}),
   };
 }
