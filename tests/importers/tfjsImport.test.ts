@@ -55,6 +55,15 @@ function semic(args: readonly string[]): Promise<{ code: number | null; stdout: 
   });
 }
 
+test("semic ir on USE-lite's directory: the sentence is fixed at import, the graph starts at the named embedding", async () => {
+  const r = await semic(["ir", USE, "--text", "the cat sat", "--pick", "0,5"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/= name %\d+ \{label = "embedded"\} : f32\[3,256\]/);
+  expect(r.stdout).not.toMatch(/= input /);
+  expect(r.stdout).toMatch(/= pick %\d+ \{index = \[0, 5\]\} : f32\[\]/);
+}, 60_000);
+
 describe("user errors are one line and exit 1", () => {
   test.each([
     [["ir", join(FIX, "unsupported"), "--pick", "0,0"], /model\.json: node "running\/Cumsum" \(Cumsum, TF\.js graph\): op Cumsum is not supported \(semic imports: Add, .*Where\)$/],
