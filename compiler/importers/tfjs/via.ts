@@ -34,12 +34,22 @@ export function via(op: OnnxOp, attrs: readonly string[], form: (ctx: Lowering) 
     // The ONNX op's own attribute check happens in the TF table's entry, so the op sees only its own.
     return { ...n, inputs: f.inputs, attrs: new Map(Object.entries(f.attrs ?? {})) };
   };
+  const known = (ctx: Lowering, names: readonly string[]) =>
+    names.map((name) => {
+      const v = name ? ctx.get(name) : undefined;
+      return v && "konst" in v ? v.konst : undefined;
+    });
+  const fold = op.fold;
   return {
     attrs,
-    ...(op.fold ? { fold: (_xs: readonly (ConstTensor | undefined)[], ctx: Lowering) => {
-      const node = rewrite(ctx);
-      return as(ctx, node, () => op.fold!(node.inputs.map((name) => { const v = name ? ctx.get(name) : undefined; return v && "konst" in v ? v.konst : undefined; }), ctx));
-    } } : {}),
+    ...(fold
+      ? {
+          fold: (_xs: readonly (ConstTensor | undefined)[], ctx: Lowering) => {
+            const node = rewrite(ctx);
+            return as(ctx, node, () => fold(known(ctx, node.inputs), ctx));
+          },
+        }
+      : {}),
     lower: (ctx) => {
       const node = rewrite(ctx);
       const lower = op.lower ?? ctx.fail("needs inputs known at import time");
