@@ -10,7 +10,7 @@ import { DEFAULT_TOPK, semiringByName, semiringNames } from "../../ir/semirings/
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import type { ConfigOverrides } from "../frontend/index.ts";
 import { MAX_TOPK, maxNodes, parseBytes } from "../limits.ts";
-import { isHfDir, isOnnxFile, type ImportOptions } from "../importers/options.ts";
+import { isHfDir, isOnnxFile, isTfjsModel, type ImportOptions } from "../importers/options.ts";
 
 // The frontend (ts-morph) and the IR parser (chevrotain) each take a second or more to import:
 // they are loaded only for the kind of file at hand.
@@ -62,6 +62,14 @@ export async function loadGraph(
     const { loadHf } = await import("../importers/hf/index.ts");
     ({ graph, ...weights } = loadHf(file, opts.import ?? {}));
     return { graph: opts.expand.length > 0 ? expandComposites(graph, opts.expand) : graph, semirings, weights };
+  }
+  if (isTfjsModel(file)) {
+    if (Object.keys(opts.config).length > 0) throw new CliError(`--config applies to DSL (.ts) models only: ${file} is a TF.js graph model`);
+    const { importTfjs } = await import("../importers/tfjs/index.ts");
+    const { graph: g, params, idRanges } = importTfjs(file, opts.import ?? { fuse: [], branches: [], names: [] });
+    // A graph whose inputs were all fixed at import (a --text sentence) runs without --inputs.
+    const fixed = g.nodes.some((n) => n.op === "input") ? {} : { inputs: {} };
+    return { graph: opts.expand.length > 0 ? expandComposites(g, opts.expand) : g, semirings, weights: { params, idRanges, ...fixed } };
   }
   requireFile(file, "model file");
   if (isOnnxFile(file)) {

