@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build as esbuild } from "esbuild";
+import ts from "typescript";
 import { afterAll, describe, expect, test } from "vitest";
 import { build as viteBuild } from "vite";
 import { compileImport, parseImportQuery } from "../../compiler/plugin/compileImport.ts";
@@ -63,6 +64,20 @@ describe("bundler plugin", () => {
     const declaration = readFileSync(join(dts, "mlp.sumprod+maxprod.js.d.ts"), "utf8");
     expect(declaration).toContain(`declare module "*/mlp.ts?semiring=sumprod,maxprod&target=js" {`);
     await expect(declaration).toMatchFileSnapshot("fixtures/mlp.sumprod+maxprod.js.d.ts");
+  });
+
+  test("the declaration types the import: a misspelled param or an unknown semiring is a type error", () => {
+    const app = join(tmp, "types", "app.ts");
+    writeFileSync(
+      app,
+      `import { createModel } from "./mlp.ts?semiring=sumprod,maxprod&target=js";
+const m = createModel({ w1: [], b1: [], w2: [], b_2: [] });
+m.run({ x: [1, 2, 3, 4] }, { semirings: ["entropy"] });
+`,
+    );
+    const program = ts.createProgram([app, join(tmp, "types", "mlp.sumprod+maxprod.js.d.ts")], { noEmit: true, strict: true, types: [], lib: ["lib.es2022.d.ts"] });
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => `${ts.getLineAndCharacterOfPosition(d.file!, d.start!).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
+    expect(errors).toEqual([expect.stringMatching(/^2: .*'b_2' does not exist in type 'Params'/), expect.stringMatching(/^3: Type '"entropy"' is not assignable to type 'SemiringName'/)]);
   });
 
   test("an esbuild build of the same app gives the same numbers, from the cache", async () => {
