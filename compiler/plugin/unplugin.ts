@@ -10,7 +10,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { createUnplugin, type UnpluginContext } from "unplugin";
-import type { ViteDevServer } from "vite";
 import { SemicError } from "../../ir/graph.ts";
 import { CompileCache, defaultCacheDir, modelFiles } from "../study/cache.ts";
 import { compileImport, parseImportQuery, splitImportId } from "./compileImport.ts";
@@ -53,10 +52,6 @@ function report(ctx: UnpluginContext, file: string, e: unknown): void {
 export const semicPlugin = createUnplugin((options: SemicPluginOptions | undefined) => {
   const cache = new CompileCache(options?.cacheDir ?? defaultCacheDir());
   const dts = options?.dts ?? true;
-  /** Each loaded id and the files it was compiled from. */
-  const sources = new Map<string, readonly string[]>();
-  const dependents = (file: string) => [...sources].filter(([, files]) => files.includes(file)).map(([id]) => id);
-  let server: ViteDevServer | undefined;
   return {
     name: "semic",
     enforce: "pre",
@@ -79,40 +74,18 @@ export const semicPlugin = createUnplugin((options: SemicPluginOptions | undefin
         try {
           const query = parseImportQuery(split.file, split.query);
           const out = await compileImport(split.file, query, cache);
-          sources.set(id, out.files);
+          // A dev server invalidates the module when one of these changes (Vite: also with HMR off).
           for (const f of out.files) this.addWatchFile(f);
           if (dts !== false) writeIfChanged(declarationPath(split.file, split.query, typeof dts === "string" ? resolve(dts) : undefined), importDeclaration(split.file, split.query, out.dts));
           return { code: out.js, map: null };
         } catch (e) {
           // The model's files are watched even when it does not compile, so fixing it recompiles.
-          if (existsSync(split.file)) {
-            sources.set(id, modelFiles(split.file));
-            for (const f of modelFiles(split.file)) this.addWatchFile(f);
-          }
+          if (existsSync(split.file)) for (const f of modelFiles(split.file)) this.addWatchFile(f);
           report(this, split.file, e);
           // esbuild's adapter collects errors instead of throwing: it fails the build with them
           // once the hook returns.
           return { code: "", map: null };
         }
-      },
-    },
-    // A dev server knows the model file of a module (its id is the file plus the query) but not
-    // the files the model imports: an edit to one of those invalidates the modules compiled from
-    // it here (with or without HMR), and hotUpdate hands them to HMR, which reloads what imports them.
-    watchChange(file) {
-      for (const env of Object.values(server?.environments ?? {}))
-        for (const id of dependents(file)) {
-          const mod = env.moduleGraph.getModuleById(id);
-          if (mod) env.moduleGraph.invalidateModule(mod);
-        }
-    },
-    vite: {
-      configureServer(s) {
-        server = s;
-      },
-      hotUpdate({ file, modules }) {
-        const ours = dependents(file).flatMap((id) => this.environment.moduleGraph.getModuleById(id) ?? []).filter((m) => !modules.includes(m));
-        return ours.length > 0 ? [...modules, ...ours] : undefined;
       },
     },
     esbuild: { loader: "js", onResolveFilter: modelImport, onLoadFilter: modelImport },
