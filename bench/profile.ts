@@ -44,7 +44,13 @@ for (const [label, t] of Object.entries(p)) {
   const kind = `${name!.startsWith("fwd") ? "fwd" : "bwd"} ${where} ${op ?? name}`;
   byKind.set(kind, (byKind.get(kind) ?? 0) + t / reps);
 }
-console.log("by op:");
-for (const [k, t] of [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${t.toFixed(2).padStart(8)} ms  ${k}`);
+const phase = { fwd: 0, bwd: 0 };
+for (const [k, t] of byKind) phase[k.startsWith("fwd") ? "fwd" : "bwd"] += t;
+console.log(`forward ${phase.fwd.toFixed(1)} ms, backward ${phase.bwd.toFixed(1)} ms`);
+console.log("by op (share of its pass):");
+for (const [k, t] of [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+  const share = (100 * t) / phase[k.startsWith("fwd") ? "fwd" : "bwd"];
+  console.log(`  ${t.toFixed(2).padStart(8)} ms ${share.toFixed(1).padStart(5)}%  ${k}`);
+}
 console.log("top steps:");
 for (const [label, t] of Object.entries(p).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${(t / reps).toFixed(2).padStart(8)} ms  ${label}`);
