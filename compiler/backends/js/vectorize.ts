@@ -13,7 +13,10 @@
 // Loop-invariant subexpressions are computed once at the outermost loop they allow and shared
 // (CSE) across the unrolled instances. With `zeroOf` (a backward's adjoint buffers and their 0̄
 // lanes), an instance whose consumer adjoint is 0̄ is skipped: lift(w) ⊗ 0̄ = 0̄ and a ⊕ 0̄ = a.
-// Anything else (scatter targets, guards, odd extents) returns null and stays a JS loop.
+// A vector variable whose extent is not a multiple of the lane count (BERT's 30522-wide vocabulary
+// row in f32x4) is vectorised over the largest multiple; its last points are a JS tail kernel that
+// the module runs after the call. Anything else (scatter targets, guards, extents under one vector)
+// returns null and stays a JS loop.
 
 import * as S from "../../../ir/scalar.ts";
 import type { Sx } from "../../../ir/scalar.ts";
