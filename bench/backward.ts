@@ -26,7 +26,9 @@ const ms: number[] = [];
 for (let r = 0; r <= reps; r++) {
   const t0 = performance.now();
   model.backward(sr);
-  if (r > 0) ms.push(performance.now() - t0);
+  const t = performance.now() - t0;
+  if (r > 0) ms.push(t);
+  console.log(`  ${r > 0 ? `call ${r}` : "untimed call"}: ${t.toFixed(1)} ms`);
 }
 ms.sort((a, b) => a - b);
 const f = (x: number) => x.toFixed(1);
