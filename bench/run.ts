@@ -22,8 +22,9 @@ const quick = args.includes("--quick");
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1]!.split(",") : undefined;
 const impls: Spec["impl"][] = ["semic", "tfjs-cpu", "tfjs-wasm"];
 
-const BERT6 = { layers: 6, hidden: 512, heads: 8, intermediate: 2048, vocab: 1000, maskPos: 3, target: 7 };
-const BERT_QUICK = { layers: 2, hidden: 256, heads: 4, intermediate: 1024, vocab: 1000, maskPos: 3, target: 7 };
+// BERT's real vocabulary (bert-base-uncased): the masked-LM head's log-softmax row is 30522 wide.
+const BERT6 = { layers: 6, hidden: 512, heads: 8, intermediate: 2048, vocab: 30522, maskPos: 3, target: 7 };
+const BERT_QUICK = { layers: 2, hidden: 256, heads: 4, intermediate: 1024, vocab: 30522, maskPos: 3, target: 7 };
 
 interface Bench {
   key: string;
@@ -34,7 +35,7 @@ interface Bench {
 const benches: Bench[] = [
   ...(quick ? [16] : [16, 32, 64]).map((seq) => ({
     key: `bert-seq${seq}`,
-    label: quick ? `BERT-2 (h256, 4 heads, FFN 1024) seq ${seq}` : `BERT-6 (h512, 8 heads, FFN 2048) seq ${seq}`,
+    label: quick ? `BERT-2 (h256, 4 heads, FFN 1024, vocab 30522) seq ${seq}` : `BERT-6 (h512, 8 heads, FFN 2048, vocab 30522) seq ${seq}`,
     base: { model: "bert" as const, file: "examples/bert.ts", config: { ...(quick ? BERT_QUICK : BERT6), seq }, wrt: "embeddings" },
   })),
   {

@@ -110,7 +110,8 @@ async function semic(spec: Spec): Promise<UnitResult> {
   const mod = await importModule(js.js);
   const model = mod.createModel(params) as unknown as BenchModel;
   const importMs = performance.now() - t2;
-  const wasmKernels = (js.js.match(/^\s*if \(K\) K\./gm) ?? []).length;
+  // Direct calls, thread-split calls, and calls followed by a JS tail (`if (K) {` on the line before).
+  const wasmKernels = (js.js.match(/^\s*(?:if \(K\) )?(?:K\.\w+\(|par\(\d+, K\.)/gm) ?? []).length;
   const all3 = () => {
     model.forward(inputs);
     for (const s of SEMIRINGS) model.backward(s);

@@ -16,7 +16,7 @@ import { renderOutEdges, tensorName } from "./edges.ts";
 import { JsExpr, renderKernel, type RenderState } from "./render.ts";
 import { jsHelpers } from "./scalar.ts";
 import { walkerSource } from "./walker.ts";
-import { hostMath, KernelCompiler } from "./vectorize.ts";
+import { hostImports, KernelCompiler } from "./vectorize.ts";
 import { allFiniteFunc } from "./allFinite.ts";
 import { FuncBuilder, ModuleBuilder } from "./wasm.ts";
 
@@ -78,11 +78,16 @@ function renderSteps(
     const compiled = wasm && !wasm.names.has(name) ? wasm.compiler.compile(st.kernel, name, { zeroOf }) : null;
     if (compiled) {
       wasm!.names.add(name);
+      let call: string;
       if (wasm!.threads && compiled.split && compiled.work >= PARALLEL_WORK) {
-        out.line(`if (K) par(${wasm!.parallel.length}, K.${name}, ${compiled.extent}, ${compiled.step}); // ${compiled.note}; threads`);
+        call = `par(${wasm!.parallel.length}, K.${name}, ${compiled.extent}, ${compiled.step}); // ${compiled.note}; threads`;
         wasm!.parallel.push(name);
-      } else out.line(`if (K) K.${name}(0, ${compiled.extent}, ${compiled.scratch ? "scratchAt" : 0}); // ${compiled.note}`);
-      out.line(`else`);
+      } else call = `K.${name}(0, ${compiled.extent}, ${compiled.scratch ? "scratchAt" : 0}); // ${compiled.note}`;
+      if (compiled.tail) {
+        out.open(`if (K) {`).line(call);
+        renderKernel(compiled.tail, shapeOf, out, state);
+        out.close(`} else`);
+      } else out.line(`if (K) ${call}`).line(`else`);
     }
     renderKernel(st.kernel, shapeOf, out, state);
     if (profile) out.line(`__prof(${json(`${name} ${compiled ? "wasm" : "js"} ${st.kernel.comment}`)}, __t);`);
@@ -307,7 +312,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   out.close();
   out.line();
   // The WebAssembly kernels: compiled once per module, instantiated per model on its memory.
-  const imports = hostMath(precision).filter((m) => unaryOps.has(m));
+  const imports = hostImports(precision, unaryOps);
   if (imports.includes("erf")) state.helpers.add("erf");
   if (wasm) {
     // One export that fills every cache.

@@ -13,7 +13,10 @@
 // Loop-invariant subexpressions are computed once at the outermost loop they allow and shared
 // (CSE) across the unrolled instances. With `zeroOf` (a backward's adjoint buffers and their 0̄
 // lanes), an instance whose consumer adjoint is 0̄ is skipped: lift(w) ⊗ 0̄ = 0̄ and a ⊕ 0̄ = a.
-// Anything else (scatter targets, guards, odd extents) returns null and stays a JS loop.
+// A vector variable whose extent is not a multiple of the lane count (BERT's 30522-wide vocabulary
+// row in f32x4) is vectorised over the largest multiple; its last points are a JS tail kernel that
+// the module runs after the call. Anything else (scatter targets, guards, extents under one vector)
+// returns null and stays a JS loop.
 
 import * as S from "../../../ir/scalar.ts";
 import type { Sx } from "../../../ir/scalar.ts";
@@ -44,11 +47,19 @@ export interface CompiledKernel {
   readonly work: number;
   /** Whether it uses the scratch region (its third parameter). */
   readonly scratch: boolean;
+  /**
+   * The points the WebAssembly function leaves out, as a kernel for the JS loops: the vector loop
+   * covers the largest multiple of the lane count, and the last (fewer than a vector's) points of
+   * its variable run here, after it.
+   */
+  readonly tail?: Kernel;
 }
 
 export interface KernelOptions {
   /** Adjoint lane buffers → that lane of the semiring's 0̄: lets instances with a 0̄ adjoint skip. */
   readonly zeroOf?: ReadonlyMap<string, number>;
+  /** Every point must run in WebAssembly (no JS remainder): for kernels whose target only it sees. */
+  readonly whole?: boolean;
 }
 
 class Unsupported extends Error {}
@@ -169,6 +180,13 @@ const vecOp = (op: string): string => (op === "max" ? "pmax" : op === "min" ? "p
 export const hostMath = (precision: "f32" | "f64"): string[] =>
   precision === "f64" ? ["exp", "log", "log1p", "tanh", "sin", "cos", "erf"] : ["sin", "cos"];
 
+/** Ops the kernels lower through another function: their lanes need that one's import too. */
+const LOWERED_THROUGH: Readonly<Record<string, string>> = { sigmoid: "exp" };
+
+/** The host functions a module imports for kernels using `unaryOps`. */
+export const hostImports = (precision: "f32" | "f64", unaryOps: ReadonlySet<string>): string[] =>
+  hostMath(precision).filter((m) => unaryOps.has(m) || [...unaryOps].some((op) => LOWERED_THROUGH[op] === m));
+
 interface Plan {
   /**
    * lse: map form accumulating log-sum-exp sums (see LseMonoid). sep: map form whose reduction is
@@ -187,6 +205,21 @@ interface Plan {
   /** Instance groups (map form: rows of the tile), for 0̄ skipping. */
   groupOf: number[];
   note: string;
+  /** v's first point past the vector loop, when its extent is not a multiple of the lane count. */
+  tail?: number;
+}
+
+/** Kernel k restricted to v ≥ from (v renumbered from 0). */
+function tailKernel(k: Kernel, v: string, from: number): Kernel {
+  const shift = (x: Sx) => S.substitute(x, { [v]: S.add(S.v(v), from) });
+  return {
+    ...k,
+    comment: `${k.comment} (${v} from ${from})`,
+    vars: k.vars.map((iv) => (iv.name === v ? { ...iv, extent: iv.extent - from } : iv)),
+    ...(k.guard ? { guard: shift(k.guard) } : {}),
+    index: k.index.map(shift),
+    update: k.update.map(shift),
+  };
 }
 
 /** The ops of a combinable update lane: acc ⊙ term. */
@@ -500,7 +533,7 @@ export class KernelCompiler {
     this.#VX = layout.precision === "f32" ? "f32x4" : "f64x2";
     this.L = layout.precision === "f32" ? 4 : 2;
     // f64 lanes call the host's Math per lane (exact, as the JS loops); f32 lanes use polynomials.
-    for (const name of hostMath(layout.precision)) if (unaryOps.has(name)) this.#math.set(name, mod.importFunc(name, ["f64"], ["f64"]));
+    for (const name of hostImports(layout.precision, unaryOps)) this.#math.set(name, mod.importFunc(name, ["f64"], ["f64"]));
 
   }
 
@@ -542,7 +575,7 @@ export class KernelCompiler {
         const fill: Kernel = { name: `prep_${name}`, comment: `${name} = ${S.showSx(canon)}`, vars: cvars, targets: [name], index: cvars.map((iv) => S.v(iv.name)), update: [canon] };
         // The cache exists only if its prep kernel compiles (a JS fallback could not fill it).
         this.layout.addBuffer(name, cvars.map((iv) => iv.extent));
-        const done = this.compile(fill, fill.name);
+        const done = this.compile(fill, fill.name, { whole: true });
         if (!done) {
           this.#caches.set(key, null);
           return undefined;
@@ -588,7 +621,8 @@ export class KernelCompiler {
       this.mod.addFunc(f, exportName);
       const outer = plan.levels[0]!;
       const work = plan.levels.reduce((p, lv) => p * lv.extent, 1);
-      return { note: plan.note, extent: outer.extent, step: outer.step, split: plan.accLevel > 0 || plan.form !== "reduce", work, scratch: plan.form === "lse" };
+      const tail = plan.tail === undefined ? undefined : tailKernel(k0, plan.v, plan.tail);
+      return { note: plan.note, extent: outer.extent, step: outer.step, split: plan.accLevel > 0 || plan.form !== "reduce", work, scratch: plan.form === "lse", ...(tail ? { tail } : {}) };
     } catch (e) {
       if (e instanceof Unsupported) {
         if (process.env["SEMIC_DEBUG_WASM"]) console.error(`kernel ${exportName} stays JS:`, e.stack);
@@ -659,15 +693,22 @@ export class KernelCompiler {
         const inAtoms = [...lin.terms.entries()].some(([key, t2]) => key !== `$${v}` && mentions(t2.atom, v));
         return inAtoms || (t !== undefined && t.coef !== 1);
       }).length;
+    // A vector variable whose extent is not a multiple of L leaves its last points to a JS tail: the
+    // map form's v is a target variable (its points write distinct elements) and the reduce form
+    // accumulates with ⊕ (any split of the reduction adds up), so either may be cut along v.
+    const tailOf = (n: string) => (ext.get(n)! % L === 0 ? 0 : 1);
+    const vectorizable = (n: string) => ext.get(n)! >= L && (tailOf(n) === 0 || !opts.whole);
     const cands: { form: "map" | "reduce"; v: string; g: number }[] = [];
-    if (lastAxisVar && ext.get(lastAxisVar)! % L === 0)
+    if (lastAxisVar && vectorizable(lastAxisVar))
       cands.push({ form: "map", v: lastAxisVar, g: gathers(lastAxisVar) });
     if (combinable)
-      for (const r of red) if (ext.get(r)! % L === 0) cands.push({ form: "reduce", v: r, g: gathers(r) });
+      for (const r of red) if (vectorizable(r)) cands.push({ form: "reduce", v: r, g: gathers(r) });
     if (cands.length === 0) return null;
-    cands.sort((a, b) => a.g - b.g || (a.form === b.form ? 0 : a.form === "map" ? -1 : 1));
+    cands.sort((a, b) => tailOf(a.v) - tailOf(b.v) || a.g - b.g || (a.form === b.form ? 0 : a.form === "map" ? -1 : 1));
     const best = cands[0]!;
     const v = best.v;
+    const vExt = ext.get(v)! - (ext.get(v)! % L);
+    const tail = vExt < ext.get(v)! ? { tail: vExt } : {};
     // Tiling: target variables whose neighbours share loads.
     const reuse = (t: string) =>
       loads.filter((l) => !this.layout.isInt(l.ref) && !mentions(l, t) && mentions(l, v)).length + 0.25 * loads.filter((l) => !mentions(l, t) && !mentions(l, v)).length;
@@ -675,7 +716,7 @@ export class KernelCompiler {
     const divides = (n: number, opts: number[]) => opts.find((o) => n % o === 0) ?? 1;
     const tileCands = tvars.filter((t) => t !== v && reuse(t) > 0).sort((a, b) => reuse(b) - reuse(a));
     const order = (names: string[]) => vars.map((iv) => iv.name).filter((n) => names.includes(n));
-    const mkLevel = (name: string, step: number): Level => ({ name, extent: ext.get(name)!, step, local: -1 });
+    const mkLevel = (name: string, step: number): Level => ({ name, extent: name === v ? vExt : ext.get(name)!, step, local: -1 });
     const instances: Record<string, Sx>[] = [];
     const groupOf: number[] = [];
     if (best.form === "map") {
@@ -685,7 +726,7 @@ export class KernelCompiler {
       const maxRB = lanes > 1 ? 1 : Math.max(1, Math.floor(ACC_BUDGET / lanes));
       const RB = t ? divides(ext.get(t)!, [4, 2, 1].filter((x) => x <= maxRB)) : 1;
       const maxUB = Math.max(1, Math.floor(ACC_BUDGET / (lanes * RB)));
-      const UB = red.length > 0 ? divides(ext.get(v)! / L, [4, 2, 1].filter((x) => x <= maxUB)) : divides(ext.get(v)! / L, [2, 1]);
+      const UB = red.length > 0 ? divides(vExt / L, [4, 2, 1].filter((x) => x <= maxUB)) : divides(vExt / L, [2, 1]);
       const outer = order(tvars.filter((n) => n !== v && n !== t));
       const levels = [...outer.map((n) => mkLevel(n, 1)), ...(t ? [mkLevel(t, RB)] : []), mkLevel(v, L * UB), ...order(red).map((n) => mkLevel(n, 1))];
       for (let rb = 0; rb < RB; rb++)
@@ -705,7 +746,7 @@ export class KernelCompiler {
         if (lanesM.every((ms) => ms && deltaOk(ms) && ms.some((m) => !m.delta && m.factors.some((f) => [...varsOf(f)].some((x) => redSet.has(x)))))) {
           const sepLevels = levels.slice(0, accLevel);
           const note = `${this.#VX} over ${v}, separable sums over ${order(red).join(",")} first${t && RB > 1 ? `, tile ${t}×${RB}` : ""}${UB > 1 ? `, ${v}×${UB * L}` : ""}`;
-          return { form: "sep", sep: { lanes: lanesM as Monomial[][], red: order(red).map((n) => mkLevel(n, 1)) }, v, levels: sepLevels, instances, accLevel, groupOf, note };
+          return { form: "sep", sep: { lanes: lanesM as Monomial[][], red: order(red).map((n) => mkLevel(n, 1)) }, v, levels: sepLevels, instances, accLevel, groupOf, note, ...tail };
         }
       }
       // Not ⊙-combinable but a log-sum-exp ⊕: accumulate scaled sums.
@@ -716,7 +757,7 @@ export class KernelCompiler {
       const lse = reads && !combinable && red.length > 0 && zero ? recogniseLse(raw, accs, zero) : undefined;
       const form = lse ? "lse" : "map";
       const note = `${this.#VX} over ${v}${red.length ? `, reducing ${order(red).join(",")}${lse ? " as log-sum-exp sums" : ""}` : ""}${t && RB > 1 ? `, tile ${t}×${RB}` : ""}${UB > 1 ? `, ${v}×${UB * L}` : ""}`;
-      return { form, lse, v, levels, instances, accLevel, groupOf, note };
+      return { form, lse, v, levels, instances, accLevel, groupOf, note, ...tail };
     }
     const [t1, t2] = tileCands;
     const T1 = t1 ? divides(ext.get(t1)!, [4, 2, 1].filter((x) => x * lanes <= ACC_BUDGET)) : 1;
@@ -741,7 +782,7 @@ export class KernelCompiler {
     const accLevel = outer.length + tiled.length;
     const tiles = [t1 && T1 > 1 ? `${t1}×${T1}` : "", t2 && T2 > 1 ? `${t2}×${T2}` : ""].filter(Boolean);
     const note = `${this.#VX} reducing over ${v}${tiles.length ? `, tile ${tiles.join(" ")}` : ""}`;
-    return { form: "reduce", v, levels, instances, accLevel, groupOf, note };
+    return { form: "reduce", v, levels, instances, accLevel, groupOf, note, ...tail };
   }
 }
 
@@ -1128,7 +1169,9 @@ class KernelEmitter {
     }
     const imp = this.c.mathImport(x.op);
     if (imp !== undefined) return this.#perLane(imp, this.num(x.x), key);
-    // f32 lanes: polynomial exp and log, and the rest through them.
+    // f32 lanes: polynomial exp and log, and the rest through them. (An f64 function without its
+    // import stays JS: the polynomials are f32x4 code.)
+    if (this.F !== "f32") throw new Unsupported();
     switch (x.op) {
       case "exp": case "log":
         // f64 lanes without the host's function stay a JS loop: the f32 polynomials would read f64 bits.
