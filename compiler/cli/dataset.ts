@@ -50,7 +50,8 @@ export const EXIT_SOME_FAILED = 3;
 /** results.jsonl → results.errors.jsonl (the default errors file). */
 export const errorsPathFor = (output: string): string => (output.endsWith(".jsonl") ? output.replace(/\.jsonl$/, ".errors.jsonl") : `${output}.errors.jsonl`);
 
-function studyOptions(file: string, o: DatasetCliOptions): StudyOptions {
+/** The study's options, with every path absolute (queue workers on other machines read the same paths). */
+export function studyOptions(file: string, o: DatasetCliOptions): StudyOptions {
   requireFile(file, "model file");
   requireFile(o.params, "params file");
   const aggregate = parseAggregate(o.aggregate);
@@ -59,8 +60,8 @@ function studyOptions(file: string, o: DatasetCliOptions): StudyOptions {
   const semirings = splitList(o.semiring);
   if (semirings.length === 0) throw new CliError("no semiring given: use --semiring NAME[,NAME…]");
   return {
-    model: file,
-    params: o.params,
+    model: resolve(file),
+    params: resolve(o.params),
     semirings,
     semiringsFrom: (o.semiringsFrom ?? []).map((f) => resolve(f)),
     topk: parsePositiveInt("--topk", o.topk, DEFAULT_TOPK),

@@ -6,43 +6,15 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_TOPK } from "../../ir/semirings/index.ts";
 import { defaultCacheDir } from "../study/cache.ts";
-import { parseDims, type StudyOptions } from "../study/options.ts";
 import { runQueueStudy } from "../study/queue/producer.ts";
 import { parseQueueUrl } from "../study/queue/protocol.ts";
 import { startQueueWorker } from "../study/queue/worker.ts";
-import { EXIT_SOME_FAILED, errorsPathFor, type DatasetCliOptions } from "./dataset.ts";
-import { CliError, parseAggregate, parseConfig, parseExpand, parsePositiveInt, parseTopPathFrom, requireFile, splitList } from "./load.ts";
+import { EXIT_SOME_FAILED, errorsPathFor, studyOptions, type DatasetCliOptions } from "./dataset.ts";
+import { CliError, parsePositiveInt, requireFile } from "./load.ts";
 
 export interface QueueCliOptions extends DatasetCliOptions {
   queue?: string;
-}
-
-/** The study's options, with every path absolute (workers elsewhere read the same paths). */
-function studyOptions(file: string, o: QueueCliOptions): StudyOptions {
-  requireFile(file, "model file");
-  requireFile(o.params, "params file");
-  const semirings = splitList(o.semiring);
-  if (semirings.length === 0) throw new CliError("no semiring given: use --semiring NAME[,NAME…]");
-  const aggregate = parseAggregate(o.aggregate);
-  const topPath = parseTopPathFrom(o.topPathFrom);
-  const dims = parseDims(o.dim);
-  return {
-    model: resolve(file),
-    params: resolve(o.params),
-    semirings,
-    semiringsFrom: (o.semiringsFrom ?? []).map((f) => resolve(f)),
-    topk: parsePositiveInt("--topk", o.topk, DEFAULT_TOPK),
-    wrt: splitList(o.wrt),
-    ...(aggregate ? { aggregate } : {}),
-    ...(topPath ? { topPath } : {}),
-    precision: o.precision,
-    expand: parseExpand(o.expand),
-    config: parseConfig(o.config),
-    ...(dims ? { dims } : {}),
-    cacheDir: resolve(o.cacheDir ?? defaultCacheDir()),
-  };
 }
 
 /** `semic run MODEL --dataset d.jsonl --queue redis://…/NAME -o results.jsonl`. */
