@@ -3,23 +3,10 @@
 // later position (`repeat`), so the position whose information decides the answer is known.
 // Plain TypeScript (not DSL): used by the training script and by tests/examples.
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded PRNG (mulberry32) and normal sampler that training uses.
+import { gaussian, rng } from "../../compiler/train/random.ts";
 
-/** A standard normal sample (Box–Muller). */
-export function gaussian(rand: () => number): number {
-  const u = 1 - rand(), v = rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
+export { gaussian, rng };
 
 export interface Example {
   ids: number[];

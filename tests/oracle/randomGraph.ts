@@ -11,6 +11,7 @@ import { opNames, opRules, type OpName } from "../../ir/ops/index.ts";
 import { isLeaf, type Attr, type AttrKind } from "../../ir/ops/rule.ts";
 import { sizeOf, type Shape, type TensorType } from "../../ir/types.ts";
 import { attrFits, attrSpecs } from "../../ir/verify.ts";
+import { rng as prng } from "../../compiler/train/random.ts";
 
 export interface RandomGraphOptions {
   /** Non-leaf ops to add (attempted; default 1–8). */
@@ -24,17 +25,8 @@ export interface RandomGraphOptions {
   readonly specialNumbers?: boolean;
 }
 
-/** mulberry32: small, seedable, good enough for test generation. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the seeded PRNG training uses: small, seedable, good enough for test generation. */
+export { prng };
 
 const specials = [0, -0, 1, -1, 0.1, 1 / 3, 1e-5, 1e21, 1.5e-300, 5e-324, 2 ** 53 + 2, Infinity, -Infinity, NaN];
 const oddNames = ["x", "w", "hidden.0", "a b", 'q"uote', "back\\slash", "tab\tnl\n", "ünï", "emoji🙂"];
