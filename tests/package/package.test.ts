@@ -16,7 +16,7 @@ import { loadTensorFile } from "../../runtime/weights.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 // What `npm pack` reads: the package's own files plus the sources and configs its build needs.
-const PACKED = ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsconfig.build.json", "bin", "ir", "compiler", "runtime", "examples"];
+const PACKED = ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsconfig.build.json", "bin", "ir", "compiler", "runtime", "examples", "tsserver"];
 
 interface Exec {
   code: number | null;
@@ -113,8 +113,8 @@ afterAll(() => {
 describe.concurrent("the installed package", () => {
   test("ships the build, the examples and the DSL declarations, not the tests, the sources or tsx", () => {
     const pkg = join(app, "node_modules/semic");
-    expect(readdirSync(pkg).sort()).toEqual(["README.md", "bin", "dist", "examples", "package.json"]);
-    for (const f of ["dist/compiler/index.js", "dist/compiler/index.d.ts", "dist/compiler/cli.js", "dist/runtime/dsl.d.ts", "dist/runtime/index.d.ts", "examples/mlp.ts"]) {
+    expect(readdirSync(pkg).sort()).toEqual(["README.md", "bin", "dist", "examples", "package.json", "tsserver"]);
+    for (const f of ["dist/compiler/index.js", "dist/compiler/index.d.ts", "dist/compiler/cli.js", "dist/runtime/dsl.d.ts", "dist/runtime/index.d.ts", "examples/mlp.ts", "tsserver/index.js", "dist/compiler/plugin/tsserver.cjs"]) {
       expect(existsSync(join(pkg, f)), f).toBe(true);
     }
     expect(existsSync(join(pkg, "tests"))).toBe(false);
