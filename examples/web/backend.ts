@@ -47,8 +47,11 @@ async function webGpuBackend(): Promise<Backend | undefined> {
 /** The backend `wanted` names ("auto": WebGPU if there is an adapter). */
 export async function chooseBackend(wanted: string): Promise<Backend> {
   if (wanted === "wasm") return wasmBackend();
-  const gpu = await webGpuBackend();
-  if (gpu) return gpu;
-  if (wanted === "webgpu") throw new Error("backend=webgpu: this browser gives no WebGPU adapter (navigator.gpu.requestAdapter() returned nothing)");
-  return wasmBackend();
+  if (wanted === "webgpu") {
+    const gpu = await webGpuBackend();
+    if (!gpu) throw new Error("backend=webgpu: this browser gives no WebGPU adapter (navigator.gpu.requestAdapter() returned nothing)");
+    return gpu;
+  }
+  // auto: an adapter that gives no device (a blocklisted driver, a lost GPU) is no adapter.
+  return (await webGpuBackend().catch(() => undefined)) ?? wasmBackend();
 }

@@ -1,8 +1,9 @@
 // The example page (examples/web) in headless Chromium: its Vite build, served from localhost,
 // loads with no console error, explains the default tokens and then tokens typed into the page,
 // and its numbers (output, per-token branch bars, top path) equal `semic run … --json` on the same
-// input: on the WebAssembly module (in a worker) to f64 precision, and on WebGPU (SwiftShader, see
-// shared WEBGPU.md) to f32 precision, WebGPU being what the page picks when it has an adapter.
+// input: on the WebAssembly module (in a worker) to f64 precision, and on WebGPU (SwiftShader,
+// Chromium's CPU Vulkan driver) to f32 precision; the page picks WebGPU when it has an adapter, else
+// WebAssembly.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -95,8 +96,8 @@ describe.skipIf(!hasBrowser)(hasBrowser ? "the example page in Chromium" : `the 
   });
 
   /** Opens the page, collecting console errors and uncaught exceptions. */
-  async function open(query: string): Promise<{ tab: Page; errors: string[] }> {
-    const tab = await browser.newPage();
+  async function open(query: string, on: Browser = browser): Promise<{ tab: Page; errors: string[] }> {
+    const tab = await on.newPage();
     const errors: string[] = [];
     tab.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
     tab.on("pageerror", (e) => errors.push(String(e)));
@@ -149,4 +150,19 @@ describe.skipIf(!hasBrowser)(hasBrowser ? "the example page in Chromium" : `the 
     expectSame(x, (await want)[DEFAULT_IDS.join()]!, 1e-4);
     expect(errors).toEqual([]);
   }, 120_000);
+
+  test("a browser without WebGPU runs the WebAssembly module by itself", async () => {
+    // Chromium on Linux gives no adapter unless told to (the flags above).
+    const plain = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    try {
+      const { tab, errors } = await open("", plain);
+      const x = await explained(tab, DEFAULT_IDS);
+      expect(x.backend).toBe("wasm");
+      expectSame(x, (await want)[DEFAULT_IDS.join()]!, 1e-9);
+      expect(errors).toEqual([]);
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
 });
+
