@@ -10,7 +10,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Page, type Worker } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BRANCHES, SEMIRINGS, type Explanation } from "../../examples/web/explain.ts";
@@ -28,6 +28,22 @@ const FLAGS = [
 const DEFAULT_IDS = [3, 7, 0, 9, 3, 5]; // examples/transformer.inputs.json, the page's default
 const TYPED_IDS = [5, 1, 4, 5, 2, 0];
 const MIME: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".json": "application/json" };
+
+/**
+ * Prepended to the worker's script as served: counts the WebAssembly instances the worker creates
+ * and the errors they raise, since the generated module falls back to its JS loops silently when
+ * its kernels fail to compile or link (same numbers: only this tells the two apart).
+ */
+const WASM_PROBE = `{
+  const probe = (self.__semicWasm = { instances: 0, errors: [] });
+  const Instance = WebAssembly.Instance, instantiate = WebAssembly.instantiate;
+  WebAssembly.Instance = function (...args) {
+    try { const i = new Instance(...args); probe.instances++; return i; } catch (e) { probe.errors.push(String(e)); throw e; }
+  };
+  WebAssembly.instantiate = (...args) => instantiate(...args).then(
+    (r) => (probe.instances++, r), (e) => { probe.errors.push(String(e)); throw e; });
+}
+`;
 
 const hasBrowser = existsSync(CHROMIUM) && !process.env["SEMIC_NO_WEBGPU"];
 if (!hasBrowser && process.env["CI"]) describe("Chromium", () => test("is installed on CI", () => { throw new Error(`no ${CHROMIUM}`); }));
@@ -83,7 +99,8 @@ describe.skipIf(!hasBrowser)(hasBrowser ? "the example page in Chromium" : `the 
       const path = normalize(join(dist, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)));
       const file = path.endsWith("/") ? join(path, "index.html") : path;
       if (!file.startsWith(dist) || !existsSync(file)) return void res.writeHead(404).end("not found");
-      res.writeHead(200, { ...isolated, "content-type": MIME[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+      const body = /\/assets\/worker-[\w-]+\.js$/.test(file) ? WASM_PROBE + readFileSync(file, "utf8") : readFileSync(file);
+      res.writeHead(200, { ...isolated, "content-type": MIME[extname(file)] ?? "application/octet-stream" }).end(body);
     });
     await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -96,15 +113,23 @@ describe.skipIf(!hasBrowser)(hasBrowser ? "the example page in Chromium" : `the 
   });
 
   /** Opens the page, collecting console errors and uncaught exceptions. */
-  async function open(query: string, on: Browser = browser): Promise<{ tab: Page; errors: string[] }> {
+  async function open(query: string, on: Browser = browser): Promise<{ tab: Page; errors: string[]; workers: Worker[] }> {
     const tab = await on.newPage();
     const errors: string[] = [];
+    const workers: Worker[] = [];
+    tab.on("worker", (w) => workers.push(w));
     tab.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
     tab.on("pageerror", (e) => errors.push(String(e)));
     await tab.goto(url + query);
     // Served as the Vite config serves it (see its note on SharedArrayBuffer).
     expect(await tab.evaluate(() => crossOriginIsolated)).toBe(true);
-    return { tab, errors };
+    return { tab, errors, workers };
+  }
+
+  /** The numbers came from the worker's WebAssembly kernels, not from the module's JS fallback. */
+  async function expectWasmKernels(workers: Worker[]): Promise<void> {
+    expect(workers).toHaveLength(1);
+    expect(await workers[0]!.evaluate(() => (self as unknown as { __semicWasm: unknown }).__semicWasm)).toEqual({ instances: 1, errors: [] });
   }
 
   /** Waits for the explanation of `ids`; the page's status line if it failed instead. */
@@ -124,9 +149,10 @@ describe.skipIf(!hasBrowser)(hasBrowser ? "the example page in Chromium" : `the 
   }
 
   test("WebAssembly (worker): the default tokens and typed tokens give the CLI's numbers", async () => {
-    const { tab, errors } = await open("?backend=wasm");
+    const { tab, errors, workers } = await open("?backend=wasm");
     const first = await explained(tab, DEFAULT_IDS);
     expect(first.backend).toBe("wasm");
+    await expectWasmKernels(workers);
     expect(await tab.textContent("#status")).toMatch(/^WebAssembly \(JS module in a Web Worker\): \d+ ms$/);
     expectSame(first, (await want)[DEFAULT_IDS.join()]!, 1e-9);
 
@@ -155,9 +181,10 @@ describe.skipIf(!hasBrowser)(hasBrowser ? "the example page in Chromium" : `the 
     // Chromium on Linux gives no adapter unless told to (the flags above).
     const plain = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
     try {
-      const { tab, errors } = await open("", plain);
+      const { tab, errors, workers } = await open("", plain);
       const x = await explained(tab, DEFAULT_IDS);
       expect(x.backend).toBe("wasm");
+      await expectWasmKernels(workers);
       expectSame(x, (await want)[DEFAULT_IDS.join()]!, 1e-9);
       expect(errors).toEqual([]);
     } finally {
