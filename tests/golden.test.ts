@@ -2,12 +2,13 @@
 // (regenerate intended changes with `npx vitest run tests/golden.test.ts -u`).
 
 import { describe, expect, test } from "vitest";
-import { compileGraph } from "../compiler/compile.ts";
+import { compileGraph, compileGraphWgsl } from "../compiler/compile.ts";
 import { loadModel } from "../compiler/frontend/index.ts";
 import { printGraph } from "../ir/text/index.ts";
 import { semiringNames, semiringByName } from "../ir/semirings/index.ts";
 
 const mlp = loadModel("examples/mlp.ts").graph;
+const transformer = loadModel("examples/transformer.ts").graph;
 
 describe("golden generated code", () => {
   test("mlp IR", async () => {
@@ -17,6 +18,18 @@ describe("golden generated code", () => {
   test.each(semiringNames)("mlp × %s", async (name) => {
     const { js } = compileGraph(mlp, { semirings: [semiringByName(name, { k: 2 })] });
     await expect(js.js).toMatchFileSnapshot(`golden/mlp.${name}.js`);
+  });
+
+  test.each(["sumprod", "maxprod"])("transformer × %s", async (name) => {
+    const { js } = compileGraph(transformer, { semirings: [semiringByName(name)] });
+    await expect(js.js).toMatchFileSnapshot(`golden/transformer.${name}.js`);
+  });
+
+  test("transformer × sumprod (WGSL)", async () => {
+    const { wgsl } = compileGraphWgsl(transformer, { semirings: [semiringByName("sumprod")] });
+    expect(Object.keys(wgsl.wgsl)).toEqual(["forward", "backward.sumprod"]);
+    await expect(wgsl.wgsl["forward"]).toMatchFileSnapshot("golden/transformer.forward.wgsl");
+    await expect(wgsl.wgsl["backward.sumprod"]).toMatchFileSnapshot("golden/transformer.sumprod.wgsl");
   });
 
   test("mlp × sumprod+maxprod+entropy (.d.ts)", async () => {
