@@ -4,6 +4,7 @@
 import { describe, expect, test } from "vitest";
 import { compileGraph, compileGraphWgsl } from "../compiler/compile.ts";
 import { loadModel } from "../compiler/frontend/index.ts";
+import { kernelListing } from "../compiler/kernels/listing.ts";
 import { printGraph } from "../ir/text/index.ts";
 import { semiringNames, semiringByName } from "../ir/semirings/index.ts";
 
@@ -18,6 +19,11 @@ describe("golden generated code", () => {
   test.each(semiringNames)("mlp × %s", async (name) => {
     const { js } = compileGraph(mlp, { semirings: [semiringByName(name, { k: 2 })] });
     await expect(js.js).toMatchFileSnapshot(`golden/mlp.${name}.js`);
+  });
+
+  test.each(["sumprod", "maxprod", "entropy"])("mlp × %s kernels (--emit kernels)", async (name) => {
+    const text = kernelListing(mlp, { semirings: [semiringByName(name)] });
+    await expect(text).toMatchFileSnapshot(`golden/mlp.${name}.kernels`);
   });
 
   test.each(["sumprod", "maxprod"])("transformer × %s", async (name) => {
