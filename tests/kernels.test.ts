@@ -5,14 +5,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { flatIndex, flattenLoads } from "../compiler/backends/emit.ts";
+import { buildBackward, defaultWrt } from "../compiler/backward.ts";
 import { loadModel } from "../compiler/frontend/index.ts";
 import type { Kernel } from "../compiler/kernel.ts";
 import { dropUnitVars, legalizeKernel, logicalLayout, type Layout } from "../compiler/kernels/legalize.ts";
 import { kernelListing } from "../compiler/kernels/listing.ts";
 import { printKernel, showInfix } from "../compiler/kernels/print.ts";
 import { injective, solveTarget } from "../compiler/kernels/space.ts";
+import { adjointBuffers, backwardSteps, forwardBuffers, forwardSteps } from "../compiler/schedule.ts";
 import * as S from "../ir/scalar.ts";
-import { semiringByName } from "../ir/semirings/index.ts";
+import { semiringByName, semiringNames } from "../ir/semirings/index.ts";
 import { expectUserError, ROOT, spawnSemic } from "./cliSpawn.ts";
 
 const shapes: Record<string, readonly number[]> = { w: [3, 4], x: [4], y: [3], a_hi: [3], a_lo: [3] };
@@ -51,6 +54,39 @@ describe("legalizeKernel", () => {
     expect(k.targets).toEqual([{ buffer: "a", offset: 0 }, { buffer: "a", offset: 3 }]);
     expect(showInfix(k.update[0]!)).toBe("a[i + 3]");
     expect(k.accumulates).toBe(false);
+  });
+});
+
+// The preparation the JS renderer and the WebAssembly compiler (js/vectorize.ts) each wrote: vars
+// of extent 1 substituted by 0, then multi-index loads flattened. The legal form must equal it on
+// every kernel of the examples, so that either can read LegalKernel instead.
+describe("legalizeKernel equals the backends' former preparation", () => {
+  const models = ["mlp", "transformer"].map((m) => loadModel(`examples/${m}.ts`).graph);
+  test.each(models.map((g) => [g.name, g] as const))("every kernel of %s, forward and every semiring's backward", (_name, g) => {
+    const plan = buildBackward(g, defaultWrt(g));
+    const bufs = new Map(forwardBuffers(g).map((b) => [b.name, b.shape]));
+    const steps = [...forwardSteps(g)];
+    for (const name of semiringNames) {
+      const sr = semiringByName(name, { k: 2 });
+      for (const b of adjointBuffers(plan, sr)) bufs.set(b.name, b.shape);
+      steps.push(...backwardSteps(plan, sr));
+    }
+    const shapeOf = (b: string) => bufs.get(b)!;
+    let checked = 0;
+    for (const st of steps) {
+      if (st.k !== "kernel") continue;
+      const k = st.kernel;
+      const unit = Object.fromEntries(k.vars.filter((iv) => iv.extent <= 1).map((iv) => [iv.name, S.c(0)]));
+      const prep = (x: S.Sx) => flattenLoads(S.substitute(x, unit), shapeOf);
+      const legal = legalizeKernel(k, logicalLayout(shapeOf));
+      const key = (xs: readonly S.Sx[]) => xs.map(S.sxKey);
+      expect(key(legal.update)).toEqual(key(k.update.map(prep)));
+      expect(S.sxKey(legal.target)).toBe(S.sxKey(prep(flatIndex(k.index, shapeOf(k.targets[0]!)))));
+      expect(legal.guard && S.sxKey(legal.guard)).toBe(k.guard && S.sxKey(prep(k.guard)));
+      expect(key(dropUnitVars(k).update)).toEqual(key(k.update.map((u) => S.substitute(u, unit))));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 });
 

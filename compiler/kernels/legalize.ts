@@ -73,14 +73,18 @@ export const readsAcc = (update: readonly Sx[], lanes: number): boolean => {
   return update.some((u) => [...S.varsOf(u)].some((v) => accs.has(v)));
 };
 
+/** Every load of x as a load of one flat offset of its physical buffer. */
+export function placeLoads(x: Sx, layout: Layout): Sx {
+  return S.rewrite(x, (n) => {
+    if (n.k !== "load") return undefined;
+    const p = layout.place(n.ref);
+    return S.load(p.buffer, [S.add(flatIndex(n.index, layout.shape(n.ref)), p.offset)]);
+  });
+}
+
 export function legalizeKernel(k0: Kernel, layout: Layout): LegalKernel {
   const k = dropUnitVars(k0);
-  const flat = (x: Sx): Sx =>
-    S.rewrite(x, (n) => {
-      if (n.k !== "load") return undefined;
-      const p = layout.place(n.ref);
-      return S.load(p.buffer, [S.add(flatIndex(n.index, layout.shape(n.ref)), p.offset)]);
-    });
+  const flat = (x: Sx): Sx => placeLoads(x, layout);
   const shape = layout.shape(k.targets[0]!);
   const index = k.index.map(flat);
   const update = k.update.map(flat);
