@@ -15,7 +15,7 @@ import { accVar } from "../../kernel.ts";
 import type { LegalKernel } from "../../kernels/legalize.ts";
 import { allOf, injective, solveTarget } from "../../kernels/space.ts";
 import { CodeBuilder, ExprBinder } from "../emit.ts";
-import type { Ty } from "./legalize.ts";
+import type { Ty } from "./types.ts";
 import {
   emitTemps, emitUpdate, entryHeader, finish, gridOf, makeExpr, threadId, unravelLets, varName, wgslSpelling, WORKGROUP,
   type KernelCtx, type RenderedKernel,

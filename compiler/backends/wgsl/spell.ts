@@ -8,7 +8,7 @@ import { accVar } from "../../kernel.ts";
 import { kernelBuffers, type LegalKernel, type Place } from "../../kernels/legalize.ts";
 import type { CodeBuilder, ExprBinder } from "../emit.ts";
 import { WgslExpr } from "./expr.ts";
-import { Typer, type Ty } from "./legalize.ts";
+import { Typer, type Ty } from "./types.ts";
 
 export interface RenderedKernel {
   readonly name: string;

@@ -13,7 +13,7 @@ import { accVar } from "../../kernel.ts";
 import type { LegalKernel } from "../../kernels/legalize.ts";
 import { allOf, coord, solveTarget } from "../../kernels/space.ts";
 import { CodeBuilder, ExprBinder, flatIndex } from "../emit.ts";
-import type { Ty } from "./legalize.ts";
+import type { Ty } from "./types.ts";
 import { emitTemps, emitUpdate, entryHeader, finish, gridOf, makeExpr, unravelLets, varName, wgslSpelling, type KernelCtx, type RenderedKernel } from "./spell.ts";
 
 export interface TilePlan {

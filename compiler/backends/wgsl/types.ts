@@ -1,5 +1,5 @@
 // WGSL's types for a legal kernel (compiler/kernels/legalize.ts prepares the kernel for every
-// backend; what is left here is what only WGSL needs):
+// backend; typing is what only WGSL needs):
 // - index arithmetic is i32: vars and i32 loads are integers, sums and products of integers stay
 //   integers, and ⌊a / c⌋ of a non-negative integer by a positive constant is integer division
 //   (exact, where f32 would round offsets above 2^24). Everything else is f32; comparisons are bool.
