@@ -19,7 +19,7 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
 }
 
 /** File → the files of the tree it imports. */
-export function importGraph(roots: readonly string[]): Map<string, string[]> {
+function importGraph(roots: readonly string[]): Map<string, string[]> {
   const files = roots.flatMap((r) => sourceFiles(r)).sort();
   const known = new Set(files);
   return new Map(
@@ -32,7 +32,7 @@ export function importGraph(roots: readonly string[]): Map<string, string[]> {
 }
 
 /** The strongly connected components of more than one file (Tarjan), each as one circle's files. */
-export function circles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+function circles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   let next = 0;
   const index = new Map<string, number>(), low = new Map<string, number>();
   const stack: string[] = [], onStack = new Set<string>();
