@@ -38,6 +38,19 @@ describe("golden generated code", () => {
     await expect(wgsl.wgsl["backward.sumprod"]).toMatchFileSnapshot("golden/transformer.sumprod.wgsl");
   });
 
+  // Each kernel numbers its own temporaries t0, t1…, so a change to one kernel leaves the names
+  // in every other kernel (and the rest of a golden diff) as they were.
+  test("temporaries are numbered per kernel in JS and WGSL", () => {
+    const sr = [semiringByName("maxprod")];
+    const tempsOf = (block: string) => [...new Set([...block.matchAll(/\b(?:const|let) (t\d+) =/g)].map((m) => m[1]!))];
+    const firsts = (blocks: string[]) => blocks.map(tempsOf).filter((ts) => ts.length > 0);
+    const js = firsts(compileGraph(transformer, { semirings: sr }).js.js.split(/\n\s*\{ \/\/ /).slice(1));
+    const wgsl = Object.values(compileGraphWgsl(transformer, { semirings: sr }).wgsl.wgsl).flatMap((src) => firsts(src.split(/\n@compute /).slice(1)));
+    for (const ts of [...js, ...wgsl]) expect(ts).toEqual(ts.map((_, n) => `t${n}`));
+    expect(js.length).toBeGreaterThan(20);
+    expect(wgsl.length).toBeGreaterThan(20);
+  });
+
   test("mlp × sumprod+maxprod+entropy (.d.ts)", async () => {
     const sr = ["sumprod", "maxprod", "entropy"].map((n) => semiringByName(n));
     const { js } = compileGraph(mlp, { semirings: sr });
