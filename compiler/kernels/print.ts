@@ -15,7 +15,7 @@ import type { Sx } from "../../ir/scalar.ts";
 import type { DType } from "../../ir/types.ts";
 import { ExprBinder } from "../backends/emit.ts";
 import type { LegalKernel, Place } from "./legalize.ts";
-import { solveTarget } from "./space.ts";
+import { injective, solveTarget } from "./space.ts";
 
 export interface PrintContext {
   /** The role of a physical buffer (value, aux, adjoint…), if known. */
@@ -80,7 +80,9 @@ export function printKernel(k: LegalKernel, ctx: PrintContext): string {
     const role = ctx.role(b);
     return role ? `${b} (${role})` : b;
   };
-  const reduced = k.accumulates ? solveTarget(k).loops.map((iv) => iv.name) : [];
+  // Vars looped per target element, unless each element is updated by one point anyway.
+  const loops = k.accumulates ? solveTarget(k).loops.map((iv) => iv.name) : [];
+  const reduced = loops.length > 0 && !injective(k) ? loops : [];
   const space = k.vars.map((iv) => `${iv.name} < ${iv.extent}`).join(", ") || "one point";
   lines.push(`  space   ${space}${reduced.length > 0 ? ` (${reduced.join(", ")} reduced)` : ""}`);
   const loads = [...k.update, ...k.index, ...(k.guard ? [k.guard] : [])].flatMap((x) => S.loadsOf(x));
