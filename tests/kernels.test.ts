@@ -54,6 +54,8 @@ describe("legalizeKernel", () => {
     expect(k.targets).toEqual([{ buffer: "a", offset: 0 }, { buffer: "a", offset: 3 }]);
     expect(showInfix(k.update[0]!)).toBe("a[i + 3]");
     expect(k.accumulates).toBe(false);
+    const printed = printKernel(k, { role: () => undefined, dtype: () => "f32" }).split("\n");
+    expect(printed.slice(-2)).toEqual(["  a[i] = a[i + 3]", "  a[i + 3] = y[i]"]);
   });
 });
 

@@ -71,8 +71,6 @@ export function showInfix(x: Sx, names: ReadonlyMap<string, string> = new Map())
   return go(x, 0);
 }
 
-const at = (p: Place, target: string) => `${p.buffer}[${p.offset === 0 ? target : `${target} + ${p.offset}`}]`;
-
 /** One kernel as a block of text (no trailing newline). */
 export function printKernel(k: LegalKernel, ctx: PrintContext): string {
   const lines = [`kernel ${k.name}: ${k.comment}`];
@@ -101,7 +99,7 @@ export function printKernel(k: LegalKernel, ctx: PrintContext): string {
     lines.push(`  let ${name} = ${showInfix(x, names)}`);
     names.set(S.sxKey(x), name);
   }
-  const target = showInfix(k.target, names);
-  k.update.forEach((u, l) => lines.push(`  ${at(k.targets[l]!, target)} = ${showInfix(u, names)}`));
+  const at = (p: Place) => `${p.buffer}[${showInfix(S.add(k.target, p.offset), names)}]`;
+  k.update.forEach((u, l) => lines.push(`  ${at(k.targets[l]!)} = ${showInfix(u, names)}`));
   return lines.join("\n");
 }
