@@ -62,7 +62,8 @@ interface SemiringOptions extends ModelOptions {
   strict?: boolean;
 }
 interface CompileCliOptions extends SemiringOptions {
-  out: string;
+  out?: string;
+  emit: "module" | "kernels";
 }
 interface RunCliOptions extends SemiringOptions {
   params?: string;
@@ -105,7 +106,19 @@ async function compileCommand(file: string, o: CompileCliOptions): Promise<void>
   const { graph, semirings, options, loadTime } = await prepare(file, o);
   const t0 = performance.now();
   status.show(`semic: compiling ${graph.name} (${graph.nodes.length} nodes) for ${semirings.map((s) => s.name).join(", ")}…`);
-  const files = moduleFiles(await moduleSources(graph, options, o.target), join(o.out, moduleBase(modelStem(file), semirings)));
+  const base = moduleBase(modelStem(file), semirings);
+  if (o.emit === "kernels") {
+    // Like `semic ir`: to stdout unless an output directory is given.
+    const { kernelListing } = await import("./kernels/listing.ts");
+    const text = kernelListing(graph, options);
+    status.clear();
+    if (o.out === undefined) return void process.stdout.write(text);
+    const path = join(o.out, `${base}.kernels.txt`);
+    writeFilesAtomically(new Map([[path, text]]));
+    console.log(`wrote ${path} (load ${loadTime}, compile ${elapsed(t0)})`);
+    return;
+  }
+  const files = moduleFiles(await moduleSources(graph, options, o.target), join(o.out ?? "out", base));
   writeFilesAtomically(files);
   status.clear();
   console.log(`wrote ${[...files.keys()].join(", ")} (load ${loadTime}, compile ${elapsed(t0)})`);
@@ -285,7 +298,12 @@ Examples:
         .choices(["js", "wgsl"])
         .default("js"),
     )
-    .option("-o, --out <dir>", "output directory", "out");
+    .option("-o, --out <dir>", "output directory (default: out; with --emit kernels, stdout)")
+    .addOption(
+      new Option("--emit <what>", "module: the generated module; kernels: every kernel after legalization, as every backend receives it, in text")
+        .choices(["module", "kernels"])
+        .default("module"),
+    );
   withModelOptions(withSemiringOptions(compile, "f32"))
     .addHelpText(
       "after",
@@ -294,7 +312,8 @@ Examples:
   semic compile examples/mlp.ts --semiring maxprod                      # out/mlp.maxprod.js + .d.ts
   semic compile examples/mlp.ts -s sumprod,maxprod,entropy -o gen       # one module, shared forward pass
   semic compile examples/mlp.ts -s topk --topk 5 --wrt x --config hidden=32
-  semic compile model.semic -s maxabs --expand all --precision f64`,
+  semic compile model.semic -s maxabs --expand all --precision f64
+  semic compile examples/mlp.ts -s sumprod --emit kernels               # the kernels, printed (-o DIR: <model>.<semirings>.kernels.txt)`,
     )
     .action((file: string, o: CompileCliOptions) => compileCommand(file, o));
 

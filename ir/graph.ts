@@ -3,7 +3,7 @@
 import { opRules, type OpName } from "./ops/index.ts";
 import type { Attrs } from "./ops/rule.ts";
 import { ShapeError, showType, type TensorType } from "./types.ts";
-import { attrProblems } from "./verify.ts";
+import { attrProblems } from "./attrs.ts";
 
 export interface SourceLoc {
   readonly file: string;

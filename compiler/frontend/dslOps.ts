@@ -5,14 +5,14 @@
 import type { Node } from "ts-morph";
 import { isOpName, type GraphBuilder } from "../../ir/graph.ts";
 import type { Attrs } from "../../ir/ops/rule.ts";
-import type { Evaluator } from "./evaluator.ts";
+import type { EvalContext } from "./context.ts";
 import { lowerSemiring } from "./semiring.ts";
 import { describe, isData, ModelVal, ObjVal, SemiringVal, TensorVal, type Value } from "./values.ts";
 
 /** One DSL call being lowered: argument conversion and node creation. */
 class DslCall {
   constructor(
-    readonly ev: Evaluator,
+    readonly ev: EvalContext,
     readonly fn: string,
     readonly args: readonly Value[],
     readonly at: Node,
@@ -154,7 +154,7 @@ const dslOps: Readonly<Record<string, DslHandler>> = {
 };
 
 /** Lowers a call to the DSL function `fn` with evaluated arguments. */
-export function callDsl(ev: Evaluator, fn: string, args: readonly Value[], at: Node): Value {
+export function callDsl(ev: EvalContext, fn: string, args: readonly Value[], at: Node): Value {
   const h = Object.prototype.hasOwnProperty.call(dslOps, fn) ? dslOps[fn] : undefined;
   if (!h) return ev.fail(at, `\`${fn}\` from semic/dsl is not a function`, "E_TYPE");
   if (!ev.builder && fn !== "model" && fn !== "defineSemiring")

@@ -6,6 +6,7 @@
 import { Node, SyntaxKind, type KindToNodeMappings, type SourceFile } from "ts-morph";
 import { SemicError, type GraphBuilder, type SourceLoc } from "../../ir/graph.ts";
 import { arrayMember, makeMath, type Fail } from "./builtins.ts";
+import type { EvalContext } from "./context.ts";
 import { callDsl } from "./dslOps.ts";
 import { isDslFile, locOf, type DslProject } from "./project.ts";
 import { BuiltinVal, describe, DslFnVal, FnVal, ObjVal, OpaqueVal, Scope, TensorVal, type Value } from "./values.ts";
@@ -34,7 +35,7 @@ export interface Handlers {
   unsupported(node: Node, what: "statement" | "expression"): string;
 }
 
-export class Evaluator {
+export class Evaluator implements EvalContext {
   /** The graph being built; undefined outside model bodies (module top level, semiring functions). */
   builder: GraphBuilder | undefined;
   readonly #modules = new Map<SourceFile, ModuleInstance>();

@@ -8,12 +8,12 @@ import * as S from "../../ir/scalar.ts";
 import type { Sx } from "../../ir/scalar.ts";
 import type { Lanes, Semiring } from "../../ir/semirings/semiring.ts";
 import { toSx } from "./builtins.ts";
-import type { Evaluator } from "./evaluator.ts";
+import type { EvalContext } from "./context.ts";
 import { describe, ObjVal, SxVal, type Value } from "./values.ts";
 
 const laneVar = (arg: string, i: number) => `semiring.${arg}${i}`;
 
-export function lowerSemiring(ev: Evaluator, spec: Value, at: Node): Semiring {
+export function lowerSemiring(ev: EvalContext, spec: Value, at: Node): Semiring {
   const fail = (message: string): never => ev.fail(at, `defineSemiring: ${message}`, "E_SEMIRING");
   if (!(spec instanceof ObjVal)) return fail(`expected an object literal, got ${describe(spec)}`);
   const get = (k: string) => spec.props.get(k);

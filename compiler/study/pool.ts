@@ -7,11 +7,9 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { Overrides } from "./compileShape.ts";
 import type { StudyOptions } from "./options.ts";
-import type { Task } from "./poolWorker.ts";
+import type { Task, TaskResult } from "./poolWorker.ts";
 import { errorRecord, type DatasetRecord, type ErrorRecord, type OutputRecord } from "./record.ts";
 import { createRecordRunner, type RecordRunner } from "./runner.ts";
-
-export type TaskResult = { ok: OutputRecord } | { error: ErrorRecord } | { compiled: string | null };
 
 export interface Executor {
   readonly threads: number;

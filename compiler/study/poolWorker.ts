@@ -4,11 +4,11 @@
 
 import type { Overrides } from "./compileShape.ts";
 import type { StudyOptions } from "./options.ts";
-import { errorRecord, type DatasetRecord } from "./record.ts";
+import { errorRecord, type DatasetRecord, type ErrorRecord, type OutputRecord } from "./record.ts";
 import { createRecordRunner, type RecordRunner } from "./runner.ts";
-import type { TaskResult } from "./pool.ts";
 
 export type Task = { readonly options: StudyOptions } & ({ readonly record: DatasetRecord } | { readonly compile: Overrides });
+export type TaskResult = { ok: OutputRecord } | { error: ErrorRecord } | { compiled: string | null };
 
 let runner: Promise<RecordRunner> | undefined;
 

@@ -5,7 +5,8 @@ import type { ICstVisitor, IToken } from "chevrotain";
 import { GraphBuilder, isOpName, SemicError, type Graph, type SourceLoc } from "../graph.ts";
 import type { Attr, Attrs } from "../ops/rule.ts";
 import { showType, type DType, type TensorType } from "../types.ts";
-import { attrProblems, verifyGraph } from "../verify.ts";
+import { attrProblems } from "../attrs.ts";
+import { verifyGraph } from "../verify.ts";
 import {
   irParser,
   type AttrCstChildren,

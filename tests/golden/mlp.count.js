@@ -82,10 +82,10 @@ export function createModel(params) {
     else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
-        const t1 = i0 * 16;
+        const t0 = i0 * 16;
         let acc0 = v9[i0];
         for (let i1 = 0; i1 < 16; i1++) {
-          acc0 = acc0 + (v4[i1] * v7[t1 + i1]);
+          acc0 = acc0 + (v4[i1] * v7[t0 + i1]);
         }
         v9[i0] = acc0;
       }
@@ -105,19 +105,19 @@ export function createModel(params) {
     }
     v10_rowsum.fill(0);
     { // %10 = log_softmax %9 : f32[3]
-      const t2 = v10_rowmax[0];
+      const t0 = v10_rowmax[0];
       let acc0 = v10_rowsum[0];
       for (let i0 = 0; i0 < 3; i0++) {
-        acc0 = acc0 + Math.exp(v9[i0] - t2);
+        acc0 = acc0 + Math.exp(v9[i0] - t0);
       }
       v10_rowsum[0] = acc0;
     }
     { // %10 = log_softmax %9 : f32[3]
-      const t3 = v10_rowmax[0];
-      const t4 = v10_rowsum[0];
-      const t5 = Math.log(t4);
+      const t0 = v10_rowmax[0];
+      const t1 = v10_rowsum[0];
+      const t2 = Math.log(t1);
       for (let i0 = 0; i0 < 3; i0++) {
-        v10[i0] = (v9[i0] - t3) - t5;
+        v10[i0] = (v9[i0] - t0) - t2;
       }
     }
     { // %11 = pick %10 : f32[]

@@ -82,10 +82,10 @@ export function createModel(params) {
     else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
-        const t1 = i0 * 16;
+        const t0 = i0 * 16;
         let acc0 = v9[i0];
         for (let i1 = 0; i1 < 16; i1++) {
-          acc0 = acc0 + (v4[i1] * v7[t1 + i1]);
+          acc0 = acc0 + (v4[i1] * v7[t0 + i1]);
         }
         v9[i0] = acc0;
       }
@@ -105,19 +105,19 @@ export function createModel(params) {
     }
     v10_rowsum.fill(0);
     { // %10 = log_softmax %9 : f32[3]
-      const t2 = v10_rowmax[0];
+      const t0 = v10_rowmax[0];
       let acc0 = v10_rowsum[0];
       for (let i0 = 0; i0 < 3; i0++) {
-        acc0 = acc0 + Math.exp(v9[i0] - t2);
+        acc0 = acc0 + Math.exp(v9[i0] - t0);
       }
       v10_rowsum[0] = acc0;
     }
     { // %10 = log_softmax %9 : f32[3]
-      const t3 = v10_rowmax[0];
-      const t4 = v10_rowsum[0];
-      const t5 = Math.log(t4);
+      const t0 = v10_rowmax[0];
+      const t1 = v10_rowsum[0];
+      const t2 = Math.log(t1);
       for (let i0 = 0; i0 < 3; i0++) {
-        v10[i0] = (v9[i0] - t3) - t5;
+        v10[i0] = (v9[i0] - t0) - t2;
       }
     }
     { // %11 = pick %10 : f32[]
@@ -162,30 +162,30 @@ export function createModel(params) {
       a11_L.fill(0);
       a11_e.fill(0);
       { // %11 = pick %10 : f32[] — edges from operand 0 (%10)
-        const t6 = a10_L[1];
-        const t7 = a11_L[0];
-        const t8 = Math.max(t6, t7);
-        const t9 = t8 === -Infinity;
-        const t10 = Math.exp(t6 - t8);
-        const t11 = Math.exp(t7 - t8);
-        const n0 = t9 ? (-Infinity) : (t8 + Math.log1p(Math.exp(-Math.abs(t6 - t7))));
-        const n1 = t9 ? 0 : (((t10 * a10_e[1]) + (t11 * ((t7 === -Infinity) ? 0 : a11_e[0]))) / (t10 + t11));
+        const t0 = a10_L[1];
+        const t1 = a11_L[0];
+        const t2 = Math.max(t0, t1);
+        const t3 = t2 === -Infinity;
+        const t4 = Math.exp(t0 - t2);
+        const t5 = Math.exp(t1 - t2);
+        const n0 = t3 ? (-Infinity) : (t2 + Math.log1p(Math.exp(-Math.abs(t0 - t1))));
+        const n1 = t3 ? 0 : (((t4 * a10_e[1]) + (t5 * ((t1 === -Infinity) ? 0 : a11_e[0]))) / (t4 + t5));
         a10_L[1] = n0; a10_e[1] = n1;
       }
       { // %10 = log_softmax %9 : f32[3] — edges from operand 0 (%9)
         for (let i0 = 0; i0 < 3; i0++) {
-          const t12 = a10_L[i0];
-          const t13 = a10_e[i0];
+          const t0 = a10_L[i0];
+          const t1 = a10_e[i0];
           for (let i1 = 0; i1 < 3; i1++) {
-            const t14 = a9_L[i1];
-            const t15 = Math.log(Math.abs(((i0 === i1) ? 1 : 0) - Math.exp(v10[i1])));
-            const t16 = t15 + t12;
-            const t17 = Math.max(t14, t16);
-            const t18 = t17 === -Infinity;
-            const t19 = Math.exp(t14 - t17);
-            const t20 = Math.exp(t16 - t17);
-            const n0 = t18 ? (-Infinity) : (t17 + Math.log1p(Math.exp(-Math.abs(t14 - t16))));
-            const n1 = t18 ? 0 : (((t19 * a9_e[i1]) + (t20 * ((t16 === -Infinity) ? 0 : (((t15 === -Infinity) ? 0 : t15) + t13)))) / (t19 + t20));
+            const t2 = a9_L[i1];
+            const t3 = Math.log(Math.abs(((i0 === i1) ? 1 : 0) - Math.exp(v10[i1])));
+            const t4 = t3 + t0;
+            const t5 = Math.max(t2, t4);
+            const t6 = t5 === -Infinity;
+            const t7 = Math.exp(t2 - t5);
+            const t8 = Math.exp(t4 - t5);
+            const n0 = t6 ? (-Infinity) : (t5 + Math.log1p(Math.exp(-Math.abs(t2 - t4))));
+            const n1 = t6 ? 0 : (((t7 * a9_e[i1]) + (t8 * ((t4 === -Infinity) ? 0 : (((t3 === -Infinity) ? 0 : t3) + t1)))) / (t7 + t8));
             a9_L[i1] = n0; a9_e[i1] = n1;
           }
         }
@@ -194,19 +194,19 @@ export function createModel(params) {
       else
       { // %9 = linear %6, %7, %8 : f32[3] — edges from operand 0 (%6)
         for (let i0 = 0; i0 < 3; i0++) {
-          const t21 = i0 * 16;
-          const t22 = a9_L[i0];
-          const t23 = a9_e[i0];
+          const t0 = i0 * 16;
+          const t1 = a9_L[i0];
+          const t2 = a9_e[i0];
           for (let i1 = 0; i1 < 16; i1++) {
-            const t24 = a6_L[i1];
-            const t25 = Math.log(Math.abs(v7[t21 + i1]));
-            const t26 = t25 + t22;
-            const t27 = Math.max(t24, t26);
-            const t28 = t27 === -Infinity;
-            const t29 = Math.exp(t24 - t27);
-            const t30 = Math.exp(t26 - t27);
-            const n0 = t28 ? (-Infinity) : (t27 + Math.log1p(Math.exp(-Math.abs(t24 - t26))));
-            const n1 = t28 ? 0 : (((t29 * a6_e[i1]) + (t30 * ((t26 === -Infinity) ? 0 : (((t25 === -Infinity) ? 0 : t25) + t23)))) / (t29 + t30));
+            const t3 = a6_L[i1];
+            const t4 = Math.log(Math.abs(v7[t0 + i1]));
+            const t5 = t4 + t1;
+            const t6 = Math.max(t3, t5);
+            const t7 = t6 === -Infinity;
+            const t8 = Math.exp(t3 - t6);
+            const t9 = Math.exp(t5 - t6);
+            const n0 = t7 ? (-Infinity) : (t6 + Math.log1p(Math.exp(-Math.abs(t3 - t5))));
+            const n1 = t7 ? 0 : (((t8 * a6_e[i1]) + (t9 * ((t5 === -Infinity) ? 0 : (((t4 === -Infinity) ? 0 : t4) + t2)))) / (t8 + t9));
             a6_L[i1] = n0; a6_e[i1] = n1;
           }
         }
@@ -215,14 +215,14 @@ export function createModel(params) {
       else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t31 = a5_L[i0];
-          const t32 = a6_L[i0];
-          const t33 = Math.max(t31, t32);
-          const t34 = t33 === -Infinity;
-          const t35 = Math.exp(t31 - t33);
-          const t36 = Math.exp(t32 - t33);
-          const n0 = t34 ? (-Infinity) : (t33 + Math.log1p(Math.exp(-Math.abs(t31 - t32))));
-          const n1 = t34 ? 0 : (((t35 * a5_e[i0]) + (t36 * ((t32 === -Infinity) ? 0 : a6_e[i0]))) / (t35 + t36));
+          const t0 = a5_L[i0];
+          const t1 = a6_L[i0];
+          const t2 = Math.max(t0, t1);
+          const t3 = t2 === -Infinity;
+          const t4 = Math.exp(t0 - t2);
+          const t5 = Math.exp(t1 - t2);
+          const n0 = t3 ? (-Infinity) : (t2 + Math.log1p(Math.exp(-Math.abs(t0 - t1))));
+          const n1 = t3 ? 0 : (((t4 * a5_e[i0]) + (t5 * ((t1 === -Infinity) ? 0 : a6_e[i0]))) / (t4 + t5));
           a5_L[i0] = n0; a5_e[i0] = n1;
         }
       }
@@ -230,14 +230,14 @@ export function createModel(params) {
       else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t37 = a4_L[i0];
-          const t38 = a5_L[i0];
-          const t39 = Math.max(t37, t38);
-          const t40 = t39 === -Infinity;
-          const t41 = Math.exp(t37 - t39);
-          const t42 = Math.exp(t38 - t39);
-          const n0 = t40 ? (-Infinity) : (t39 + Math.log1p(Math.exp(-Math.abs(t37 - t38))));
-          const n1 = t40 ? 0 : (((t41 * a4_e[i0]) + (t42 * ((t38 === -Infinity) ? 0 : a5_e[i0]))) / (t41 + t42));
+          const t0 = a4_L[i0];
+          const t1 = a5_L[i0];
+          const t2 = Math.max(t0, t1);
+          const t3 = t2 === -Infinity;
+          const t4 = Math.exp(t0 - t2);
+          const t5 = Math.exp(t1 - t2);
+          const n0 = t3 ? (-Infinity) : (t2 + Math.log1p(Math.exp(-Math.abs(t0 - t1))));
+          const n1 = t3 ? 0 : (((t4 * a4_e[i0]) + (t5 * ((t1 === -Infinity) ? 0 : a5_e[i0]))) / (t4 + t5));
           a4_L[i0] = n0; a4_e[i0] = n1;
         }
       }
@@ -245,15 +245,15 @@ export function createModel(params) {
       else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t43 = a3_L[i0];
-          const t44 = Math.log(Math.abs((v3[i0] > 0) ? 1 : 0));
-          const t45 = t44 + a4_L[i0];
-          const t46 = Math.max(t43, t45);
-          const t47 = t46 === -Infinity;
-          const t48 = Math.exp(t43 - t46);
-          const t49 = Math.exp(t45 - t46);
-          const n0 = t47 ? (-Infinity) : (t46 + Math.log1p(Math.exp(-Math.abs(t43 - t45))));
-          const n1 = t47 ? 0 : (((t48 * a3_e[i0]) + (t49 * ((t45 === -Infinity) ? 0 : (((t44 === -Infinity) ? 0 : t44) + a4_e[i0])))) / (t48 + t49));
+          const t0 = a3_L[i0];
+          const t1 = Math.log(Math.abs((v3[i0] > 0) ? 1 : 0));
+          const t2 = t1 + a4_L[i0];
+          const t3 = Math.max(t0, t2);
+          const t4 = t3 === -Infinity;
+          const t5 = Math.exp(t0 - t3);
+          const t6 = Math.exp(t2 - t3);
+          const n0 = t4 ? (-Infinity) : (t3 + Math.log1p(Math.exp(-Math.abs(t0 - t2))));
+          const n1 = t4 ? 0 : (((t5 * a3_e[i0]) + (t6 * ((t2 === -Infinity) ? 0 : (((t1 === -Infinity) ? 0 : t1) + a4_e[i0])))) / (t5 + t6));
           a3_L[i0] = n0; a3_e[i0] = n1;
         }
       }
@@ -261,19 +261,19 @@ export function createModel(params) {
       else
       { // %3 = linear %0, %1, %2 : f32[16] — edges from operand 0 (%0)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t50 = i0 * 4;
-          const t51 = a3_L[i0];
-          const t52 = a3_e[i0];
+          const t0 = i0 * 4;
+          const t1 = a3_L[i0];
+          const t2 = a3_e[i0];
           for (let i1 = 0; i1 < 4; i1++) {
-            const t53 = a0_L[i1];
-            const t54 = Math.log(Math.abs(v1[t50 + i1]));
-            const t55 = t54 + t51;
-            const t56 = Math.max(t53, t55);
-            const t57 = t56 === -Infinity;
-            const t58 = Math.exp(t53 - t56);
-            const t59 = Math.exp(t55 - t56);
-            const n0 = t57 ? (-Infinity) : (t56 + Math.log1p(Math.exp(-Math.abs(t53 - t55))));
-            const n1 = t57 ? 0 : (((t58 * a0_e[i1]) + (t59 * ((t55 === -Infinity) ? 0 : (((t54 === -Infinity) ? 0 : t54) + t52)))) / (t58 + t59));
+            const t3 = a0_L[i1];
+            const t4 = Math.log(Math.abs(v1[t0 + i1]));
+            const t5 = t4 + t1;
+            const t6 = Math.max(t3, t5);
+            const t7 = t6 === -Infinity;
+            const t8 = Math.exp(t3 - t6);
+            const t9 = Math.exp(t5 - t6);
+            const n0 = t7 ? (-Infinity) : (t6 + Math.log1p(Math.exp(-Math.abs(t3 - t5))));
+            const n1 = t7 ? 0 : (((t8 * a0_e[i1]) + (t9 * ((t5 === -Infinity) ? 0 : (((t4 === -Infinity) ? 0 : t4) + t2)))) / (t8 + t9));
             a0_L[i1] = n0; a0_e[i1] = n1;
           }
         }

@@ -82,10 +82,10 @@ export function createModel(params) {
     else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
-        const t1 = i0 * 16;
+        const t0 = i0 * 16;
         let acc0 = v9[i0];
         for (let i1 = 0; i1 < 16; i1++) {
-          acc0 = acc0 + (v4[i1] * v7[t1 + i1]);
+          acc0 = acc0 + (v4[i1] * v7[t0 + i1]);
         }
         v9[i0] = acc0;
       }
@@ -105,19 +105,19 @@ export function createModel(params) {
     }
     v10_rowsum.fill(0);
     { // %10 = log_softmax %9 : f32[3]
-      const t2 = v10_rowmax[0];
+      const t0 = v10_rowmax[0];
       let acc0 = v10_rowsum[0];
       for (let i0 = 0; i0 < 3; i0++) {
-        acc0 = acc0 + Math.exp(v9[i0] - t2);
+        acc0 = acc0 + Math.exp(v9[i0] - t0);
       }
       v10_rowsum[0] = acc0;
     }
     { // %10 = log_softmax %9 : f32[3]
-      const t3 = v10_rowmax[0];
-      const t4 = v10_rowsum[0];
-      const t5 = Math.log(t4);
+      const t0 = v10_rowmax[0];
+      const t1 = v10_rowsum[0];
+      const t2 = Math.log(t1);
       for (let i0 = 0; i0 < 3; i0++) {
-        v10[i0] = (v9[i0] - t3) - t5;
+        v10[i0] = (v9[i0] - t0) - t2;
       }
     }
     { // %11 = pick %10 : f32[]
@@ -162,23 +162,23 @@ export function createModel(params) {
       a11_Z.fill(1);
       a11_r.fill(0);
       { // %11 = pick %10 : f32[] — edges from operand 0 (%10)
-        const t6 = a11_Z[0];
-        const t7 = (0 !== 0) || (t6 === 0);
-        const n0 = a10_Z[1] + (t7 ? 0 : t6);
-        const n1 = a10_r[1] + (t7 ? 0 : (a11_r[0] + (t6 * 0)));
+        const t0 = a11_Z[0];
+        const t1 = (0 !== 0) || (t0 === 0);
+        const n0 = a10_Z[1] + (t1 ? 0 : t0);
+        const n1 = a10_r[1] + (t1 ? 0 : (a11_r[0] + (t0 * 0)));
         a10_Z[1] = n0; a10_r[1] = n1;
       }
       { // %10 = log_softmax %9 : f32[3] — edges from operand 0 (%9)
         for (let i0 = 0; i0 < 3; i0++) {
-          const t8 = a10_Z[i0];
-          const t9 = t8 === 0;
-          const t10 = a10_r[i0];
+          const t0 = a10_Z[i0];
+          const t1 = t0 === 0;
+          const t2 = a10_r[i0];
           for (let i1 = 0; i1 < 3; i1++) {
-            const t11 = Math.abs(((i0 === i1) ? 1 : 0) - Math.exp(v10[i1]));
-            const t12 = t11 === 0;
-            const t13 = t12 || t9;
-            const n0 = a9_Z[i1] + (t13 ? 0 : (t11 * t8));
-            const n1 = a9_r[i1] + (t13 ? 0 : ((t11 * t10) + (t8 * (t12 ? 0 : (t11 * Math.log(t11))))));
+            const t3 = Math.abs(((i0 === i1) ? 1 : 0) - Math.exp(v10[i1]));
+            const t4 = t3 === 0;
+            const t5 = t4 || t1;
+            const n0 = a9_Z[i1] + (t5 ? 0 : (t3 * t0));
+            const n1 = a9_r[i1] + (t5 ? 0 : ((t3 * t2) + (t0 * (t4 ? 0 : (t3 * Math.log(t3))))));
             a9_Z[i1] = n0; a9_r[i1] = n1;
           }
         }
@@ -187,16 +187,16 @@ export function createModel(params) {
       else
       { // %9 = linear %6, %7, %8 : f32[3] — edges from operand 0 (%6)
         for (let i0 = 0; i0 < 3; i0++) {
-          const t14 = i0 * 16;
-          const t15 = a9_Z[i0];
-          const t16 = t15 === 0;
-          const t17 = a9_r[i0];
+          const t0 = i0 * 16;
+          const t1 = a9_Z[i0];
+          const t2 = t1 === 0;
+          const t3 = a9_r[i0];
           for (let i1 = 0; i1 < 16; i1++) {
-            const t18 = Math.abs(v7[t14 + i1]);
-            const t19 = t18 === 0;
-            const t20 = t19 || t16;
-            const n0 = a6_Z[i1] + (t20 ? 0 : (t18 * t15));
-            const n1 = a6_r[i1] + (t20 ? 0 : ((t18 * t17) + (t15 * (t19 ? 0 : (t18 * Math.log(t18))))));
+            const t4 = Math.abs(v7[t0 + i1]);
+            const t5 = t4 === 0;
+            const t6 = t5 || t2;
+            const n0 = a6_Z[i1] + (t6 ? 0 : (t4 * t1));
+            const n1 = a6_r[i1] + (t6 ? 0 : ((t4 * t3) + (t1 * (t5 ? 0 : (t4 * Math.log(t4))))));
             a6_Z[i1] = n0; a6_r[i1] = n1;
           }
         }
@@ -205,10 +205,10 @@ export function createModel(params) {
       else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t21 = a6_Z[i0];
-          const t22 = (0 !== 0) || (t21 === 0);
-          const n0 = a5_Z[i0] + (t22 ? 0 : t21);
-          const n1 = a5_r[i0] + (t22 ? 0 : (a6_r[i0] + (t21 * 0)));
+          const t0 = a6_Z[i0];
+          const t1 = (0 !== 0) || (t0 === 0);
+          const n0 = a5_Z[i0] + (t1 ? 0 : t0);
+          const n1 = a5_r[i0] + (t1 ? 0 : (a6_r[i0] + (t0 * 0)));
           a5_Z[i0] = n0; a5_r[i0] = n1;
         }
       }
@@ -216,10 +216,10 @@ export function createModel(params) {
       else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t23 = a5_Z[i0];
-          const t24 = (0 !== 0) || (t23 === 0);
-          const n0 = a4_Z[i0] + (t24 ? 0 : t23);
-          const n1 = a4_r[i0] + (t24 ? 0 : (a5_r[i0] + (t23 * 0)));
+          const t0 = a5_Z[i0];
+          const t1 = (0 !== 0) || (t0 === 0);
+          const n0 = a4_Z[i0] + (t1 ? 0 : t0);
+          const n1 = a4_r[i0] + (t1 ? 0 : (a5_r[i0] + (t0 * 0)));
           a4_Z[i0] = n0; a4_r[i0] = n1;
         }
       }
@@ -227,12 +227,12 @@ export function createModel(params) {
       else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t25 = Math.abs((v3[i0] > 0) ? 1 : 0);
-          const t26 = t25 === 0;
-          const t27 = a4_Z[i0];
-          const t28 = t26 || (t27 === 0);
-          const n0 = a3_Z[i0] + (t28 ? 0 : (t25 * t27));
-          const n1 = a3_r[i0] + (t28 ? 0 : ((t25 * a4_r[i0]) + (t27 * (t26 ? 0 : (t25 * Math.log(t25))))));
+          const t0 = Math.abs((v3[i0] > 0) ? 1 : 0);
+          const t1 = t0 === 0;
+          const t2 = a4_Z[i0];
+          const t3 = t1 || (t2 === 0);
+          const n0 = a3_Z[i0] + (t3 ? 0 : (t0 * t2));
+          const n1 = a3_r[i0] + (t3 ? 0 : ((t0 * a4_r[i0]) + (t2 * (t1 ? 0 : (t0 * Math.log(t0))))));
           a3_Z[i0] = n0; a3_r[i0] = n1;
         }
       }
@@ -240,16 +240,16 @@ export function createModel(params) {
       else
       { // %3 = linear %0, %1, %2 : f32[16] — edges from operand 0 (%0)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t29 = i0 * 4;
-          const t30 = a3_Z[i0];
-          const t31 = t30 === 0;
-          const t32 = a3_r[i0];
+          const t0 = i0 * 4;
+          const t1 = a3_Z[i0];
+          const t2 = t1 === 0;
+          const t3 = a3_r[i0];
           for (let i1 = 0; i1 < 4; i1++) {
-            const t33 = Math.abs(v1[t29 + i1]);
-            const t34 = t33 === 0;
-            const t35 = t34 || t31;
-            const n0 = a0_Z[i1] + (t35 ? 0 : (t33 * t30));
-            const n1 = a0_r[i1] + (t35 ? 0 : ((t33 * t32) + (t30 * (t34 ? 0 : (t33 * Math.log(t33))))));
+            const t4 = Math.abs(v1[t0 + i1]);
+            const t5 = t4 === 0;
+            const t6 = t5 || t2;
+            const n0 = a0_Z[i1] + (t6 ? 0 : (t4 * t1));
+            const n1 = a0_r[i1] + (t6 ? 0 : ((t4 * t3) + (t1 * (t5 ? 0 : (t4 * Math.log(t4))))));
             a0_Z[i1] = n0; a0_r[i1] = n1;
           }
         }

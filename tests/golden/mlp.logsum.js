@@ -82,10 +82,10 @@ export function createModel(params) {
     else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
-        const t1 = i0 * 16;
+        const t0 = i0 * 16;
         let acc0 = v9[i0];
         for (let i1 = 0; i1 < 16; i1++) {
-          acc0 = acc0 + (v4[i1] * v7[t1 + i1]);
+          acc0 = acc0 + (v4[i1] * v7[t0 + i1]);
         }
         v9[i0] = acc0;
       }
@@ -105,19 +105,19 @@ export function createModel(params) {
     }
     v10_rowsum.fill(0);
     { // %10 = log_softmax %9 : f32[3]
-      const t2 = v10_rowmax[0];
+      const t0 = v10_rowmax[0];
       let acc0 = v10_rowsum[0];
       for (let i0 = 0; i0 < 3; i0++) {
-        acc0 = acc0 + Math.exp(v9[i0] - t2);
+        acc0 = acc0 + Math.exp(v9[i0] - t0);
       }
       v10_rowsum[0] = acc0;
     }
     { // %10 = log_softmax %9 : f32[3]
-      const t3 = v10_rowmax[0];
-      const t4 = v10_rowsum[0];
-      const t5 = Math.log(t4);
+      const t0 = v10_rowmax[0];
+      const t1 = v10_rowsum[0];
+      const t2 = Math.log(t1);
       for (let i0 = 0; i0 < 3; i0++) {
-        v10[i0] = (v9[i0] - t3) - t5;
+        v10[i0] = (v9[i0] - t0) - t2;
       }
     }
     { // %11 = pick %10 : f32[]
@@ -146,19 +146,19 @@ export function createModel(params) {
       a10_l.fill(-Infinity);
       a11_l.fill(0);
       { // %11 = pick %10 : f32[] — edges from operand 0 (%10)
-        const t6 = a10_l[1];
-        const t7 = a11_l[0];
-        const t8 = Math.max(t6, t7);
-        a10_l[1] = (t8 === -Infinity) ? (-Infinity) : (t8 + Math.log1p(Math.exp(-Math.abs(t6 - t7))));
+        const t0 = a10_l[1];
+        const t1 = a11_l[0];
+        const t2 = Math.max(t0, t1);
+        a10_l[1] = (t2 === -Infinity) ? (-Infinity) : (t2 + Math.log1p(Math.exp(-Math.abs(t0 - t1))));
       }
       { // %10 = log_softmax %9 : f32[3] — edges from operand 0 (%9)
         for (let i0 = 0; i0 < 3; i0++) {
-          const t9 = a10_l[i0];
+          const t0 = a10_l[i0];
           for (let i1 = 0; i1 < 3; i1++) {
-            const t10 = a9_l[i1];
-            const t11 = Math.log(Math.abs(((i0 === i1) ? 1 : 0) - Math.exp(v10[i1]))) + t9;
-            const t12 = Math.max(t10, t11);
-            a9_l[i1] = (t12 === -Infinity) ? (-Infinity) : (t12 + Math.log1p(Math.exp(-Math.abs(t10 - t11))));
+            const t1 = a9_l[i1];
+            const t2 = Math.log(Math.abs(((i0 === i1) ? 1 : 0) - Math.exp(v10[i1]))) + t0;
+            const t3 = Math.max(t1, t2);
+            a9_l[i1] = (t3 === -Infinity) ? (-Infinity) : (t3 + Math.log1p(Math.exp(-Math.abs(t1 - t2))));
           }
         }
       }
@@ -166,13 +166,13 @@ export function createModel(params) {
       else
       { // %9 = linear %6, %7, %8 : f32[3] — edges from operand 0 (%6)
         for (let i0 = 0; i0 < 3; i0++) {
-          const t13 = i0 * 16;
-          const t14 = a9_l[i0];
+          const t0 = i0 * 16;
+          const t1 = a9_l[i0];
           for (let i1 = 0; i1 < 16; i1++) {
-            const t15 = a6_l[i1];
-            const t16 = Math.log(Math.abs(v7[t13 + i1])) + t14;
-            const t17 = Math.max(t15, t16);
-            a6_l[i1] = (t17 === -Infinity) ? (-Infinity) : (t17 + Math.log1p(Math.exp(-Math.abs(t15 - t16))));
+            const t2 = a6_l[i1];
+            const t3 = Math.log(Math.abs(v7[t0 + i1])) + t1;
+            const t4 = Math.max(t2, t3);
+            a6_l[i1] = (t4 === -Infinity) ? (-Infinity) : (t4 + Math.log1p(Math.exp(-Math.abs(t2 - t3))));
           }
         }
       }
@@ -180,43 +180,43 @@ export function createModel(params) {
       else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t18 = a5_l[i0];
-          const t19 = a6_l[i0];
-          const t20 = Math.max(t18, t19);
-          a5_l[i0] = (t20 === -Infinity) ? (-Infinity) : (t20 + Math.log1p(Math.exp(-Math.abs(t18 - t19))));
+          const t0 = a5_l[i0];
+          const t1 = a6_l[i0];
+          const t2 = Math.max(t0, t1);
+          a5_l[i0] = (t2 === -Infinity) ? (-Infinity) : (t2 + Math.log1p(Math.exp(-Math.abs(t0 - t1))));
         }
       }
       if (K) K.logsum_bwd_5_0(0, 16, 0); // f32x4 over i0, i0×8
       else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t21 = a4_l[i0];
-          const t22 = a5_l[i0];
-          const t23 = Math.max(t21, t22);
-          a4_l[i0] = (t23 === -Infinity) ? (-Infinity) : (t23 + Math.log1p(Math.exp(-Math.abs(t21 - t22))));
+          const t0 = a4_l[i0];
+          const t1 = a5_l[i0];
+          const t2 = Math.max(t0, t1);
+          a4_l[i0] = (t2 === -Infinity) ? (-Infinity) : (t2 + Math.log1p(Math.exp(-Math.abs(t0 - t1))));
         }
       }
       if (K) K.logsum_bwd_4_0(0, 16, 0); // f32x4 over i0, i0×8
       else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t24 = a3_l[i0];
-          const t25 = Math.log(Math.abs((v3[i0] > 0) ? 1 : 0)) + a4_l[i0];
-          const t26 = Math.max(t24, t25);
-          a3_l[i0] = (t26 === -Infinity) ? (-Infinity) : (t26 + Math.log1p(Math.exp(-Math.abs(t24 - t25))));
+          const t0 = a3_l[i0];
+          const t1 = Math.log(Math.abs((v3[i0] > 0) ? 1 : 0)) + a4_l[i0];
+          const t2 = Math.max(t0, t1);
+          a3_l[i0] = (t2 === -Infinity) ? (-Infinity) : (t2 + Math.log1p(Math.exp(-Math.abs(t0 - t1))));
         }
       }
       if (K) K.logsum_bwd_3_0(0, 4, scratchAt); // f32x4 over k, reducing o as log-sum-exp sums
       else
       { // %3 = linear %0, %1, %2 : f32[16] — edges from operand 0 (%0)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t27 = i0 * 4;
-          const t28 = a3_l[i0];
+          const t0 = i0 * 4;
+          const t1 = a3_l[i0];
           for (let i1 = 0; i1 < 4; i1++) {
-            const t29 = a0_l[i1];
-            const t30 = Math.log(Math.abs(v1[t27 + i1])) + t28;
-            const t31 = Math.max(t29, t30);
-            a0_l[i1] = (t31 === -Infinity) ? (-Infinity) : (t31 + Math.log1p(Math.exp(-Math.abs(t29 - t30))));
+            const t2 = a0_l[i1];
+            const t3 = Math.log(Math.abs(v1[t0 + i1])) + t1;
+            const t4 = Math.max(t2, t3);
+            a0_l[i1] = (t4 === -Infinity) ? (-Infinity) : (t4 + Math.log1p(Math.exp(-Math.abs(t2 - t3))));
           }
         }
       }

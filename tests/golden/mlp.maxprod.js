@@ -82,10 +82,10 @@ export function createModel(params) {
     else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
-        const t1 = i0 * 16;
+        const t0 = i0 * 16;
         let acc0 = v9[i0];
         for (let i1 = 0; i1 < 16; i1++) {
-          acc0 = acc0 + (v4[i1] * v7[t1 + i1]);
+          acc0 = acc0 + (v4[i1] * v7[t0 + i1]);
         }
         v9[i0] = acc0;
       }
@@ -105,19 +105,19 @@ export function createModel(params) {
     }
     v10_rowsum.fill(0);
     { // %10 = log_softmax %9 : f32[3]
-      const t2 = v10_rowmax[0];
+      const t0 = v10_rowmax[0];
       let acc0 = v10_rowsum[0];
       for (let i0 = 0; i0 < 3; i0++) {
-        acc0 = acc0 + Math.exp(v9[i0] - t2);
+        acc0 = acc0 + Math.exp(v9[i0] - t0);
       }
       v10_rowsum[0] = acc0;
     }
     { // %10 = log_softmax %9 : f32[3]
-      const t3 = v10_rowmax[0];
-      const t4 = v10_rowsum[0];
-      const t5 = Math.log(t4);
+      const t0 = v10_rowmax[0];
+      const t1 = v10_rowsum[0];
+      const t2 = Math.log(t1);
       for (let i0 = 0; i0 < 3; i0++) {
-        v10[i0] = (v9[i0] - t3) - t5;
+        v10[i0] = (v9[i0] - t0) - t2;
       }
     }
     { // %11 = pick %10 : f32[]
@@ -215,25 +215,25 @@ export function createModel(params) {
       a11_hi.fill(1);
       a11_lo.fill(1);
       { // %11 = pick %10 : f32[] — edges from operand 0 (%10)
-        const t6 = a11_hi[0];
-        const t7 = t6 === -Infinity;
-        const n0 = Math.max(a10_hi[1], t7 ? (-Infinity) : t6);
-        const n1 = Math.min(a10_lo[1], t7 ? Infinity : a11_lo[0]);
+        const t0 = a11_hi[0];
+        const t1 = t0 === -Infinity;
+        const n0 = Math.max(a10_hi[1], t1 ? (-Infinity) : t0);
+        const n1 = Math.min(a10_lo[1], t1 ? Infinity : a11_lo[0]);
         a10_hi[1] = n0; a10_lo[1] = n1;
       }
       { // %10 = log_softmax %9 : f32[3] — edges from operand 0 (%9)
         for (let i0 = 0; i0 < 3; i0++) {
-          const t8 = v10[i0];
-          const t9 = Math.exp(t8);
+          const t0 = v10[i0];
+          const t1 = Math.exp(t0);
           let acc0 = a9_hi[i0], acc1 = a9_lo[i0];
           for (let i1 = 0; i1 < 3; i1++) {
-            const t10 = a10_hi[i1];
-            const t11 = t10 === -Infinity;
-            const t12 = ((i1 === i0) ? 1 : 0) - t9;
-            const t13 = t12 >= 0;
-            const t14 = a10_lo[i1];
-            const n0 = Math.max(acc0, t11 ? (-Infinity) : (t12 * (t13 ? t10 : t14)));
-            const n1 = Math.min(acc1, t11 ? Infinity : (t12 * (t13 ? t14 : t10)));
+            const t2 = a10_hi[i1];
+            const t3 = t2 === -Infinity;
+            const t4 = ((i1 === i0) ? 1 : 0) - t1;
+            const t5 = t4 >= 0;
+            const t6 = a10_lo[i1];
+            const n0 = Math.max(acc0, t3 ? (-Infinity) : (t4 * (t5 ? t2 : t6)));
+            const n1 = Math.min(acc1, t3 ? Infinity : (t4 * (t5 ? t6 : t2)));
             acc0 = n0; acc1 = n1;
           }
           a9_hi[i0] = acc0; a9_lo[i0] = acc1;
@@ -245,13 +245,13 @@ export function createModel(params) {
         for (let i0 = 0; i0 < 16; i0++) {
           let acc0 = a6_hi[i0], acc1 = a6_lo[i0];
           for (let i1 = 0; i1 < 3; i1++) {
-            const t15 = a9_hi[i1];
-            const t16 = t15 === -Infinity;
-            const t17 = v7[(i1 * 16) + i0];
-            const t18 = t17 >= 0;
-            const t19 = a9_lo[i1];
-            const n0 = Math.max(acc0, t16 ? (-Infinity) : (t17 * (t18 ? t15 : t19)));
-            const n1 = Math.min(acc1, t16 ? Infinity : (t17 * (t18 ? t19 : t15)));
+            const t0 = a9_hi[i1];
+            const t1 = t0 === -Infinity;
+            const t2 = v7[(i1 * 16) + i0];
+            const t3 = t2 >= 0;
+            const t4 = a9_lo[i1];
+            const n0 = Math.max(acc0, t1 ? (-Infinity) : (t2 * (t3 ? t0 : t4)));
+            const n1 = Math.min(acc1, t1 ? Infinity : (t2 * (t3 ? t4 : t0)));
             acc0 = n0; acc1 = n1;
           }
           a6_hi[i0] = acc0; a6_lo[i0] = acc1;
@@ -261,10 +261,10 @@ export function createModel(params) {
       else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t20 = a6_hi[i0];
-          const t21 = t20 === -Infinity;
-          const n0 = Math.max(a5_hi[i0], t21 ? (-Infinity) : t20);
-          const n1 = Math.min(a5_lo[i0], t21 ? Infinity : a6_lo[i0]);
+          const t0 = a6_hi[i0];
+          const t1 = t0 === -Infinity;
+          const n0 = Math.max(a5_hi[i0], t1 ? (-Infinity) : t0);
+          const n1 = Math.min(a5_lo[i0], t1 ? Infinity : a6_lo[i0]);
           a5_hi[i0] = n0; a5_lo[i0] = n1;
         }
       }
@@ -272,10 +272,10 @@ export function createModel(params) {
       else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t22 = a5_hi[i0];
-          const t23 = t22 === -Infinity;
-          const n0 = Math.max(a4_hi[i0], t23 ? (-Infinity) : t22);
-          const n1 = Math.min(a4_lo[i0], t23 ? Infinity : a5_lo[i0]);
+          const t0 = a5_hi[i0];
+          const t1 = t0 === -Infinity;
+          const n0 = Math.max(a4_hi[i0], t1 ? (-Infinity) : t0);
+          const n1 = Math.min(a4_lo[i0], t1 ? Infinity : a5_lo[i0]);
           a4_hi[i0] = n0; a4_lo[i0] = n1;
         }
       }
@@ -283,13 +283,13 @@ export function createModel(params) {
       else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t24 = a4_hi[i0];
-          const t25 = t24 === -Infinity;
-          const t26 = (v3[i0] > 0) ? 1 : 0;
-          const t27 = t26 >= 0;
-          const t28 = a4_lo[i0];
-          const n0 = Math.max(a3_hi[i0], t25 ? (-Infinity) : (t26 * (t27 ? t24 : t28)));
-          const n1 = Math.min(a3_lo[i0], t25 ? Infinity : (t26 * (t27 ? t28 : t24)));
+          const t0 = a4_hi[i0];
+          const t1 = t0 === -Infinity;
+          const t2 = (v3[i0] > 0) ? 1 : 0;
+          const t3 = t2 >= 0;
+          const t4 = a4_lo[i0];
+          const n0 = Math.max(a3_hi[i0], t1 ? (-Infinity) : (t2 * (t3 ? t0 : t4)));
+          const n1 = Math.min(a3_lo[i0], t1 ? Infinity : (t2 * (t3 ? t4 : t0)));
           a3_hi[i0] = n0; a3_lo[i0] = n1;
         }
       }
@@ -299,13 +299,13 @@ export function createModel(params) {
         for (let i0 = 0; i0 < 4; i0++) {
           let acc0 = a0_hi[i0], acc1 = a0_lo[i0];
           for (let i1 = 0; i1 < 16; i1++) {
-            const t29 = a3_hi[i1];
-            const t30 = t29 === -Infinity;
-            const t31 = v1[(i1 * 4) + i0];
-            const t32 = t31 >= 0;
-            const t33 = a3_lo[i1];
-            const n0 = Math.max(acc0, t30 ? (-Infinity) : (t31 * (t32 ? t29 : t33)));
-            const n1 = Math.min(acc1, t30 ? Infinity : (t31 * (t32 ? t33 : t29)));
+            const t0 = a3_hi[i1];
+            const t1 = t0 === -Infinity;
+            const t2 = v1[(i1 * 4) + i0];
+            const t3 = t2 >= 0;
+            const t4 = a3_lo[i1];
+            const n0 = Math.max(acc0, t1 ? (-Infinity) : (t2 * (t3 ? t0 : t4)));
+            const n1 = Math.min(acc1, t1 ? Infinity : (t2 * (t3 ? t4 : t0)));
             acc0 = n0; acc1 = n1;
           }
           a0_hi[i0] = acc0; a0_lo[i0] = acc1;

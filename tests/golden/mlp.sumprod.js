@@ -82,10 +82,10 @@ export function createModel(params) {
     else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
-        const t1 = i0 * 16;
+        const t0 = i0 * 16;
         let acc0 = v9[i0];
         for (let i1 = 0; i1 < 16; i1++) {
-          acc0 = acc0 + (v4[i1] * v7[t1 + i1]);
+          acc0 = acc0 + (v4[i1] * v7[t0 + i1]);
         }
         v9[i0] = acc0;
       }
@@ -105,19 +105,19 @@ export function createModel(params) {
     }
     v10_rowsum.fill(0);
     { // %10 = log_softmax %9 : f32[3]
-      const t2 = v10_rowmax[0];
+      const t0 = v10_rowmax[0];
       let acc0 = v10_rowsum[0];
       for (let i0 = 0; i0 < 3; i0++) {
-        acc0 = acc0 + Math.exp(v9[i0] - t2);
+        acc0 = acc0 + Math.exp(v9[i0] - t0);
       }
       v10_rowsum[0] = acc0;
     }
     { // %10 = log_softmax %9 : f32[3]
-      const t3 = v10_rowmax[0];
-      const t4 = v10_rowsum[0];
-      const t5 = Math.log(t4);
+      const t0 = v10_rowmax[0];
+      const t1 = v10_rowsum[0];
+      const t2 = Math.log(t1);
       for (let i0 = 0; i0 < 3; i0++) {
-        v10[i0] = (v9[i0] - t3) - t5;
+        v10[i0] = (v9[i0] - t0) - t2;
       }
     }
     { // %11 = pick %10 : f32[]
@@ -150,9 +150,9 @@ export function createModel(params) {
       }
       { // %10 = log_softmax %9 : f32[3] — edges from operand 0 (%9)
         for (let i0 = 0; i0 < 3; i0++) {
-          const t6 = a10_g[i0];
+          const t0 = a10_g[i0];
           for (let i1 = 0; i1 < 3; i1++) {
-            a9_g[i1] = a9_g[i1] + ((((i0 === i1) ? 1 : 0) - Math.exp(v10[i1])) * t6);
+            a9_g[i1] = a9_g[i1] + ((((i0 === i1) ? 1 : 0) - Math.exp(v10[i1])) * t0);
           }
         }
       }
@@ -160,10 +160,10 @@ export function createModel(params) {
       else
       { // %9 = linear %6, %7, %8 : f32[3] — edges from operand 0 (%6)
         for (let i0 = 0; i0 < 3; i0++) {
-          const t7 = i0 * 16;
-          const t8 = a9_g[i0];
+          const t0 = i0 * 16;
+          const t1 = a9_g[i0];
           for (let i1 = 0; i1 < 16; i1++) {
-            a6_g[i1] = a6_g[i1] + (v7[t7 + i1] * t8);
+            a6_g[i1] = a6_g[i1] + (v7[t0 + i1] * t1);
           }
         }
       }
@@ -192,10 +192,10 @@ export function createModel(params) {
       else
       { // %3 = linear %0, %1, %2 : f32[16] — edges from operand 0 (%0)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t9 = i0 * 4;
-          const t10 = a3_g[i0];
+          const t0 = i0 * 4;
+          const t1 = a3_g[i0];
           for (let i1 = 0; i1 < 4; i1++) {
-            a0_g[i1] = a0_g[i1] + (v1[t9 + i1] * t10);
+            a0_g[i1] = a0_g[i1] + (v1[t0 + i1] * t1);
           }
         }
       }

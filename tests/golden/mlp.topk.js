@@ -82,10 +82,10 @@ export function createModel(params) {
     else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {
-        const t1 = i0 * 16;
+        const t0 = i0 * 16;
         let acc0 = v9[i0];
         for (let i1 = 0; i1 < 16; i1++) {
-          acc0 = acc0 + (v4[i1] * v7[t1 + i1]);
+          acc0 = acc0 + (v4[i1] * v7[t0 + i1]);
         }
         v9[i0] = acc0;
       }
@@ -105,19 +105,19 @@ export function createModel(params) {
     }
     v10_rowsum.fill(0);
     { // %10 = log_softmax %9 : f32[3]
-      const t2 = v10_rowmax[0];
+      const t0 = v10_rowmax[0];
       let acc0 = v10_rowsum[0];
       for (let i0 = 0; i0 < 3; i0++) {
-        acc0 = acc0 + Math.exp(v9[i0] - t2);
+        acc0 = acc0 + Math.exp(v9[i0] - t0);
       }
       v10_rowsum[0] = acc0;
     }
     { // %10 = log_softmax %9 : f32[3]
-      const t3 = v10_rowmax[0];
-      const t4 = v10_rowsum[0];
-      const t5 = Math.log(t4);
+      const t0 = v10_rowmax[0];
+      const t1 = v10_rowsum[0];
+      const t2 = Math.log(t1);
       for (let i0 = 0; i0 < 3; i0++) {
-        v10[i0] = (v9[i0] - t3) - t5;
+        v10[i0] = (v9[i0] - t0) - t2;
       }
     }
     { // %11 = pick %10 : f32[]
@@ -247,42 +247,42 @@ export function createModel(params) {
       a11_lo1.fill(1);
       a11_lo2.fill(Infinity);
       { // %11 = pick %10 : f32[] — edges from operand 0 (%10)
-        const t6 = a10_hi1[1];
-        const t7 = a11_hi1[0];
-        const t8 = ((-Math.abs(t7)) === -Infinity) ? (-Infinity) : t7;
-        const t9 = a11_hi2[0];
-        const t10 = a10_lo1[1];
-        const t11 = a11_lo1[0];
-        const t12 = ((-Math.abs(t11)) === -Infinity) ? Infinity : t11;
-        const t13 = a11_lo2[0];
-        const n0 = Math.max(t6, t8);
-        const n1 = Math.max(Math.max(a10_hi2[1], ((-Math.abs(t9)) === -Infinity) ? (-Infinity) : t9), Math.min(t6, t8));
-        const n2 = Math.min(t10, t12);
-        const n3 = Math.min(Math.min(a10_lo2[1], ((-Math.abs(t13)) === -Infinity) ? Infinity : t13), Math.max(t10, t12));
+        const t0 = a10_hi1[1];
+        const t1 = a11_hi1[0];
+        const t2 = ((-Math.abs(t1)) === -Infinity) ? (-Infinity) : t1;
+        const t3 = a11_hi2[0];
+        const t4 = a10_lo1[1];
+        const t5 = a11_lo1[0];
+        const t6 = ((-Math.abs(t5)) === -Infinity) ? Infinity : t5;
+        const t7 = a11_lo2[0];
+        const n0 = Math.max(t0, t2);
+        const n1 = Math.max(Math.max(a10_hi2[1], ((-Math.abs(t3)) === -Infinity) ? (-Infinity) : t3), Math.min(t0, t2));
+        const n2 = Math.min(t4, t6);
+        const n3 = Math.min(Math.min(a10_lo2[1], ((-Math.abs(t7)) === -Infinity) ? Infinity : t7), Math.max(t4, t6));
         a10_hi1[1] = n0; a10_hi2[1] = n1; a10_lo1[1] = n2; a10_lo2[1] = n3;
       }
       { // %10 = log_softmax %9 : f32[3] — edges from operand 0 (%9)
         for (let i0 = 0; i0 < 3; i0++) {
-          const t14 = v10[i0];
-          const t15 = Math.exp(t14);
+          const t0 = v10[i0];
+          const t1 = Math.exp(t0);
           let acc0 = a9_hi1[i0], acc1 = a9_hi2[i0], acc2 = a9_lo1[i0], acc3 = a9_lo2[i0];
           for (let i1 = 0; i1 < 3; i1++) {
-            const t16 = ((i1 === i0) ? 1 : 0) - t15;
-            const t17 = t16 >= 0;
-            const t18 = a10_hi1[i1];
-            const t19 = a10_lo1[i1];
-            const t20 = t17 ? t18 : t19;
-            const t21 = ((-Math.abs(t20)) === -Infinity) ? (-Infinity) : (t16 * t20);
-            const t22 = a10_hi2[i1];
-            const t23 = a10_lo2[i1];
-            const t24 = t17 ? t22 : t23;
-            const t25 = t17 ? t19 : t18;
-            const t26 = ((-Math.abs(t25)) === -Infinity) ? Infinity : (t16 * t25);
-            const t27 = t17 ? t23 : t22;
-            const n0 = Math.max(acc0, t21);
-            const n1 = Math.max(Math.max(acc1, ((-Math.abs(t24)) === -Infinity) ? (-Infinity) : (t16 * t24)), Math.min(acc0, t21));
-            const n2 = Math.min(acc2, t26);
-            const n3 = Math.min(Math.min(acc3, ((-Math.abs(t27)) === -Infinity) ? Infinity : (t16 * t27)), Math.max(acc2, t26));
+            const t2 = ((i1 === i0) ? 1 : 0) - t1;
+            const t3 = t2 >= 0;
+            const t4 = a10_hi1[i1];
+            const t5 = a10_lo1[i1];
+            const t6 = t3 ? t4 : t5;
+            const t7 = ((-Math.abs(t6)) === -Infinity) ? (-Infinity) : (t2 * t6);
+            const t8 = a10_hi2[i1];
+            const t9 = a10_lo2[i1];
+            const t10 = t3 ? t8 : t9;
+            const t11 = t3 ? t5 : t4;
+            const t12 = ((-Math.abs(t11)) === -Infinity) ? Infinity : (t2 * t11);
+            const t13 = t3 ? t9 : t8;
+            const n0 = Math.max(acc0, t7);
+            const n1 = Math.max(Math.max(acc1, ((-Math.abs(t10)) === -Infinity) ? (-Infinity) : (t2 * t10)), Math.min(acc0, t7));
+            const n2 = Math.min(acc2, t12);
+            const n3 = Math.min(Math.min(acc3, ((-Math.abs(t13)) === -Infinity) ? Infinity : (t2 * t13)), Math.max(acc2, t12));
             acc0 = n0; acc1 = n1; acc2 = n2; acc3 = n3;
           }
           a9_hi1[i0] = acc0; a9_hi2[i0] = acc1; a9_lo1[i0] = acc2; a9_lo2[i0] = acc3;
@@ -294,22 +294,22 @@ export function createModel(params) {
         for (let i0 = 0; i0 < 16; i0++) {
           let acc0 = a6_hi1[i0], acc1 = a6_hi2[i0], acc2 = a6_lo1[i0], acc3 = a6_lo2[i0];
           for (let i1 = 0; i1 < 3; i1++) {
-            const t28 = v7[(i1 * 16) + i0];
-            const t29 = t28 >= 0;
-            const t30 = a9_hi1[i1];
-            const t31 = a9_lo1[i1];
-            const t32 = t29 ? t30 : t31;
-            const t33 = ((-Math.abs(t32)) === -Infinity) ? (-Infinity) : (t28 * t32);
-            const t34 = a9_hi2[i1];
-            const t35 = a9_lo2[i1];
-            const t36 = t29 ? t34 : t35;
-            const t37 = t29 ? t31 : t30;
-            const t38 = ((-Math.abs(t37)) === -Infinity) ? Infinity : (t28 * t37);
-            const t39 = t29 ? t35 : t34;
-            const n0 = Math.max(acc0, t33);
-            const n1 = Math.max(Math.max(acc1, ((-Math.abs(t36)) === -Infinity) ? (-Infinity) : (t28 * t36)), Math.min(acc0, t33));
-            const n2 = Math.min(acc2, t38);
-            const n3 = Math.min(Math.min(acc3, ((-Math.abs(t39)) === -Infinity) ? Infinity : (t28 * t39)), Math.max(acc2, t38));
+            const t0 = v7[(i1 * 16) + i0];
+            const t1 = t0 >= 0;
+            const t2 = a9_hi1[i1];
+            const t3 = a9_lo1[i1];
+            const t4 = t1 ? t2 : t3;
+            const t5 = ((-Math.abs(t4)) === -Infinity) ? (-Infinity) : (t0 * t4);
+            const t6 = a9_hi2[i1];
+            const t7 = a9_lo2[i1];
+            const t8 = t1 ? t6 : t7;
+            const t9 = t1 ? t3 : t2;
+            const t10 = ((-Math.abs(t9)) === -Infinity) ? Infinity : (t0 * t9);
+            const t11 = t1 ? t7 : t6;
+            const n0 = Math.max(acc0, t5);
+            const n1 = Math.max(Math.max(acc1, ((-Math.abs(t8)) === -Infinity) ? (-Infinity) : (t0 * t8)), Math.min(acc0, t5));
+            const n2 = Math.min(acc2, t10);
+            const n3 = Math.min(Math.min(acc3, ((-Math.abs(t11)) === -Infinity) ? Infinity : (t0 * t11)), Math.max(acc2, t10));
             acc0 = n0; acc1 = n1; acc2 = n2; acc3 = n3;
           }
           a6_hi1[i0] = acc0; a6_hi2[i0] = acc1; a6_lo1[i0] = acc2; a6_lo2[i0] = acc3;
@@ -319,18 +319,18 @@ export function createModel(params) {
       else
       { // %6 = branch %5 : f32[16] — edges from operand 0 (%5)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t40 = a5_hi1[i0];
-          const t41 = a6_hi1[i0];
-          const t42 = ((-Math.abs(t41)) === -Infinity) ? (-Infinity) : t41;
-          const t43 = a6_hi2[i0];
-          const t44 = a5_lo1[i0];
-          const t45 = a6_lo1[i0];
-          const t46 = ((-Math.abs(t45)) === -Infinity) ? Infinity : t45;
-          const t47 = a6_lo2[i0];
-          const n0 = Math.max(t40, t42);
-          const n1 = Math.max(Math.max(a5_hi2[i0], ((-Math.abs(t43)) === -Infinity) ? (-Infinity) : t43), Math.min(t40, t42));
-          const n2 = Math.min(t44, t46);
-          const n3 = Math.min(Math.min(a5_lo2[i0], ((-Math.abs(t47)) === -Infinity) ? Infinity : t47), Math.max(t44, t46));
+          const t0 = a5_hi1[i0];
+          const t1 = a6_hi1[i0];
+          const t2 = ((-Math.abs(t1)) === -Infinity) ? (-Infinity) : t1;
+          const t3 = a6_hi2[i0];
+          const t4 = a5_lo1[i0];
+          const t5 = a6_lo1[i0];
+          const t6 = ((-Math.abs(t5)) === -Infinity) ? Infinity : t5;
+          const t7 = a6_lo2[i0];
+          const n0 = Math.max(t0, t2);
+          const n1 = Math.max(Math.max(a5_hi2[i0], ((-Math.abs(t3)) === -Infinity) ? (-Infinity) : t3), Math.min(t0, t2));
+          const n2 = Math.min(t4, t6);
+          const n3 = Math.min(Math.min(a5_lo2[i0], ((-Math.abs(t7)) === -Infinity) ? Infinity : t7), Math.max(t4, t6));
           a5_hi1[i0] = n0; a5_hi2[i0] = n1; a5_lo1[i0] = n2; a5_lo2[i0] = n3;
         }
       }
@@ -338,18 +338,18 @@ export function createModel(params) {
       else
       { // %5 = name %4 : f32[16] — edges from operand 0 (%4)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t48 = a4_hi1[i0];
-          const t49 = a5_hi1[i0];
-          const t50 = ((-Math.abs(t49)) === -Infinity) ? (-Infinity) : t49;
-          const t51 = a5_hi2[i0];
-          const t52 = a4_lo1[i0];
-          const t53 = a5_lo1[i0];
-          const t54 = ((-Math.abs(t53)) === -Infinity) ? Infinity : t53;
-          const t55 = a5_lo2[i0];
-          const n0 = Math.max(t48, t50);
-          const n1 = Math.max(Math.max(a4_hi2[i0], ((-Math.abs(t51)) === -Infinity) ? (-Infinity) : t51), Math.min(t48, t50));
-          const n2 = Math.min(t52, t54);
-          const n3 = Math.min(Math.min(a4_lo2[i0], ((-Math.abs(t55)) === -Infinity) ? Infinity : t55), Math.max(t52, t54));
+          const t0 = a4_hi1[i0];
+          const t1 = a5_hi1[i0];
+          const t2 = ((-Math.abs(t1)) === -Infinity) ? (-Infinity) : t1;
+          const t3 = a5_hi2[i0];
+          const t4 = a4_lo1[i0];
+          const t5 = a5_lo1[i0];
+          const t6 = ((-Math.abs(t5)) === -Infinity) ? Infinity : t5;
+          const t7 = a5_lo2[i0];
+          const n0 = Math.max(t0, t2);
+          const n1 = Math.max(Math.max(a4_hi2[i0], ((-Math.abs(t3)) === -Infinity) ? (-Infinity) : t3), Math.min(t0, t2));
+          const n2 = Math.min(t4, t6);
+          const n3 = Math.min(Math.min(a4_lo2[i0], ((-Math.abs(t7)) === -Infinity) ? Infinity : t7), Math.max(t4, t6));
           a4_hi1[i0] = n0; a4_hi2[i0] = n1; a4_lo1[i0] = n2; a4_lo2[i0] = n3;
         }
       }
@@ -357,24 +357,24 @@ export function createModel(params) {
       else
       { // %4 = relu %3 : f32[16] — edges from operand 0 (%3)
         for (let i0 = 0; i0 < 16; i0++) {
-          const t56 = a3_hi1[i0];
-          const t57 = (v3[i0] > 0) ? 1 : 0;
-          const t58 = t57 >= 0;
-          const t59 = a4_hi1[i0];
-          const t60 = a4_lo1[i0];
-          const t61 = t58 ? t59 : t60;
-          const t62 = ((-Math.abs(t61)) === -Infinity) ? (-Infinity) : (t57 * t61);
-          const t63 = a4_hi2[i0];
-          const t64 = a4_lo2[i0];
-          const t65 = t58 ? t63 : t64;
-          const t66 = a3_lo1[i0];
-          const t67 = t58 ? t60 : t59;
-          const t68 = ((-Math.abs(t67)) === -Infinity) ? Infinity : (t57 * t67);
-          const t69 = t58 ? t64 : t63;
-          const n0 = Math.max(t56, t62);
-          const n1 = Math.max(Math.max(a3_hi2[i0], ((-Math.abs(t65)) === -Infinity) ? (-Infinity) : (t57 * t65)), Math.min(t56, t62));
-          const n2 = Math.min(t66, t68);
-          const n3 = Math.min(Math.min(a3_lo2[i0], ((-Math.abs(t69)) === -Infinity) ? Infinity : (t57 * t69)), Math.max(t66, t68));
+          const t0 = a3_hi1[i0];
+          const t1 = (v3[i0] > 0) ? 1 : 0;
+          const t2 = t1 >= 0;
+          const t3 = a4_hi1[i0];
+          const t4 = a4_lo1[i0];
+          const t5 = t2 ? t3 : t4;
+          const t6 = ((-Math.abs(t5)) === -Infinity) ? (-Infinity) : (t1 * t5);
+          const t7 = a4_hi2[i0];
+          const t8 = a4_lo2[i0];
+          const t9 = t2 ? t7 : t8;
+          const t10 = a3_lo1[i0];
+          const t11 = t2 ? t4 : t3;
+          const t12 = ((-Math.abs(t11)) === -Infinity) ? Infinity : (t1 * t11);
+          const t13 = t2 ? t8 : t7;
+          const n0 = Math.max(t0, t6);
+          const n1 = Math.max(Math.max(a3_hi2[i0], ((-Math.abs(t9)) === -Infinity) ? (-Infinity) : (t1 * t9)), Math.min(t0, t6));
+          const n2 = Math.min(t10, t12);
+          const n3 = Math.min(Math.min(a3_lo2[i0], ((-Math.abs(t13)) === -Infinity) ? Infinity : (t1 * t13)), Math.max(t10, t12));
           a3_hi1[i0] = n0; a3_hi2[i0] = n1; a3_lo1[i0] = n2; a3_lo2[i0] = n3;
         }
       }
@@ -384,22 +384,22 @@ export function createModel(params) {
         for (let i0 = 0; i0 < 4; i0++) {
           let acc0 = a0_hi1[i0], acc1 = a0_hi2[i0], acc2 = a0_lo1[i0], acc3 = a0_lo2[i0];
           for (let i1 = 0; i1 < 16; i1++) {
-            const t70 = v1[(i1 * 4) + i0];
-            const t71 = t70 >= 0;
-            const t72 = a3_hi1[i1];
-            const t73 = a3_lo1[i1];
-            const t74 = t71 ? t72 : t73;
-            const t75 = ((-Math.abs(t74)) === -Infinity) ? (-Infinity) : (t70 * t74);
-            const t76 = a3_hi2[i1];
-            const t77 = a3_lo2[i1];
-            const t78 = t71 ? t76 : t77;
-            const t79 = t71 ? t73 : t72;
-            const t80 = ((-Math.abs(t79)) === -Infinity) ? Infinity : (t70 * t79);
-            const t81 = t71 ? t77 : t76;
-            const n0 = Math.max(acc0, t75);
-            const n1 = Math.max(Math.max(acc1, ((-Math.abs(t78)) === -Infinity) ? (-Infinity) : (t70 * t78)), Math.min(acc0, t75));
-            const n2 = Math.min(acc2, t80);
-            const n3 = Math.min(Math.min(acc3, ((-Math.abs(t81)) === -Infinity) ? Infinity : (t70 * t81)), Math.max(acc2, t80));
+            const t0 = v1[(i1 * 4) + i0];
+            const t1 = t0 >= 0;
+            const t2 = a3_hi1[i1];
+            const t3 = a3_lo1[i1];
+            const t4 = t1 ? t2 : t3;
+            const t5 = ((-Math.abs(t4)) === -Infinity) ? (-Infinity) : (t0 * t4);
+            const t6 = a3_hi2[i1];
+            const t7 = a3_lo2[i1];
+            const t8 = t1 ? t6 : t7;
+            const t9 = t1 ? t3 : t2;
+            const t10 = ((-Math.abs(t9)) === -Infinity) ? Infinity : (t0 * t9);
+            const t11 = t1 ? t7 : t6;
+            const n0 = Math.max(acc0, t5);
+            const n1 = Math.max(Math.max(acc1, ((-Math.abs(t8)) === -Infinity) ? (-Infinity) : (t0 * t8)), Math.min(acc0, t5));
+            const n2 = Math.min(acc2, t10);
+            const n3 = Math.min(Math.min(acc3, ((-Math.abs(t11)) === -Infinity) ? Infinity : (t0 * t11)), Math.max(acc2, t10));
             acc0 = n0; acc1 = n1; acc2 = n2; acc3 = n3;
           }
           a0_hi1[i0] = acc0; a0_hi2[i0] = acc1; a0_lo1[i0] = acc2; a0_lo2[i0] = acc3;

@@ -10,7 +10,7 @@ import { GraphBuilder, type Graph } from "../../ir/graph.ts";
 import { opNames, opRules, type OpName } from "../../ir/ops/index.ts";
 import { isLeaf, type Attr, type AttrKind } from "../../ir/ops/rule.ts";
 import { sizeOf, type Shape, type TensorType } from "../../ir/types.ts";
-import { attrFits, attrSpecs } from "../../ir/verify.ts";
+import { attrFits, attrSpecs } from "../../ir/attrs.ts";
 import { rng as prng } from "../../compiler/train/random.ts";
 
 export interface RandomGraphOptions {

@@ -160,7 +160,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     if (!s) throw new Error(`no buffer ${b}`);
     return s;
   };
-  const state: RenderState = { temps: 0, helpers: new Set() };
+  const state: RenderState = { helpers: new Set() };
   const precision = opts.precision ?? "f32";
   const allBufs = [...fwdBufs, ...[...adjBufs.values()].flat()];
   const layout = layoutBuffers(allBufs, precision);

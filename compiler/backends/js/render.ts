@@ -1,18 +1,34 @@
-// Kernel → JavaScript loops over typed arrays. Loop order puts the most contiguous variable
-// innermost; invariant subexpressions are computed once at the outermost loop they allow, and a
-// target element that is invariant in the inner loops is accumulated in locals.
+// Kernel → JavaScript loops over typed arrays. The kernel arrives legalized
+// (compiler/kernels/legalize.ts, one array per buffer); what is JavaScript's own is the loop nest:
+// the most contiguous variable innermost, invariant subexpressions computed once at the outermost
+// loop they allow, and a target element that is invariant in the inner loops accumulated in locals.
+// How each construct is spelled is `jsSpelling`.
 
 import * as S from "../../../ir/scalar.ts";
 import type { Sx } from "../../../ir/scalar.ts";
 import type { IndexVar } from "../../../ir/ops/rule.ts";
 import { accVar, type Kernel } from "../../kernel.ts";
-import { CodeBuilder, ExprBinder, flatIndex, flattenLoads, isBool } from "../emit.ts";
+import { dropUnitVars, legalizeKernel, logicalLayout } from "../../kernels/legalize.ts";
+import { CodeBuilder, ExprBinder, isBool } from "../emit.ts";
 import { jsAtomicBinary, jsAtomicUnary, jsBinary, jsUnary } from "./scalar.ts";
 
 export type ShapeOf = (buffer: string) => readonly number[];
 
-/** Innermost: the var most often at stride 1 (target and loads); ties go to a var the target does not use. */
-export function loopOrder(k: Kernel, shapeOf: ShapeOf): IndexVar[] {
+/** The spelling table: one entry per construct a kernel's loop nest writes. */
+export const jsSpelling = {
+  loopVar: (depth: number) => `i${depth}`,
+  loop: (v: string, extent: number) => `for (let ${v} = 0; ${v} < ${extent}; ${v}++) {`,
+  element: (buffer: string, at: string) => `${buffer}[${at}]`,
+  temp: (n: number) => `t${n}`,
+  /** New lane values, all computed before any is stored. */
+  newLane: (l: number, code: string) => `const n${l} = ${code};`,
+} as const;
+
+/**
+ * Innermost: the var most often at stride 1 (target and loads); ties go to a var the target does
+ * not use. Read from the multi-index form (dropUnitVars), where the last axis is plain to see.
+ */
+export function loopOrder(k: Kernel): IndexVar[] {
   const vars = k.vars.filter((iv) => iv.extent > 1);
   if (vars.length <= 1) return vars;
   const lastVar = (index: readonly Sx[]) => {
@@ -29,7 +45,6 @@ export function loopOrder(k: Kernel, shapeOf: ShapeOf): IndexVar[] {
     const s = score.get(iv.name) ?? 0, b = score.get(best.name) ?? 0;
     if (s > b || (s === b && inTarget.has(best.name) && !inTarget.has(iv.name))) best = iv;
   }
-  void shapeOf;
   return [...vars.filter((iv) => iv !== best), best];
 }
 
@@ -89,56 +104,53 @@ export class JsExpr {
 }
 
 export interface RenderState {
-  temps: number;
   readonly helpers: Set<string>;
 }
 
-/** Appends the loops of one kernel to `out`. */
-export function renderKernel(k: Kernel, shapeOf: ShapeOf, out: CodeBuilder, state: RenderState): void {
-  const order = loopOrder(k, shapeOf);
+/** Appends the loops of one kernel to `out`; its temporaries are numbered within the kernel. */
+export function renderKernel(kernel: Kernel, shapeOf: ShapeOf, out: CodeBuilder, state: RenderState): void {
+  const k = legalizeKernel(kernel, logicalLayout(shapeOf));
+  const order = loopOrder(dropUnitVars(kernel));
   const depth = new Map(order.map((iv, d) => [iv.name, d + 1]));
-  const unit = Object.fromEntries(k.vars.filter((iv) => iv.extent <= 1).map((iv) => [iv.name, S.c(0)]));
-  const prep = (x: Sx) => flattenLoads(S.substitute(x, unit), shapeOf);
-  const target = prep(flatIndex(k.index, shapeOf(k.targets[0]!)));
-  const update = k.update.map(prep);
-  const guard = k.guard ? prep(k.guard) : undefined;
+  const { target, update, guard } = k;
   const accNames = new Set(k.targets.map((_, l) => accVar(l)));
-  const reads = update.some((u) => [...S.varsOf(u)].some((name) => accNames.has(name)));
   const n = order.length;
   const varDepth = (name: string) => (accNames.has(name) ? n : depth.get(name) ?? 0);
   const targetDepth = new ExprBinder([target], varDepth, n).depthOf(target);
   // Accumulate in locals when the target element stays fixed across inner loops; otherwise the
   // update reads the target element in place.
-  const inRegister = reads && targetDepth < n;
-  const body = inRegister ? update : update.map((u) => S.substitute(u, Object.fromEntries(k.targets.map((buf, l) => [accVar(l), S.load(buf, [target])]))));
+  const inRegister = k.accumulates && targetDepth < n;
+  const buffers = k.targets.map((t) => t.buffer);
+  const body = inRegister ? update : update.map((u) => S.substitute(u, Object.fromEntries(buffers.map((buf, l) => [accVar(l), S.load(buf, [target])]))));
   const binder = new ExprBinder([target, ...body, ...(guard ? [guard] : [])], varDepth, n);
-  const js = new JsExpr((name) => (accNames.has(name) ? name : `i${(depth.get(name) ?? 1) - 1}`));
-  const lanes = k.targets.map((buf, l) => ({ buf, acc: accVar(l) }));
+  const js = new JsExpr((name) => (accNames.has(name) ? name : jsSpelling.loopVar((depth.get(name) ?? 1) - 1)));
+  const lanes = buffers.map((buf, l) => ({ buf, acc: accVar(l) }));
+  const element = (buf: string) => jsSpelling.element(buf, js.num(target));
 
   // A block per kernel keeps its temporaries and accumulators local.
   out.open(`{ // ${k.comment}`);
+  let temps = 0;
   const emitTemps = (d: number) => {
-    for (const x of binder.boundAt(d)) out.line(js.bind(x, `t${state.temps++}`));
+    for (const x of binder.boundAt(d)) out.line(js.bind(x, jsSpelling.temp(temps++)));
   };
   emitTemps(0);
   for (let d = 0; d < n; d++) {
-    if (inRegister && d === targetDepth) out.line(`let ${lanes.map((ln) => `${ln.acc} = ${ln.buf}[${js.num(target)}]`).join(", ")};`);
-    const v = `i${d}`;
-    out.open(`for (let ${v} = 0; ${v} < ${order[d]!.extent}; ${v}++) {`);
+    if (inRegister && d === targetDepth) out.line(`let ${lanes.map((ln) => `${ln.acc} = ${element(ln.buf)}`).join(", ")};`);
+    out.open(jsSpelling.loop(jsSpelling.loopVar(d), order[d]!.extent));
     emitTemps(d + 1);
   }
   if (guard) out.open(`if (${js.bool(guard)}) {`);
-  const dest = (l: number) => (inRegister ? lanes[l]!.acc : `${lanes[l]!.buf}[${js.num(target)}]`);
+  const dest = (l: number) => (inRegister ? lanes[l]!.acc : element(lanes[l]!.buf));
   if (body.length === 1) out.line(`${dest(0)} = ${js.num(body[0]!)};`);
   else {
     // All lanes read the old element before any lane is written.
-    out.lines(body.map((u, l) => `const n${l} = ${js.num(u)};`));
+    out.lines(body.map((u, l) => jsSpelling.newLane(l, js.num(u))));
     out.line(lanes.map((_, l) => `${dest(l)} = n${l};`).join(" "));
   }
   if (guard) out.close();
   for (let d = n - 1; d >= 0; d--) {
     out.close();
-    if (inRegister && d === targetDepth) out.line(lanes.map((ln) => `${ln.buf}[${js.num(target)}] = ${ln.acc};`).join(" "));
+    if (inRegister && d === targetDepth) out.line(lanes.map((ln) => `${element(ln.buf)} = ${ln.acc};`).join(" "));
   }
   out.close();
   for (const h of js.helpers) state.helpers.add(h);

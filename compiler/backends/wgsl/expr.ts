@@ -1,9 +1,9 @@
-// Sx → WGSL expression text, typed: each node is rendered in its natural type (legalize.ts Typer)
+// Sx → WGSL expression text, typed: each node is rendered in its natural type (types.ts Typer)
 // and converted where its use wants another. Bound subexpressions (ExprBinder) become `let`s.
 
 import * as S from "../../../ir/scalar.ts";
 import type { Sx } from "../../../ir/scalar.ts";
-import { Typer, type NatTy, type Ty } from "./legalize.ts";
+import { Typer, type NatTy, type Ty } from "./types.ts";
 import { f32Literal, wgslBinary, wgslHelperOf, wgslUnary } from "./scalar.ts";
 
 function convert(code: string, from: Ty, to: Ty): string {

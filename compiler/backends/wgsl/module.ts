@@ -18,7 +18,7 @@ import { driverSource } from "./driver.ts";
 import { moduleRuntimeSource } from "../embed.ts";
 import { tensorSpecs, valueInfos } from "../moduleSpecs.ts";
 import { hostSource, tensorName } from "./host.ts";
-import { kernelBuffers, legalizeKernel, type Layout, type LegalKernel, type Place } from "./legalize.ts";
+import { kernelBuffers, legalizeKernel, type Layout, type LegalKernel, type Place } from "../../kernels/legalize.ts";
 import { renderKernel, type RenderedKernel } from "./render.ts";
 import { renderWgslDts } from "./dts.ts";
 import { typeMap } from "./scalar.ts";

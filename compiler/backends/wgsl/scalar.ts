@@ -1,4 +1,4 @@
-// How each scalar op is spelled in WGSL, for f32 operands (legalize.ts decides types; integer
+// How each scalar op is spelled in WGSL, for f32 operands (types.ts decides types; integer
 // index arithmetic is spelled by the renderer). Exhaustive: a new ScalarOp fails to compile here
 // until the WGSL backend supports it.
 

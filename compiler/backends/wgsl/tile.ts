@@ -8,13 +8,13 @@
 import type { IndexVar } from "../../../ir/ops/rule.ts";
 import * as S from "../../../ir/scalar.ts";
 import type { Sx } from "../../../ir/scalar.ts";
+import { sizeOf } from "../../../ir/types.ts";
 import { accVar } from "../../kernel.ts";
+import type { LegalKernel } from "../../kernels/legalize.ts";
+import { allOf, coord, solveTarget } from "../../kernels/space.ts";
 import { CodeBuilder, ExprBinder, flatIndex } from "../emit.ts";
-import { kernelBuffers, type LegalKernel, type Ty } from "./legalize.ts";
-import {
-  allOf, coord, emitTemps, emitUpdate, entryHeader, gridOf, makeExpr, offsetBy, sizeOf, solveTarget, unravelLets, varName,
-  type KernelCtx, type RenderedKernel,
-} from "./render.ts";
+import type { Ty } from "./types.ts";
+import { emitTemps, emitUpdate, entryHeader, finish, gridOf, makeExpr, unravelLets, varName, wgslSpelling, type KernelCtx, type RenderedKernel } from "./spell.ts";
 
 export interface TilePlan {
   /** Target axes along workgroup y (p) and x (q). */
@@ -113,12 +113,11 @@ export function renderTiled(k: LegalKernel, t: TilePlan, ctx: KernelCtx): Render
   const temps = { n: 0 };
   emitTemps(out, binder, expr, 0, temps);
   const o = expr.code(flatIndex(k.shape.map((_, a) => coord(a)), k.shape), "i32");
-  const at = (l: number) => `${k.targets[l]!.buffer}[${offsetBy(o, k.targets[l]!.offset)}]`;
-  k.targets.forEach((_, l) => out.line(`var ${accVar(l)}: f32 = 0.0;`));
+  const at = (l: number) => wgslSpelling.element(k.targets[l]!, o);
+  k.targets.forEach((_, l) => out.line(wgslSpelling.acc(l, "0.0")));
   out.line(`if (inside) { ${k.targets.map((_, l) => `${accVar(l)} = ${at(l)};`).join(" ")} }`);
   t.outer.forEach((iv, d) => {
-    const v = varName(iv.name);
-    out.open(`for (var ${v}: i32 = 0; ${v} < ${iv.extent}; ${v}++) {`);
+    out.open(wgslSpelling.loop(varName(iv.name), iv.extent));
     emitTemps(out, binder, expr, d + 1, temps);
   });
   out.open(`for (var r0: i32 = 0; r0 < ${r.extent}; r0 += ${T}) {`);
@@ -143,5 +142,5 @@ export function renderTiled(k: LegalKernel, t: TilePlan, ctx: KernelCtx): Render
   for (let d = 0; d < m; d++) out.close();
   out.line(`if (inside) { ${k.targets.map((_, l) => `${at(l)} = ${accVar(l)};`).join(" ")} }`);
   out.close();
-  return { name: k.name, code: out.toString(), buffers: kernelBuffers(k), grid, helpers: expr.helpers };
+  return finish(out, k, expr, grid);
 }

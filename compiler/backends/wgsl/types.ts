@@ -1,78 +1,12 @@
-// Sx → Sx rewrites that make a kernel renderable as WGSL, and the types WGSL needs:
-// - vars of extent 1 become 0, every load reads one flat offset of a physical buffer (adjoint
-//   lanes may share one buffer at lane offsets: see packLanes in module.ts);
+// WGSL's types for a legal kernel (compiler/kernels/legalize.ts prepares the kernel for every
+// backend; typing is what only WGSL needs):
 // - index arithmetic is i32: vars and i32 loads are integers, sums and products of integers stay
 //   integers, and ⌊a / c⌋ of a non-negative integer by a positive constant is integer division
 //   (exact, where f32 would round offsets above 2^24). Everything else is f32; comparisons are bool.
 
-import type { IndexVar } from "../../../ir/ops/rule.ts";
 import * as S from "../../../ir/scalar.ts";
 import type { Sx } from "../../../ir/scalar.ts";
 import type { DType } from "../../../ir/types.ts";
-import { accVar, type Kernel } from "../../kernel.ts";
-import { flatIndex } from "../emit.ts";
-
-/** Where a logical buffer (a tensor or one adjoint lane) lives. */
-export interface Place {
-  readonly buffer: string;
-  readonly offset: number;
-}
-
-export interface Layout {
-  readonly place: (name: string) => Place;
-  readonly shape: (name: string) => readonly number[];
-  readonly dtype: (buffer: string) => DType;
-}
-
-export interface LegalKernel {
-  readonly name: string;
-  readonly comment: string;
-  /** Vars of extent > 1. */
-  readonly vars: readonly IndexVar[];
-  readonly guard?: Sx;
-  readonly targets: readonly Place[];
-  readonly shape: readonly number[];
-  /** Multi-index into the target (lane offsets come from `targets`). */
-  readonly index: readonly Sx[];
-  /** New lane values over vars and acc0…; every load is flat into a physical buffer. */
-  readonly update: readonly Sx[];
-  /** Several points may update one element (the update reads acc…). */
-  readonly accumulates: boolean;
-}
-
-export function legalizeKernel(k: Kernel, layout: Layout): LegalKernel {
-  const unit = Object.fromEntries(k.vars.filter((iv) => iv.extent <= 1).map((iv) => [iv.name, S.c(0)]));
-  const prep = (x: Sx): Sx =>
-    S.rewrite(S.substitute(x, unit), (n) => {
-      if (n.k !== "load") return undefined;
-      const p = layout.place(n.ref);
-      return S.load(p.buffer, [S.add(flatIndex(n.index, layout.shape(n.ref)), p.offset)]);
-    });
-  const update = k.update.map(prep);
-  const accs = new Set(k.targets.map((_, l) => accVar(l)));
-  return {
-    name: k.name,
-    comment: k.comment,
-    vars: k.vars.filter((iv) => iv.extent > 1),
-    ...(k.guard ? { guard: prep(k.guard) } : {}),
-    targets: k.targets.map((t) => layout.place(t)),
-    shape: layout.shape(k.targets[0]!),
-    index: k.index.map(prep),
-    update,
-    accumulates: update.some((u) => [...S.varsOf(u)].some((v) => accs.has(v))),
-  };
-}
-
-/** Physical buffers a kernel touches, and whether it writes them. */
-export function kernelBuffers(k: LegalKernel): Map<string, boolean> {
-  const out = new Map<string, boolean>();
-  for (const root of [...k.update, ...k.index, ...(k.guard ? [k.guard] : [])])
-    for (const l of S.loadsOf(root)) if (l.k === "load" && !out.has(l.ref)) out.set(l.ref, false);
-  for (const t of k.targets) out.set(t.buffer, true);
-  return out;
-}
-
-// ---------------------------------------------------------------- types
 
 /** "int" is an integer constant (or an expression of them): it takes the type its use wants. */
 export type Ty = "f32" | "i32" | "bool";
