@@ -6,6 +6,7 @@
 //   <semiring>.wrt.<name>, .shape           list<float64>, list<int32>   readout, row-major, and its shape
 //   <semiring>.branch.<label>, .shape       the same for a branch
 //   <semiring>.aggregated.<name>, .shape    the same for an --aggregate view
+//   <semiring>.view.<view>.<label>, .shape  a --branch-view's per-token values of a branch
 //   <semiring>.topPathValue                 float64
 //   <semiring>.topPath                      list<struct<op utf8, tensor utf8, index list<int32>, weight float64>>
 //
@@ -71,6 +72,7 @@ function columnsOf(records: readonly Record<string, Json>[]): Map<string, Column
       tensors(`${sr}.wrt`, res["wrt"], row);
       tensors(`${sr}.branch`, res["branches"], row);
       tensors(`${sr}.aggregated`, res["aggregated"], row);
+      for (const [view, byLabel] of Object.entries((res["branchViews"] ?? {}) as Record<string, Json>)) tensors(`${sr}.view.${view}`, byLabel, row);
       if (res["topPathValue"] !== undefined) set(`${sr}.topPathValue`, new Float64(), row, num(res["topPathValue"]));
       if (Array.isArray(res["topPath"])) {
         const steps = (res["topPath"] as Record<string, Json>[]).map((s) => ({ op: s["op"], tensor: s["tensor"], index: s["index"], weight: num(s["weight"]) }));

@@ -48,6 +48,7 @@ describe("lengths to config values", () => {
         { name: "mask", shape: [8, 2], dtype: "f32", kind: "input" },
       ],
       vocab: [],
+      points: [],
       names: [],
       config: { seq: 8, hidden: 8, width: 2 },
     },
