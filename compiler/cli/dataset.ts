@@ -147,7 +147,9 @@ export function addDatasetOptions(run: Command): Command {
 A study over a dataset (one JSON record per line; results in input order; exit 3 if some records failed):
   semic run examples/transformer.ts --params examples/transformer.params.json --dataset examples/data/transformer.jsonl -s sumprod,maxprod --wrt embeddings -o results.jsonl --arrow results.arrow
   semic run examples/bert.ts --params examples/bert.safetensors --dataset examples/data/bert.jsonl -s maxprod --aggregate embeddings:1 -o bert.jsonl --shard 0/4
-  semic merge bert.shard*.jsonl -o bert.jsonl --dataset examples/data/bert.jsonl`,
+  semic merge bert.shard*.jsonl -o bert.jsonl --dataset examples/data/bert.jsonl
+  semic run examples/transformer.ts --params examples/transformer.params.json --dataset examples/data/transformer.jsonl -s maxprod --branch-view oplus,bucket_sum -o views.jsonl
+  semic report views.jsonl -o views.html --group-labels first,repeat,other            # per-branch bars per token group`,
     );
 }
 
