@@ -88,6 +88,20 @@ describe("worked example B through a dataset", () => {
   }, 60_000);
 });
 
+test("a user semiring (--semirings-from) gets its views as in a single-input run", async () => {
+  const semirings = join(ROOT, "examples/semirings/bottleneck.ts");
+  const args = ["b.ts", "--params", "b.params.json", "--semirings-from", semirings, "-s", "bottleneck", "--branch-view", ALL];
+  const [run, single] = await Promise.all([
+    semic("run", ...args, "--dataset", "b.jsonl", "-o", "bottleneck.jsonl", "--cache-dir", "cache", "--workers", "1"),
+    semic("run", ...args, "--inputs", "b1.json", "--json"),
+  ]);
+  expect(run.code, run.stderr).toBe(0);
+  expect(single.code, single.stderr).toBe(0);
+  const views = jsonl(at("bottleneck.jsonl"))[1]!.results["bottleneck"]!.branchViews!;
+  expect(Object.keys(views)).toEqual(["oplus", "bucket_sum", "sum"]);
+  expect(views).toEqual((JSON.parse(single.stdout) as { results: Results }).results["bottleneck"]!.branchViews);
+}, 60_000);
+
 test("the views do not change the compiled code: same cache key with or without them", () => {
   const o = { model: at("b.ts"), params: at("b.params.json"), semirings: ["maxprod"], cacheDir: at("cache") };
   expect(shapeKey({ ...o, branchViews: ["oplus", "sum"] }, {})).toBe(shapeKey(o, {}));
