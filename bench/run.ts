@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only bert|transformer|mlp|dataset]`: semic's generated code against
+// `npm run bench [-- --quick] [-- --only bert|transformer|mlp|dataset] [-- --records N (dataset)]`: semic's generated code against
 // TensorFlow.js (cpu and wasm backends) on the same models and weights. Each (model, implementation)
 // runs in its own process (bench/worker.ts), so peak memory is its own. Prints a table, writes
 // bench/results/<time>.json, and on a full run rewrites bench/RESULTS.md.
@@ -204,7 +204,7 @@ for (const t of targets) out(t);
 // The dataset row: a study over BERT-6 inputs of mixed lengths (bench/dataset.ts, its own process).
 if (!only || only.includes("dataset")) {
   const tsx = path.join(root, "node_modules", ".bin", "tsx");
-  const r = spawnSync(tsx, [path.join(here, "dataset.ts"), ...(quick ? ["--records", "8"] : [])], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const r = spawnSync(tsx, [path.join(here, "dataset.ts"), ...(args.includes("--records") ? ["--records", args[args.indexOf("--records") + 1]!] : quick ? ["--records", "8"] : [])], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (r.status !== 0) throw new Error(`bench/dataset.ts failed (exit ${r.status})`);
   out();
   for (const l of r.stdout.split("\n").filter((l) => l.startsWith("|") || l.startsWith("dataset:"))) out(l);

@@ -162,7 +162,6 @@ async function instantiate(mod: GeneratedModule, target: "js" | "wgsl", params: 
 }
 
 async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): Promise<void> {
-  if (o.branchView && o.dataset !== undefined) throw new CliError("--branch-view reads one input (--inputs); for a dataset's results: semic report results.jsonl --model MODEL");
   if ((o as QueueCliOptions).queue !== undefined) return runQueue(file, o);
   if (o.dataset !== undefined) return runDataset(file, o);
   const aggregate = parseAggregate(o.aggregate);
@@ -343,7 +342,7 @@ Examples:
     .option("--top-path-from <name[:i,j]>", "where the top path starts (default: the best element of the first wrt tensor)")
     .option("--json", "print the results as JSON (DESIGN.md §3); ±Infinity is written as the strings \"Infinity\"/\"-Infinity\"")
     .option("--top <n>", "elements listed per tensor in the readable report", "5")
-    .option("--branch-view <views>", "per-token readings of each branch point: oplus,bucket_sum (the paper's, maxprod/maxabs), sum (semic's ⊕)", collect);
+    .option("--branch-view <views>", "per-token readings of each branch point: oplus,bucket_sum (the paper's, maxprod/maxabs), sum (semic's ⊕); with --dataset, stored in each record", collect);
   addQueueOption(addDatasetOptions(withModelOptions(withSemiringOptions(run, "f64"))))
     .addHelpText(
       "after",

@@ -8,12 +8,13 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_TOPK } from "../../ir/semirings/index.ts";
+import { DEFAULT_TOPK, semiringByName, semiringNames } from "../../ir/semirings/index.ts";
 import { writeArrow } from "../study/arrow.ts";
 import { defaultCacheDir } from "../study/cache.ts";
 import { mergeShards } from "../study/merge.ts";
 import { parseDims, parseShard, type StudyOptions } from "../study/options.ts";
 import { runStudy } from "../study/run.ts";
+import { parseBranchViews, viewsFor } from "../study/views.ts";
 import { CliError, parseAggregate, parseConfig, parseExpand, parsePositiveInt, parseTopPathFrom, requireFile, splitList } from "./load.ts";
 import { writeFilesAtomically } from "./output.ts";
 
@@ -42,6 +43,7 @@ export interface DatasetCliOptions {
   topPathFrom?: string;
   target: "js" | "wgsl";
   json?: boolean;
+  branchView?: string[];
 }
 
 /** Exit code of a finished study with failed records. */
@@ -57,6 +59,7 @@ export function studyOptions(file: string, o: DatasetCliOptions): StudyOptions {
   const aggregate = parseAggregate(o.aggregate);
   const topPath = parseTopPathFrom(o.topPathFrom);
   const dims = parseDims(o.dim);
+  const branchViews = parseBranchViews(o.branchView);
   const semirings = splitList(o.semiring);
   if (semirings.length === 0) throw new CliError("no semiring given: use --semiring NAME[,NAME…]");
   return {
@@ -68,12 +71,23 @@ export function studyOptions(file: string, o: DatasetCliOptions): StudyOptions {
     wrt: splitList(o.wrt),
     ...(aggregate ? { aggregate } : {}),
     ...(topPath ? { topPath } : {}),
+    ...(branchViews.length > 0 ? { branchViews } : {}),
     precision: o.precision,
     expand: parseExpand(o.expand),
     config: parseConfig(o.config),
     ...(dims ? { dims } : {}),
     cacheDir: resolve(o.cacheDir ?? defaultCacheDir()),
   };
+}
+
+/** One stderr line per built-in semiring for which some asked-for view is not defined (its records hold the others). */
+export function noteUndefinedViews(o: StudyOptions): void {
+  const asked = o.branchViews ?? [];
+  for (const name of o.semirings) {
+    if (!(semiringNames as readonly string[]).includes(name)) continue;
+    const missing = asked.filter((v) => !viewsFor(semiringByName(name), asked).includes(v));
+    if (missing.length > 0) console.error(`semic: --branch-view ${missing.join(",")}: not defined for ${name} (its ⊕ picks no single branch; maxprod and maxabs have them)`);
+  }
 }
 
 /** `semic run MODEL --dataset data.jsonl -o results.jsonl …`; sets process.exitCode for failed records or a signal. */
@@ -90,6 +104,7 @@ export async function runDataset(file: string, o: DatasetCliOptions): Promise<vo
   const options = studyOptions(file, o);
   const errors = o.errors ?? errorsPathFor(o.output);
   if (resolve(errors) === resolve(o.output)) throw new CliError(`--errors ${errors} is the results file`);
+  noteUndefinedViews(options);
 
   const summary = await runStudy(options, {
     dataset: o.dataset,
@@ -132,7 +147,9 @@ export function addDatasetOptions(run: Command): Command {
 A study over a dataset (one JSON record per line; results in input order; exit 3 if some records failed):
   semic run examples/transformer.ts --params examples/transformer.params.json --dataset examples/data/transformer.jsonl -s sumprod,maxprod --wrt embeddings -o results.jsonl --arrow results.arrow
   semic run examples/bert.ts --params examples/bert.safetensors --dataset examples/data/bert.jsonl -s maxprod --aggregate embeddings:1 -o bert.jsonl --shard 0/4
-  semic merge bert.shard*.jsonl -o bert.jsonl --dataset examples/data/bert.jsonl`,
+  semic merge bert.shard*.jsonl -o bert.jsonl --dataset examples/data/bert.jsonl
+  semic run examples/transformer.ts --params examples/transformer.params.json --dataset examples/data/transformer.jsonl -s maxprod --branch-view oplus,bucket_sum -o views.jsonl
+  semic report views.jsonl -o views.html --group-labels first,repeat,other            # per-branch bars per token group`,
     );
 }
 

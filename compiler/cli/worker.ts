@@ -10,7 +10,7 @@ import { defaultCacheDir } from "../study/cache.ts";
 import { runQueueStudy } from "../study/queue/producer.ts";
 import { parseQueueUrl } from "../study/queue/protocol.ts";
 import { startQueueWorker } from "../study/queue/worker.ts";
-import { EXIT_SOME_FAILED, errorsPathFor, studyOptions, type DatasetCliOptions } from "./dataset.ts";
+import { EXIT_SOME_FAILED, errorsPathFor, noteUndefinedViews, studyOptions, type DatasetCliOptions } from "./dataset.ts";
 import { CliError, parsePositiveInt, requireFile } from "./load.ts";
 
 export interface QueueCliOptions extends DatasetCliOptions {
@@ -28,6 +28,7 @@ export async function runQueue(file: string, o: QueueCliOptions): Promise<void> 
   if (o.resume && o.force) throw new CliError("--resume and --force exclude each other");
   requireFile(o.dataset, "dataset");
   const options = studyOptions(file, o);
+  noteUndefinedViews(options);
   const errors = o.errors ?? errorsPathFor(o.output);
   const summary = await runQueueStudy(options, {
     dataset: o.dataset,

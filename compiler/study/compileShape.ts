@@ -13,6 +13,7 @@ import { renderJsModule } from "../backends/js/module.ts";
 import { isIrFile, loadGraph, loadSemiringFiles, resolveSemirings } from "../cli/load.ts";
 import { CompileCache, contentKey, modelFiles } from "./cache.ts";
 import type { StudyOptions } from "./options.ts";
+import { branchPoints, type BranchPoint } from "./views.ts";
 
 /** An i32 input read by gather: every id must lie in [0, vocab). */
 export interface VocabCheck {
@@ -30,6 +31,8 @@ export interface ShapeMeta {
   readonly names: string[];
   /** The model's effective config (DSL models). */
   readonly config: Record<string, unknown>;
+  /** Tensors with branch()-named consumers, at this shape (what --branch-view reads). */
+  readonly points: BranchPoint[];
 }
 
 export type Overrides = Readonly<Record<string, number>>;
@@ -112,6 +115,7 @@ export async function ensureCompiled(o: StudyOptions, overrides: Overrides, cach
     vocab: vocabChecks(graph),
     names: [...plan.wrt.keys(), ...plan.branches.keys()],
     config,
+    points: branchPoints(graph),
   };
   // The module first: a reader that finds the meta entry may import the module.
   cache.write(key, "mjs", js);

@@ -3,6 +3,7 @@
 
 import type { Composite } from "../../ir/passes/expand.ts";
 import { CliError } from "../cli/load.ts";
+import type { BranchViewName } from "./views.ts";
 
 /** A config key set by a record's input length: config[key] = shape of `input` along `axis`. */
 export interface DimRule {
@@ -25,6 +26,8 @@ export interface StudyOptions {
   readonly aggregate?: Readonly<Record<string, number[]>>;
   readonly topPath?: { readonly from: string; readonly index?: number[] };
   readonly precision?: "f32" | "f64";
+  /** Per-token branch views stored with each record (they read the results: no effect on the compiled code). */
+  readonly branchViews?: readonly BranchViewName[];
   readonly expand?: readonly Composite[];
   /** Config overrides that hold for every record (`--config`). */
   readonly config?: Readonly<Record<string, string | number | boolean>>;

@@ -9,13 +9,15 @@ import type { Overrides } from "./compileShape.ts";
 import type { StudyOptions } from "./options.ts";
 import type { Task, TaskResult } from "./poolWorker.ts";
 import { errorRecord, type DatasetRecord, type ErrorRecord, type OutputRecord } from "./record.ts";
-import { createRecordRunner, type RecordRunner } from "./runner.ts";
+import { createRecordRunner, type RecordRunner, type RunnerTiming } from "./runner.ts";
 
 export interface Executor {
   readonly threads: number;
   run(record: DatasetRecord): Promise<{ ok: OutputRecord } | { error: ErrorRecord }>;
   /** Compiles a shape (on a worker); null, or why the shape cannot run. */
   compile(overrides: Overrides): Promise<string | null>;
+  /** Milliseconds spent so far, summed over the threads. */
+  timing(): RunnerTiming;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function inlineExecutor(options: StudyOptions, runner?: RecordRunne
     async compile(overrides) {
       return (await r.compile(overrides)) ?? null;
     },
+    timing: () => ({ ...r.timing }),
     close: () => Promise.resolve(),
   };
 }
@@ -52,18 +55,27 @@ export function poolExecutor(options: StudyOptions, workers: number): Executor {
     maxThreads: workers,
     idleTimeout: 60_000,
   });
+  const total: RunnerTiming = { compile: 0, load: 0, run: 0 };
+  const add = (t: RunnerTiming) => {
+    total.compile += t.compile;
+    total.load += t.load;
+    total.run += t.run;
+  };
   return {
     threads: workers,
     async run(record) {
-      const r = await pool.run({ options, record });
+      const { time, ...r } = await pool.run({ options, record });
+      add(time);
       if ("compiled" in r) throw new Error("study pool: a record task answered as a compile");
       return r;
     },
     async compile(overrides) {
-      const r = await pool.run({ options, compile: overrides });
+      const { time, ...r } = await pool.run({ options, compile: overrides });
+      add(time);
       if (!("compiled" in r)) throw new Error("study pool: a compile task answered as a record");
       return r.compiled;
     },
+    timing: () => ({ ...total }),
     close: () => pool.close(),
   };
 }

@@ -5,20 +5,29 @@
 import type { Overrides } from "./compileShape.ts";
 import type { StudyOptions } from "./options.ts";
 import { errorRecord, type DatasetRecord, type ErrorRecord, type OutputRecord } from "./record.ts";
-import { createRecordRunner, type RecordRunner } from "./runner.ts";
+import { createRecordRunner, type RecordRunner, type RunnerTiming } from "./runner.ts";
 
 export type Task = { readonly options: StudyOptions } & ({ readonly record: DatasetRecord } | { readonly compile: Overrides });
-export type TaskResult = { ok: OutputRecord } | { error: ErrorRecord } | { compiled: string | null };
+/** A worker's answer, with the time its runner spent since its previous answer. */
+export type TaskResult = ({ ok: OutputRecord } | { error: ErrorRecord } | { compiled: string | null }) & { time: RunnerTiming };
 
 let runner: Promise<RecordRunner> | undefined;
+/** The runner's timing when the last answer left: each answer carries the time spent since. */
+const sent: RunnerTiming = { compile: 0, load: 0, run: 0 };
+
+function since(r: RecordRunner): RunnerTiming {
+  const t = { compile: r.timing.compile - sent.compile, load: r.timing.load - sent.load, run: r.timing.run - sent.run };
+  Object.assign(sent, r.timing);
+  return t;
+}
 
 export default async function runTask(task: Task): Promise<TaskResult> {
   runner ??= createRecordRunner(task.options);
   const r = await runner;
-  if ("compile" in task) return { compiled: (await r.compile(task.compile)) ?? null };
+  if ("compile" in task) return { compiled: (await r.compile(task.compile)) ?? null, time: since(r) };
   try {
-    return { ok: await r.run(task.record) };
+    return { ok: await r.run(task.record), time: since(r) };
   } catch (e) {
-    return { error: errorRecord(task.record.line, task.record.id, e) };
+    return { error: errorRecord(task.record.line, task.record.id, e), time: since(r) };
   }
 }

@@ -36,6 +36,10 @@ export interface StudySummary {
   /** The signal that stopped the run, if one did. */
   readonly signal?: "SIGINT" | "SIGTERM";
   readonly seconds: number;
+  /** Seconds the runners spent, summed over the threads: compiling (or finding shapes in the cache), instantiating modules, running records. */
+  readonly busy?: { readonly compile: number; readonly load: number; readonly run: number };
+  /** Seconds before the first record: the model opened (its base shape compiled or found in the cache), the weights checked, the threads started. */
+  readonly opened?: number;
 }
 
 /** Lines this run will process: non-blank, in the shard, not done. */
@@ -67,6 +71,7 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
   const sink = new OrderedSink(run, run.mode);
   const total = countTodo(run.dataset, run.shard, sink.done);
   const executor: Executor = runner ? await inlineExecutor(options, runner) : poolExecutor(options, Math.min(run.workers, Math.max(1, total)));
+  const opened = (performance.now() - t0) / 1000;
   const progress = createProgress(total, { ...(run.tty !== undefined ? { tty: run.tty } : {}), ...(run.progressEvery !== undefined ? { every: run.progressEvery } : {}) });
 
   let signal: "SIGINT" | "SIGTERM" | undefined;
@@ -78,6 +83,7 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
   process.on("SIGINT", handlers.SIGINT).on("SIGTERM", handlers.SIGTERM);
 
   let seq = 0;
+  let busy: StudySummary["busy"];
   const deliver = (item: { seq: number }, r: { ok: OutputRecord } | { error: ErrorRecord }) => {
     sink.deliver(item.seq, r);
     if ("error" in r) progress.interrupt(() => process.stderr.write(`semic: ${run.dataset}:${r.error.line} (id ${r.error.id}): ${r.error.error}\n`));
@@ -136,8 +142,10 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
     lines.close();
     progress.stop();
     sink.close();
+    const ms = executor.timing();
+    busy = { compile: ms.compile / 1000, load: ms.load / 1000, run: ms.run / 1000 };
     await executor.close().catch(() => undefined);
     process.off("SIGINT", handlers.SIGINT).off("SIGTERM", handlers.SIGTERM);
   }
-  return { written: sink.written, failed: sink.failed, skipped: sink.done.size, ...(signal ? { signal } : {}), seconds: (performance.now() - t0) / 1000 };
+  return { written: sink.written, failed: sink.failed, skipped: sink.done.size, ...(signal ? { signal } : {}), seconds: (performance.now() - t0) / 1000, opened, ...(busy ? { busy } : {}) };
 }

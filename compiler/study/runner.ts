@@ -15,13 +15,24 @@
 
 import { pathToFileURL } from "node:url";
 import { bindTensors, fromNested, loadTensorFile, type TensorData, type TensorMap } from "../../runtime/weights.ts";
+import { DEFAULT_TOPK, semiringNames } from "../../ir/semirings/index.ts";
+import type { Semiring } from "../../ir/semirings/semiring.ts";
+import { loadSemiringFiles, resolveSemirings } from "../cli/load.ts";
 import { jsonReport } from "../cli/report.ts";
 import type { GeneratedModel } from "../compile.ts";
 import { CompileCache } from "./cache.ts";
-import { ensureCompiled, readShapeMeta, shapeKey, type Overrides, type ShapeMeta } from "./compileShape.ts";
+import { ensureCompiled, loadStudyGraph, readShapeMeta, shapeKey, type Overrides, type ShapeMeta } from "./compileShape.ts";
 import type { StudyOptions } from "./options.ts";
 import { parseRecord, RecordError, type DatasetRecord, type OutputRecord, type RawRecord } from "./record.ts";
 import { describeOverrides, openModel, overridesOf, type ModelInfo } from "./study.ts";
+import { branchViewsJson, computeBranchViews } from "./views.ts";
+
+/** Milliseconds a runner spent, cumulative: compiling shapes (or finding them in the cache), instantiating modules, running records. */
+export interface RunnerTiming {
+  compile: number;
+  load: number;
+  run: number;
+}
 
 export interface RecordRunner {
   readonly info: ModelInfo;
@@ -31,6 +42,7 @@ export interface RecordRunner {
   run(record: RawRecord | DatasetRecord): Promise<OutputRecord>;
   /** Compiles the shape of `overrides` into the cache; the reason it cannot be, if so. */
   compile(overrides: Overrides): Promise<string | undefined>;
+  readonly timing: Readonly<RunnerTiming>;
 }
 
 /** A compiled shape, ready to run (or the reason it cannot be). */
@@ -59,6 +71,16 @@ function checkVocab(meta: ShapeMeta, inputs: Record<string, TensorData>, record:
 }
 
 /**
+ * The study's semirings as objects, for the branch views (which fold with the semiring's ⊕). Only
+ * a user semiring needs the frontend: a warm cache otherwise never loads the model's source.
+ */
+async function semiringsOf(o: StudyOptions): Promise<Map<string, Semiring>> {
+  const builtin = o.semirings.every((n) => (semiringNames as readonly string[]).includes(n));
+  const user = builtin ? [] : [...(await loadStudyGraph(o, {})).own, ...(await loadSemiringFiles(o.semiringsFrom ?? []))];
+  return new Map(resolveSemirings(o.semirings, user, o.topk ?? DEFAULT_TOPK).map((sr) => [sr.name, sr]));
+}
+
+/**
  * Reads the weights and checks them against the model at its own config (a user error, thrown
  * before any record runs); a checkpoint's extra tensors are allowed.
  */
@@ -75,6 +97,9 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
   const allowExtra = o.params.toLowerCase().endsWith(".safetensors");
   const inputNames = new Set(info.base.inputs.map((t) => t.name));
   const maxModels = o.maxModels ?? 2;
+  const views = o.branchViews ?? [];
+  const semirings = views.length > 0 ? await semiringsOf(o) : new Map<string, Semiring>();
+  const timing: RunnerTiming = { compile: 0, load: 0, run: 0 };
   // Most recently used last; each instance holds its own copy of the weights.
   const instances = new Map<string, Promise<Instance>>();
 
@@ -85,6 +110,7 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
   async function compile(overrides: Overrides): Promise<string | undefined> {
     const k = sameKeys(overrides);
     if (failed.has(k)) return failed.get(k);
+    const t0 = performance.now();
     try {
       await ensureCompiled(o, overrides, cache);
       return undefined;
@@ -92,12 +118,23 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
       const why = describeOverrides(info, overrides);
       failed.set(k, `${why ? `with config ${why}: ` : ""}${oneLine(e)}`);
       return failed.get(k);
+    } finally {
+      timing.compile += performance.now() - t0;
     }
   }
 
   async function instantiate(overrides: Overrides): Promise<Instance> {
     const error = await compile(overrides);
     if (error !== undefined) return { error };
+    const t0 = performance.now();
+    try {
+      return await load(overrides);
+    } finally {
+      timing.load += performance.now() - t0;
+    }
+  }
+
+  async function load(overrides: Overrides): Promise<Instance> {
     const key = shapeKey(o, overrides);
     const meta = readShapeMeta(cache, key);
     let bound;
@@ -146,6 +183,7 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
     checkVocab(meta, inputs, record);
 
     let r;
+    const t0 = performance.now();
     try {
       r = model.run(inputs, { ...(o.aggregate ? { aggregate: { ...o.aggregate } } : {}), ...(o.topPath ? { topPath: o.topPath } : {}) });
     } catch (e) {
@@ -157,12 +195,14 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
     const results = Object.fromEntries(
       Object.entries(report).map(([sr, v]) => {
         const value = r.results[sr]?.topPathValue;
-        return [sr, value === undefined ? v : { ...v, topPathValue: value }];
+        const withViews = views.length > 0 ? { branchViews: branchViewsJson(computeBranchViews(meta.points, semirings.get(sr)!, r.results[sr]!, views)) } : {};
+        return [sr, { ...v, ...(value === undefined ? {} : { topPathValue: value }), ...withViews }];
       }),
     );
+    timing.run += performance.now() - t0;
     const echoed = Object.fromEntries(meta.inputs.filter((t) => t.dtype === "i32").map((t) => [t.name, record.inputs[t.name]]));
     return { line: record.line, id: record.id, extra: record.extra, inputs: echoed, output: r.output, results };
   }
 
-  return { info, inputNames, run, compile };
+  return { info, inputNames, run, compile, timing };
 }

@@ -9,6 +9,7 @@
 // base module. `--dim seq=ids:0` states it instead. Padding is no alternative: padded positions
 // would add paths and change every path statistic.
 
+import { basename } from "node:path";
 import { opRules } from "../../ir/ops/index.ts";
 import { CliError } from "../cli/load.ts";
 import { CompileCache } from "./cache.ts";
@@ -77,6 +78,8 @@ function checkNames(o: StudyOptions, base: ShapeMeta): void {
     if (!base.names.includes(name))
       throw new CliError(`"${name}" is neither a wrt tensor nor a branch of the model (these are: ${base.names.join(", ")})`);
   }
+  if ((o.branchViews ?? []).length > 0 && base.points.length === 0)
+    throw new CliError(`--branch-view: model ${basename(o.model)} names no branches; mark a tensor's consumers with branch(x, "label")`);
 }
 
 /**

@@ -48,6 +48,7 @@ describe("lengths to config values", () => {
         { name: "mask", shape: [8, 2], dtype: "f32", kind: "input" },
       ],
       vocab: [],
+      points: [],
       names: [],
       config: { seq: 8, hidden: 8, width: 2 },
     },
@@ -139,7 +140,31 @@ describe("arrow", () => {
     const step = table.getChild("maxprod.topPath")!.get(0)!.get(1)!;
     expect(step.toJSON()).toMatchObject({ op: "pick", tensor: "%3", weight: -0.5 });
     expect(Array.from(table.getChild("inputs.ids")!.get(0)!.toArray() as Int32Array)).toEqual([1, 2]);
-    expect(JSON.parse(table.getChild("extra")!.get(0) as string)).toEqual({ g: 1 });
+    expect([table.getChild("extra.g")!.get(0), table.getChild("extra.g")!.get(1)]).toEqual([1, null]);
+    expect(table.schema.fields.map((f) => f.name).slice(0, 4)).toEqual(["line", "id", "output", "extra.g"]);
+  });
+
+  test("metadata: nested objects become dotted columns typed by their values, anything else JSON text", () => {
+    const rows = [
+      { line: 1, id: 1, extra: { label: 1, score: 0.5, name: "a", ok: true, meta: { group: [0, 2], w: [0.5, 1] }, odd: 1, deep: [[1]] }, results: {} },
+      { line: 2, id: 2, extra: { label: 0, score: 2, name: "b", ok: false, meta: { group: [1] }, odd: "x", deep: [] }, results: {} },
+    ];
+    const table = tableFromIPC(tableToIPC(resultsTable(rows), "file"));
+    const col = (name: string) => table.schema.fields.find((f) => f.name === name)?.type.toString();
+    expect(Object.fromEntries(["extra.label", "extra.score", "extra.name", "extra.ok", "extra.meta.group", "extra.meta.w", "extra.odd", "extra.deep"].map((c) => [c, col(c)]))).toEqual({
+      "extra.label": "Int32",
+      "extra.score": "Float64",
+      "extra.name": "Utf8",
+      "extra.ok": "Bool",
+      "extra.meta.group": "List<Int32>",
+      "extra.meta.w": "List<Float64>",
+      "extra.odd": "Utf8",
+      "extra.deep": "Utf8",
+    });
+    expect(Array.from(table.getChild("extra.meta.group")!.get(1)!.toArray() as Int32Array)).toEqual([1]);
+    expect(table.getChild("extra.meta.w")!.get(1)).toBeNull();
+    expect([table.getChild("extra.odd")!.get(0), table.getChild("extra.odd")!.get(1)]).toEqual(["1", '"x"']);
+    expect(table.getChild("extra.deep")!.get(0)).toBe("[[1]]");
   });
 });
 

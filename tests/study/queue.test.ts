@@ -31,6 +31,17 @@ export default model("deep", () => {
 });
 `;
 
+/** Three consumers of x named Q, K, S (PAPER.md's example B), two tokens of two units. */
+const BRANCHY = `import { add, branch, input, model, mul, param, sum } from "semic/dsl";
+export default model("b", () => {
+  const x = input("x", [2, 2]);
+  const q = mul(branch(x, "Q"), param("a", [2, 2]));
+  const k = mul(branch(x, "K"), param("b", [2, 2]));
+  const s = mul(branch(x, "S"), param("c", [2, 2]));
+  return sum(add(add(q, k), s));
+});
+`;
+
 interface Proc {
   child: ChildProcess;
   out: string;
@@ -134,6 +145,29 @@ describe.runIf(existsSync(REDIS) || process.env["CI"])("queue mode on a real red
     const data = lines(join(dir, "data.jsonl"));
     for (const [i, text] of data.entries()) expect(got[i], `line ${i + 1}`).toBe(jsonLine(await runner.run({ line: i + 1, text })).trimEnd());
   }, 150_000);
+
+  test("branch views travel with the study: the queue's records equal a local run's", async () => {
+    writeFileSync(join(dir, "b.ts"), BRANCHY);
+    writeFileSync(join(dir, "b.json"), JSON.stringify({ a: [[1, 5], [2, 0.5]], b: [[3, 1], [-4, 1]], c: [[2, 2], [1, 1.5]] }));
+    const r = rng(8);
+    writeFileSync(join(dir, "b.jsonl"), Array.from({ length: 6 }, (_, i) => JSON.stringify({ id: `b${i}`, x: [[r.normal(), r.normal()], [r.normal(), r.normal()]] })).join("\n") + "\n");
+    const views = url.replace(/study$/, "views");
+    const producer = start(process.execPath, [BIN, "run", "b.ts", "--params", "b.json", "-s", "maxprod", "--branch-view", "oplus,bucket_sum,sum", "--dataset", "b.jsonl", "--cache-dir", "cache-p", "--queue", views, "-o", "views.jsonl"]);
+    const worker = start(process.execPath, [BIN, "worker", "--queue", views, "--workers", "0", "--cache-dir", "cache-w"]);
+    procs.push(producer, worker);
+    const code = await Promise.race([producer.exited, sleep(60_000).then(() => "timeout")]);
+    expect(code, producer.out + worker.out).toBe(0);
+    worker.child.kill("SIGTERM");
+    await worker.exited;
+
+    const got = lines(join(dir, "views.jsonl"));
+    expect(got).toHaveLength(6);
+    const runner = await createRecordRunner({ model: join(dir, "b.ts"), params: join(dir, "b.json"), semirings: ["maxprod"], branchViews: ["oplus", "bucket_sum", "sum"], precision: "f64", cacheDir: join(dir, "cache-t") });
+    for (const [i, text] of lines(join(dir, "b.jsonl")).entries()) expect(got[i], `line ${i + 1}`).toBe(jsonLine(await runner.run({ line: i + 1, text })).trimEnd());
+    const first = JSON.parse(got[0]!) as { results: { maxprod: { branchViews: Record<string, Record<string, unknown>> } } };
+    expect(Object.keys(first.results.maxprod.branchViews)).toEqual(["oplus", "bucket_sum", "sum"]);
+    expect(Object.keys(first.results.maxprod.branchViews["oplus"]!)).toEqual(["Q", "K", "S"]);
+  }, 90_000);
 
   test("user errors: a bad queue address; --queue without --dataset; no Redis at the address", async () => {
     expect(() => parseQueueUrl("http://x:1/q")).toThrow('--queue: expected redis://HOST:PORT/NAME (NAME of letters, digits, _ . -), got "http://x:1/q"');
