@@ -11,8 +11,10 @@
 //           combined across lanes at the end; tiles of target elements share loads.
 //
 // Loop-invariant subexpressions are computed once at the outermost loop they allow and shared
-// (CSE) across the unrolled instances. With `zeroOf` (a backward's adjoint buffers and their 0̄
-// lanes), an instance whose consumer adjoint is 0̄ is skipped: lift(w) ⊗ 0̄ = 0̄ and a ⊕ 0̄ = a.
+// (CSE) across the unrolled instances. A backward's kernels come with their semiring's declared
+// traits (ir/semirings/semiring.ts), which say what an update `acc ⊕ term` may become: where 0̄
+// absorbs, an instance whose consumer adjoint is 0̄ is skipped (lift(w) ⊗ 0̄ = 0̄, a ⊕ 0̄ = a); a
+// log-sum-exp ⊕ accumulates scaled sums; a sign-swapping linear ⊗ is versioned on the sign order.
 // A vector variable whose extent is not a multiple of the lane count (BERT's 30522-wide vocabulary
 // row in f32x4) is vectorised over the largest multiple; its last points are a JS tail kernel that
 // the module runs after the call. Anything else (scatter targets, guards, extents under one vector)
@@ -20,6 +22,7 @@
 
 import * as S from "../../../ir/scalar.ts";
 import type { Sx } from "../../../ir/scalar.ts";
+import type { PlusLaw, Traits } from "../../../ir/semirings/semiring.ts";
 import { accVar, type Kernel } from "../../kernel.ts";
 import { flatIndex, flattenLoads } from "../emit.ts";
 import { FuncBuilder, ModuleBuilder, type ScalarOp, type SimdOp } from "./wasm.ts";
@@ -56,8 +59,13 @@ export interface CompiledKernel {
 }
 
 export interface KernelOptions {
-  /** Adjoint lane buffers → that lane of the semiring's 0̄: lets instances with a 0̄ adjoint skip. */
+  /** Adjoint lane buffers → that lane of the semiring's 0̄ (a backward's kernels). */
   readonly zeroOf?: ReadonlyMap<string, number>;
+  /**
+   * The declared algebra of the semiring whose backward the kernel belongs to: what its updates
+   * `acc ⊕ term` may be rewritten into (0̄ skipping, log-sum-exp sums, sign versioning).
+   */
+  readonly traits?: Traits;
   /** Every point must run in WebAssembly (no JS remainder): for kernels whose target only it sees. */
   readonly whole?: boolean;
 }
@@ -250,10 +258,10 @@ function termsOf(updates: readonly Sx[], accs: readonly string[]): Sx[] {
 }
 
 /**
- * Log-sum-exp accumulation: when ⊕ is, on lane `lse`, log(e^a + e^b) and on every other lane the
- * e^L-weighted mean of the operands (so a ⊕-sum of terms t is L = M + log Σ e^(t_L − M), e = Σ
- * e^(t_L − M)·t_e / Σ e^(t_L − M) for any reference M), the kernel can accumulate those sums
- * instead of applying ⊕ per term. Recognised by evaluating the update, not by its spelling.
+ * Log-sum-exp accumulation: when the semiring declares ⊕ as log(e^a + e^b) on lane `lse` and as the
+ * e^L-weighted mean of the operands on every other lane (so a ⊕-sum of terms t is L = M + log Σ
+ * e^(t_L − M), e = Σ e^(t_L − M)·t_e / Σ e^(t_L − M) for any reference M), the kernel can accumulate
+ * those sums instead of applying ⊕ per term.
  */
 interface LseMonoid {
   /** The log-sum-exp lane. */
@@ -262,78 +270,27 @@ interface LseMonoid {
   readonly terms: readonly Sx[];
 }
 
-function recogniseLse(updates: readonly Sx[], accs: readonly string[], zero: readonly number[]): LseMonoid | undefined {
-  const n = updates.length;
-  if (n < 1 || n > 4) return undefined;
-  const terms = termsOf(updates, accs);
-  if (terms.length !== n) return undefined;
-  const holes = terms.map((_, i) => `@term${i}`);
-  const keys = terms.map((t) => keyOf(t));
-  // Top-down: a term may contain another (t_e often tests t_L).
-  const fill = (x: Sx): Sx => {
-    const i = keys.indexOf(keyOf(x));
-    if (i >= 0) return S.v(holes[i]!);
-    switch (x.k) {
-      case "const": case "var": case "load": return x;
-      case "un": return S.un(x.op, fill(x.x));
-      case "bin": return S.bin(x.op, fill(x.a), fill(x.b));
-      case "select": return S.select(fill(x.c), fill(x.a), fill(x.b));
+/**
+ * The terms of `acc ⊕ t` under a declared log-sum-exp ⊕: the lse lane's update reads one term (t_L);
+ * every other lane's reads t_L and its own term (or only t_L, when its term is the same expression).
+ * Undefined when the updates are not of that form (they stay a map form).
+ */
+function lseTerms(updates: readonly Sx[], accs: readonly string[], plus: PlusLaw, zero: readonly number[]): LseMonoid | undefined {
+  if (plus.kind !== "logsumexp" || zero[plus.lane] !== -Infinity || updates.length > 4) return undefined;
+  const lse = plus.lane;
+  const [tL, ...more] = termsOf([updates[lse]!], accs);
+  if (!tL || more.length > 0) return undefined;
+  const terms: Sx[] = [];
+  for (const [l, u] of updates.entries()) {
+    if (l === lse) {
+      terms.push(tL);
+      continue;
     }
-  };
-  const withHoles = updates.map(fill);
-  // Every kernel of a semiring has the same ⊕ once its terms are holes: decide once.
-  const memoKey = `${withHoles.map(keyOf).join(";")}|${accs.join(",")}|${zero.join(",")}`;
-  if (lseMemo.has(memoKey)) {
-    const hit = lseMemo.get(memoKey);
-    return hit && { lse: hit.lse, terms: hit.perm.map((h) => terms[h]!) };
+    const own = termsOf([u], accs).filter((t) => keyOf(t) !== keyOf(tL));
+    if (own.length > 1) return undefined;
+    terms.push(own[0] ?? tL);
   }
-  const found = searchLse(withHoles, holes, accs, zero, n);
-  lseMemo.set(memoKey, found);
-  return found && { lse: found.lse, terms: found.perm.map((h) => terms[h]!) };
-}
-
-const lseMemo = new Map<string, { lse: number; perm: number[] } | undefined>();
-
-function searchLse(withHoles: readonly Sx[], holes: readonly string[], accs: readonly string[], zero: readonly number[], n: number): { lse: number; perm: number[] } | undefined {
-  const updates = withHoles;
-  const perms = n === 1 ? [[0]] : permutations(n);
-  const rnd = (() => {
-    let s = 12345;
-    return () => (s = (s * 16807) % 2147483647) / 2147483647;
-  })();
-  for (let lse = 0; lse < n; lse++) {
-    if (zero[lse] !== -Infinity) continue;
-    for (const perm of perms) {
-      // Lane l of t is hole perm[l].
-      let ok = true;
-      for (let trial = 0; trial < 24 && ok; trial++) {
-        const a = updates.map(() => (rnd() - 0.5) * 20), b = updates.map(() => (rnd() - 0.5) * 20);
-        if (trial % 6 === 1) a[lse] = -Infinity;
-        if (trial % 6 === 2) b[lse] = -Infinity;
-        if (trial % 6 === 3) a[lse] = b[lse] = -Infinity;
-        a.forEach((_, l) => l !== lse && a[lse] === -Infinity && (a[l] = zero[l]!));
-        b.forEach((_, l) => l !== lse && b[lse] === -Infinity && (b[l] = zero[l]!));
-        const vars: Record<string, number> = {};
-        accs.forEach((acc, l) => (vars[acc] = a[l]!));
-        perm.forEach((hole, l) => (vars[holes[hole]!] = b[l]!));
-        const env = { vars, load: () => NaN };
-        const m = Math.max(a[lse]!, b[lse]!);
-        const L = m === -Infinity ? -Infinity : m + Math.log(Math.exp(a[lse]! - m) + Math.exp(b[lse]! - m));
-        for (let l = 0; l < n && ok; l++) {
-          const got = S.evaluate(withHoles[l]!, env);
-          const want = l === lse ? L : L === -Infinity ? zero[l]! : Math.exp(a[lse]! - L) * a[l]! + Math.exp(b[lse]! - L) * b[l]!;
-          ok = got === want || Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want));
-        }
-      }
-      if (ok) return { lse, perm };
-    }
-  }
-  return undefined;
-}
-
-function permutations(n: number): number[][] {
-  if (n === 1) return [[0]];
-  return permutations(n - 1).flatMap((p) => [...Array(n).keys()].map((i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+  return { lse, terms };
 }
 
 /** Signed summands of a sum. */
@@ -754,7 +711,8 @@ export class KernelCompiler {
       const zero = zeroOf && k.targets.every((b) => zeroOf.has(b)) ? k.targets.map((b) => zeroOf.get(b)!) : undefined;
       // (on the multi-index form, so cache loads can be unfolded before flattening)
       const raw = k.update.map((u) => S.substitute(u, unit));
-      const lse = reads && !combinable && red.length > 0 && zero ? recogniseLse(raw, accs, zero) : undefined;
+      const plus = opts.traits?.plus;
+      const lse = reads && !combinable && red.length > 0 && zero && plus ? lseTerms(raw, accs, plus, zero) : undefined;
       const form = lse ? "lse" : "map";
       const note = `${this.#VX} over ${v}${red.length ? `, reducing ${order(red).join(",")}${lse ? " as log-sum-exp sums" : ""}` : ""}${t && RB > 1 ? `, tile ${t}×${RB}` : ""}${UB > 1 ? `, ${v}×${UB * L}` : ""}`;
       return { form, lse, v, levels, instances, accLevel, groupOf, note, ...tail };
@@ -1400,7 +1358,8 @@ class KernelEmitter {
     const guards = new Map<number, Node>();
     const zeroOf = this.opts.zeroOf;
     if (lse) for (const g of groups) guards.set(g, this.cond(S.ne(scaleOf(g), 0)));
-    if (plan.form === "map" && reads && !inPlace && zeroOf) {
+    // lift(w) ⊗ 0̄ = 0̄ and a ⊕ 0̄ = a, as the semiring declares: a group whose adjoints are 0̄ changes nothing.
+    if (plan.form === "map" && reads && !inPlace && zeroOf && this.opts.traits?.zeroAbsorbs) {
       const byGroup = new Map<number, Sx[]>();
       for (const it of inst) byGroup.set(it.group, [...(byGroup.get(it.group) ?? []), ...it.ups]);
       for (const [g, ups] of byGroup) {
@@ -1434,8 +1393,10 @@ class KernelEmitter {
           blockRoots.set(block, rs);
           return { block };
         };
+        // Only where the semiring declares a linear ⊗ whose lanes a negative weight swaps (maxprod, topk).
+        const sign = this.opts.traits?.sign.kind === "signed" && this.opts.traits.scale === "linear";
         const withPairs = (rewrite: (x: Sx) => Sx): Tree => {
-          const pair = members.flatMap(({ it }) => it.ups.flatMap((u) => signSelects(rewrite(u), this.#v)))[0];
+          const pair = !sign ? undefined : members.flatMap(({ it }) => it.ups.flatMap((u) => signSelects(rewrite(u), this.#v)))[0];
           if (!pair) return leaf(rewrite);
           const c2 = S.and(S.and(S.ge(pair.a, pair.b), finite(pair.a)), finite(pair.b));
           const cond = this.cond(c2);
