@@ -26,7 +26,8 @@
 
 import type { Sx } from "../../../ir/scalar.ts";
 import type { Kernel } from "../../kernel.ts";
-import { KernelEmitter } from "./simd/emitKernel.ts";
+import { emitKernel } from "./simd/emitKernel.ts";
+import { ExprLowering } from "./simd/lower.ts";
 import { planKernel, tailKernel } from "./simd/plan.ts";
 import { ConstantCaches } from "./simd/prepare.ts";
 import { type CompiledKernel, type KernelOptions, type LoweringTarget, SCRATCH, Unsupported, type WasmLayout } from "./simd/types.ts";
@@ -88,7 +89,7 @@ export class KernelCompiler implements LoweringTarget {
       const plan = planKernel(k, opts, this);
       if (!plan) return null;
       const f = new FuncBuilder(["i32", "i32", "i32"], []);
-      new KernelEmitter(this, f, k, plan, opts).emit();
+      emitKernel(new ExprLowering(this, f, plan), k, opts);
       this.mod.addFunc(f, exportName);
       const outer = plan.levels[0]!;
       const work = plan.levels.reduce((p, lv) => p * lv.extent, 1);
