@@ -9,7 +9,7 @@ import { accVar, type Kernel } from "../../../kernel.ts";
 import { flatIndex } from "../../emit.ts";
 import { mentions, varsOf } from "./linearForms.ts";
 import type { ExprLowering } from "./lower.ts";
-import type { Node } from "./nodes.ts";
+import type { ValueNode } from "./nodes.ts";
 import { prepareKernel } from "./prepare.ts";
 import { combineOp, expOf, summands } from "./reductions.ts";
 import { type KernelOptions, SCRATCH, Unsupported } from "./types.ts";
@@ -20,7 +20,7 @@ const MAX_SCRATCH = 1 << 22;
 export interface Instance {
   /** One vector local per lane (none where the map form updates the target in place). */
   readonly accLocals: number[];
-  readonly addrs: { base: Node; offset: number }[];
+  readonly addrs: { base: ValueNode; offset: number }[];
   /** The instance's update lanes, with its substitutions and accumulators applied. */
   readonly ups: Sx[];
   readonly group: number;

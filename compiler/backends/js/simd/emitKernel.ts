@@ -7,7 +7,7 @@ import type { Kernel } from "../../../kernel.ts";
 import { initAccs, storeAccs } from "./accumulators.ts";
 import { Emission } from "./emission.ts";
 import { type ExprLowering, vecOp } from "./lower.ts";
-import type { Node } from "./nodes.ts";
+import type { ValueNode } from "./nodes.ts";
 import { prePass } from "./prePass.ts";
 import { combineOp } from "./reductions.ts";
 import type { KernelOptions } from "./types.ts";
@@ -22,7 +22,7 @@ export function emitKernel(e: ExprLowering, k: Kernel, opts: KernelOptions): voi
   // the lse form accumulates Z = Σ ω and R = Σ ω·t_e with ω = e^(t_L − M) = e^A·s[group, reduction
   // point], s = e^(B − M) precomputed per row (A: the part of t_L that varies along v, B: the rest).
   const mapVersioned = plan.form === "map" && em.reads && !em.inPlace;
-  const roots: Node[][] = mapVersioned ? [] : em.inst.map((it, i) => {
+  const roots: ValueNode[][] = mapVersioned ? [] : em.inst.map((it, i) => {
     if (lse) {
       const env = plan.instances[i]!;
       const omega = S.mul(em.lseParts(env).expA, em.scaleOf(it.group));
@@ -35,21 +35,21 @@ export function emitKernel(e: ExprLowering, k: Kernel, opts: KernelOptions): voi
     return it.ups.map((u, l) => e.vec(e.num(plan.form === "reduce" ? combineOp(u, `@${accs[l]}_${i}`)!.term : u)));
   });
   const guards = groupGuards(em);
-  const { trees, blockRoots } = mapVersioned ? versionTrees(em) : { trees: new Map<number, Tree>(), blockRoots: new Map<number, Map<number, (Node | null)[]>>() };
+  const { trees, blockRoots } = mapVersioned ? versionTrees(em) : { trees: new Map<number, Tree>(), blockRoots: new Map<number, Map<number, (ValueNode | null)[]>>() };
 
   // Uses, and which innermost nodes belong to one group only.
   const seen = new Set<number>();
-  const count = (nd: Node) => {
+  const count = (nd: ValueNode) => {
     nd.uses++;
     if (seen.has(nd.id)) return;
     seen.add(nd.id);
     for (const d of nd.deps) count(d);
   };
   const versioned = trees.size > 0;
-  const variantRoots = [...blockRoots.values()].flatMap((m) => [...m.values()].flat()).filter((x): x is Node => x !== null);
+  const variantRoots = [...blockRoots.values()].flatMap((m) => [...m.values()].flat()).filter((x): x is ValueNode => x !== null);
   const condNodes = [...trees.values()].flatMap(treeConds);
   for (const r of [...(versioned ? variantRoots : roots.flat()), ...condNodes, ...em.inst.flatMap((it) => it.addrs.map((a) => a.base)), ...guards.values()]) count(r);
-  const mark = (nd: Node, g: number, visited: Set<number>) => {
+  const mark = (nd: ValueNode, g: number, visited: Set<number>) => {
     if (visited.has(nd.id) || nd.depth < n) return;
     visited.add(nd.id);
     nd.group = nd.group === -2 || nd.group === g ? g : -1;
@@ -70,7 +70,7 @@ export function emitKernel(e: ExprLowering, k: Kernel, opts: KernelOptions): voi
       for (const r of roots[i]!) mark(r, it.group, visited);
     });
   for (const g of guards.values()) mark(g, -1, new Set());
-  const bound = (nd: Node) => !nd.trivial && (nd.uses > 1 || nd.depth < n);
+  const bound = (nd: ValueNode) => !nd.trivial && (nd.uses > 1 || nd.depth < n);
   const emitBound = (d: number, group?: number) => {
     for (const nd of e.nodes) {
       if (nd.depth !== d || nd.local !== undefined || !seen.has(nd.id) || !bound(nd)) continue;

@@ -8,8 +8,8 @@ import type { Sx } from "../../../../ir/scalar.ts";
 import type { FuncBuilder, ScalarOp } from "../wasm.ts";
 import { linearize, linToSx, mentions } from "./linearForms.ts";
 import { emitExpF32, emitLogF32 } from "./mathF32.ts";
-import { NodeGraph, type Node } from "./nodes.ts";
-import { type Level, type LoweringTarget, type Plan, SCRATCH, Unsupported } from "./types.ts";
+import { NodeGraph, type ValueNode } from "./nodes.ts";
+import { type LoopLevel, type LoweringTarget, type VectorPlan, SCRATCH, Unsupported } from "./types.ts";
 
 /**
  * Vector max/min are the "pseudo" forms (one maxps/minps; NaN-propagating max/min take several
@@ -20,7 +20,7 @@ export const vecOp = (op: string): string => (op === "max" ? "pmax" : op === "mi
 
 export class ExprLowering extends NodeGraph {
   readonly depthOfVar = new Map<string, number>();
-  readonly levelOfVar = new Map<string, Level>();
+  readonly levelOfVar = new Map<string, LoopLevel>();
   readonly accLocal = new Map<string, number>();
   /** Scalar locals read as variables (log-sum-exp references M). */
   readonly scalarLocal = new Map<string, { local: number; depth: number }>();
@@ -29,7 +29,7 @@ export class ExprLowering extends NodeGraph {
   constructor(
     readonly c: LoweringTarget,
     f: FuncBuilder,
-    readonly plan: Plan,
+    readonly plan: VectorPlan,
   ) {
     super(f, c.F, c.VX, c.L);
     this.n = plan.levels.length;
@@ -50,7 +50,7 @@ export class ExprLowering extends NodeGraph {
 
   // ---------------------------------------------------------------- index expressions (i32)
 
-  idx(x: Sx): Node {
+  idx(x: Sx): ValueNode {
     const key = `I${this.sx(x)}`;
     const hit = this.memo.get(key);
     if (hit) return hit;
@@ -108,7 +108,7 @@ export class ExprLowering extends NodeGraph {
   }
 
   /** Byte address of element `index` of a buffer: a base node plus a constant memarg offset. */
-  scalarAddr(ref: string, index: Sx, size: number): { base: Node; offset: number } {
+  scalarAddr(ref: string, index: Sx, size: number): { base: ValueNode; offset: number } {
     const lin = linearize(index);
     const bufAddr = this.c.addr(ref);
     const withOffset = bufAddr + size * lin.c >= 0;
@@ -125,7 +125,7 @@ export class ExprLowering extends NodeGraph {
       offset,
     };
   }
-  byteAddr(rest: Sx, size: number): Node {
+  byteAddr(rest: Sx, size: number): ValueNode {
     if (rest.k === "const") return this.iconst(rest.v * size);
     const r = this.idx(rest);
     const sh = size === 8 ? 3 : size === 4 ? 2 : 0;
@@ -141,7 +141,7 @@ export class ExprLowering extends NodeGraph {
     return this.F === "f32" ? 4 : 8;
   }
 
-  load(x: Extract<Sx, { k: "load" }>): Node {
+  load(x: Extract<Sx, { k: "load" }>): ValueNode {
     const v = this.v;
     const index = x.index[0]!;
     if (x.ref !== SCRATCH && this.c.layout.isInt(x.ref)) {
@@ -171,7 +171,7 @@ export class ExprLowering extends NodeGraph {
   }
 
   /** Lane by lane: the load with the vector variable at v + l. */
-  gather(x: Extract<Sx, { k: "load" }>): Node {
+  gather(x: Extract<Sx, { k: "load" }>): ValueNode {
     const v = this.v;
     const int = x.ref !== SCRATCH && this.c.layout.isInt(x.ref);
     const es = int ? 4 : this.esize();
@@ -190,7 +190,7 @@ export class ExprLowering extends NodeGraph {
   }
 
   /** The value of variable `name` as a number (the vector variable: one lane index per lane). */
-  varNum(name: string): Node {
+  varNum(name: string): ValueNode {
     const sl = this.scalarLocal.get(name);
     if (sl) return this.node(`sl:${name}`, "f", [], () => this.f.get(sl.local), { depth: sl.depth, trivial: true });
     if (this.accLocal.has(name)) {
@@ -208,7 +208,7 @@ export class ExprLowering extends NodeGraph {
     });
   }
 
-  num(x: Sx): Node {
+  num(x: Sx): ValueNode {
     const key = `N${this.sx(x)}`;
     const hit = this.memo.get(key);
     if (hit) return hit;
@@ -239,7 +239,7 @@ export class ExprLowering extends NodeGraph {
     }
   }
 
-  unary(x: Extract<Sx, { k: "un" }>, key: string): Node {
+  unary(x: Extract<Sx, { k: "un" }>, key: string): ValueNode {
     switch (x.op) {
       case "not": case "isneginf": return this.toNum(this.cond(x));
       case "rsqrt": return this.num(S.div(1, S.sqrt(x.x)));
@@ -282,7 +282,7 @@ export class ExprLowering extends NodeGraph {
    * An f32x4 function emitted inline (a call would make V8 spill every live vector register),
    * applied to a vector, or to a scalar through lane 0.
    */
-  vinline(body: (f: FuncBuilder, x: number) => void, a: Node, key: string): Node {
+  vinline(body: (f: FuncBuilder, x: number) => void, a: ValueNode, key: string): ValueNode {
     const va = this.vec(a);
     return this.node(key, a.kind === "v" ? "v" : "f", [va], () => {
       const x = this.f.local("v128");
@@ -294,7 +294,7 @@ export class ExprLowering extends NodeGraph {
   }
 
   /** A host f64 → f64 function, lane by lane. */
-  perLane(fn: number, a: Node, key: string): Node {
+  perLane(fn: number, a: ValueNode, key: string): ValueNode {
     const toHost = () => this.F === "f32" && this.f.op("f64.promote_f32");
     const fromHost = () => this.F === "f32" && this.f.op("f32.demote_f64");
     if (a.kind !== "v")
@@ -323,7 +323,7 @@ export class ExprLowering extends NodeGraph {
     });
   }
 
-  binary(x: Extract<Sx, { k: "bin" }>, key: string): Node {
+  binary(x: Extract<Sx, { k: "bin" }>, key: string): ValueNode {
     const arith = ["add", "sub", "mul", "div", "max", "min"];
     if (!arith.includes(x.op)) return this.toNum(this.cond(x));
     const a = this.num(x.a), b = this.num(x.b);
@@ -341,7 +341,7 @@ export class ExprLowering extends NodeGraph {
     });
   }
 
-  cond(x: Sx): Node {
+  cond(x: Sx): ValueNode {
     const key = `B${this.sx(x)}`;
     const hit = this.memo.get(key);
     if (hit) return hit;

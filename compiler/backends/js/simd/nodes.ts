@@ -9,12 +9,12 @@ import { keyOf } from "./linearForms.ts";
 
 export type Kind = "i" | "f" | "v" | "b" | "m";
 
-export interface Node {
+export interface ValueNode {
   readonly id: number;
   readonly key: string;
   readonly kind: Kind;
   readonly depth: number;
-  readonly deps: readonly Node[];
+  readonly deps: readonly ValueNode[];
   readonly gen: () => void;
   /** Constants and locals: re-emitting is as cheap as a local.get. */
   readonly trivial: boolean;
@@ -31,8 +31,8 @@ export class NodeGraph {
     readonly L: number,
   ) {}
 
-  readonly nodes: Node[] = [];
-  readonly memo = new Map<string, Node>();
+  readonly nodes: ValueNode[] = [];
+  readonly memo = new Map<string, ValueNode>();
   readonly sxIds = new Map<string, number>();
   /** A small id per distinct expression (its structural key is looked up once, not concatenated). */
   sx(x: Sx): number {
@@ -45,32 +45,32 @@ export class NodeGraph {
     return id;
   }
 
-  node(key: string, kind: Kind, deps: Node[], gen: () => void, opts: { depth?: number; trivial?: boolean } = {}): Node {
+  node(key: string, kind: Kind, deps: ValueNode[], gen: () => void, opts: { depth?: number; trivial?: boolean } = {}): ValueNode {
     const hit = this.memo.get(key);
     if (hit) return hit;
     const depth = Math.max(opts.depth ?? 0, ...deps.map((d) => d.depth));
-    const node: Node = { id: this.nodes.length, key, kind, depth, deps, gen, trivial: opts.trivial ?? false, uses: 0, group: -2 };
+    const node: ValueNode = { id: this.nodes.length, key, kind, depth, deps, gen, trivial: opts.trivial ?? false, uses: 0, group: -2 };
     this.nodes.push(node);
     this.memo.set(key, node);
     return node;
   }
 
   /** Pushes a node's value. */
-  use(n: Node): void {
+  use(n: ValueNode): void {
     if (n.local !== undefined) this.f.get(n.local);
     else n.gen();
   }
 
-  fconst(v: number): Node {
+  fconst(v: number): ValueNode {
     return this.node(`fc:${Object.is(v, -0) ? "-0" : v}`, "f", [], () => (this.F === "f32" ? this.f.f32(v) : this.f.f64(v)), { trivial: true });
   }
-  vconst(vs: number[]): Node {
+  vconst(vs: number[]): ValueNode {
     return this.node(`vc:${vs.join(",")}`, "v", [], () => (this.F === "f32" ? this.f.v128f32(vs) : this.f.v128f64(vs)), { trivial: true });
   }
-  splatConst(v: number): Node {
+  splatConst(v: number): ValueNode {
     return this.vconst(new Array<number>(this.L).fill(v));
   }
-  iconst(v: number): Node {
+  iconst(v: number): ValueNode {
     return this.node(`ic:${v}`, "i", [], () => this.f.i32(v), { trivial: true });
   }
 
@@ -82,7 +82,7 @@ export class NodeGraph {
   }
 
   /** Vector form of a scalar float node. */
-  vec(x: Node): Node {
+  vec(x: ValueNode): ValueNode {
     if (x.kind === "v") return x;
     if (x.kind === "m") return this.maskToNum(x);
     if (x.kind === "b") return this.vec(this.boolToNum(x));
@@ -94,7 +94,7 @@ export class NodeGraph {
       this.f.simd(this.vop("splat"));
     });
   }
-  mask(x: Node): Node {
+  mask(x: ValueNode): ValueNode {
     if (x.kind === "m") return x;
     const b = x.kind === "b" ? x : this.bool(x);
     if (b.kind === "m") return b;
@@ -104,20 +104,20 @@ export class NodeGraph {
       this.f.op("i32.sub").simd("i32x4.splat");
     });
   }
-  intToNum(x: Node): Node {
+  intToNum(x: ValueNode): ValueNode {
     return this.node(`i2f(#${x.id})`, "f", [x], () => {
       this.use(x);
       this.f.op(this.fop("convert_i32_s"));
     });
   }
-  boolToNum(x: Node): Node {
+  boolToNum(x: ValueNode): ValueNode {
     if (x.kind === "m") return this.maskToNum(x);
     return this.node(`b2f(#${x.id})`, "f", [x], () => {
       this.use(x);
       this.f.op(this.fop("convert_i32_s"));
     });
   }
-  maskToNum(x: Node): Node {
+  maskToNum(x: ValueNode): ValueNode {
     const one = this.splatConst(1);
     return this.node(`m2f(#${x.id})`, "v", [x, one], () => {
       this.use(x);
@@ -126,7 +126,7 @@ export class NodeGraph {
     });
   }
   /** A numeric node as a condition (≠ 0). */
-  bool(x: Node): Node {
+  bool(x: ValueNode): ValueNode {
     if (x.kind === "b" || x.kind === "m") return x;
     if (x.kind === "i")
       return this.node(`i2b(#${x.id})`, "b", [x], () => {
@@ -148,7 +148,7 @@ export class NodeGraph {
       this.f.op(this.fop("ne"));
     });
   }
-  toNum(x: Node): Node {
+  toNum(x: ValueNode): ValueNode {
     if (x.kind === "b") return this.boolToNum(x);
     if (x.kind === "m") return this.maskToNum(x);
     if (x.kind === "i") return this.intToNum(x);

@@ -12,7 +12,7 @@ import { flatIndex } from "../../emit.ts";
 import { keyOf, linearize, mentions, varsOf } from "./linearForms.ts";
 import { prepareKernel } from "./prepare.ts";
 import { combineOp, lseTerms, type Monomial, separate } from "./reductions.ts";
-import type { KernelOptions, Level, Plan, WasmLayout } from "./types.ts";
+import type { KernelOptions, LoopLevel, VectorPlan, WasmLayout } from "./types.ts";
 
 /** Vector accumulators a tile may keep in registers. */
 const ACC_BUDGET = 8;
@@ -31,7 +31,7 @@ export function tailKernel(k: Kernel, v: string, from: number): Kernel {
 }
 
 /** The plan of kernel `k`, or null when it stays a JS loop (guards, scatters, no vector-wide variable). */
-export function planKernel(k: Kernel, opts: KernelOptions, target: { readonly L: number; readonly VX: string; readonly layout: WasmLayout }): Plan | null {
+export function planKernel(k: Kernel, opts: KernelOptions, target: { readonly L: number; readonly VX: string; readonly layout: WasmLayout }): VectorPlan | null {
   if (k.guard) return null;
   const L = target.L;
   const { unit } = prepareKernel(k, (b) => target.layout.shapeOf(b));
@@ -93,7 +93,7 @@ export function planKernel(k: Kernel, opts: KernelOptions, target: { readonly L:
   const divides = (n: number, opts: number[]) => opts.find((o) => n % o === 0) ?? 1;
   const tileCands = tvars.filter((t) => t !== v && reuse(t) > 0).sort((a, b) => reuse(b) - reuse(a));
   const order = (names: string[]) => vars.map((iv) => iv.name).filter((n) => names.includes(n));
-  const mkLevel = (name: string, step: number): Level => ({ name, extent: name === v ? vExt : ext.get(name)!, step, local: -1 });
+  const mkLevel = (name: string, step: number): LoopLevel => ({ name, extent: name === v ? vExt : ext.get(name)!, step, local: -1 });
   const instances: Record<string, Sx>[] = [];
   const groupOf: number[] = [];
   if (best.form === "map") {

@@ -5,10 +5,10 @@
 import * as S from "../../../../ir/scalar.ts";
 import type { Sx } from "../../../../ir/scalar.ts";
 import type { Emission } from "./emission.ts";
-import { SCRATCH, type Level } from "./types.ts";
+import { SCRATCH, type LoopLevel } from "./types.ts";
 
 /** A loop over levels[from…to) of the plan (their own locals), around `inner`. */
-export function loops(em: Emission, from: number, to: number, step: (lv: Level) => number, inner: () => void): void {
+function loops(em: Emission, from: number, to: number, step: (lv: LoopLevel) => number, inner: () => void): void {
   const { f, plan } = em.e;
   if (from >= to) return inner();
   const lv = plan.levels[from]!;
@@ -19,7 +19,7 @@ export function loops(em: Emission, from: number, to: number, step: (lv: Level) 
   f.end();
 }
 
-function loopsOver(em: Emission, lvs: readonly Level[], inner: () => void): void {
+function loopsOver(em: Emission, lvs: readonly LoopLevel[], inner: () => void): void {
   const { f } = em.e;
   if (lvs.length === 0) return inner();
   const [lv, ...rest] = lvs;

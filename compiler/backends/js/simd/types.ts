@@ -56,14 +56,14 @@ export class Unsupported extends Error {}
 /** The kernels' temporaries (log-sum-exp scale factors), addressed from a kernel's third parameter. */
 export const SCRATCH = "@scratch";
 
-export interface Level {
+export interface LoopLevel {
   readonly name: string;
   readonly extent: number;
   readonly step: number;
   local: number;
 }
 
-export interface Plan {
+export interface VectorPlan {
   /**
    * lse: map form accumulating log-sum-exp sums (see LseMonoid). sep: map form whose reduction is
    * separable (see Monomial): per row, sums over the reduction first, then one pass over v.
@@ -71,9 +71,9 @@ export interface Plan {
   form: "map" | "reduce" | "lse" | "sep";
   lse?: LseMonoid;
   /** sep: per lane, the monomials of its term; the reduction loops, run in the pre-pass. */
-  sep?: { lanes: Monomial[][]; red: Level[] };
+  sep?: { lanes: Monomial[][]; red: LoopLevel[] };
   v: string;
-  levels: Level[];
+  levels: LoopLevel[];
   /** Per instance: var substitutions. */
   instances: Record<string, Sx>[];
   /** The level (1-based) holding the accumulators. */

@@ -7,18 +7,18 @@ import * as S from "../../../../ir/scalar.ts";
 import type { Sx } from "../../../../ir/scalar.ts";
 import type { Emission } from "./emission.ts";
 import { keyOf, mentions } from "./linearForms.ts";
-import type { Node } from "./nodes.ts";
+import type { ValueNode } from "./nodes.ts";
 import { assume, finite, orderedSigns, scalarConditions, signSelects } from "./versioning.ts";
 
 /** A version tree: a block of roots, or a condition choosing between two trees. */
-export type Tree = { block: number } | { cond: Node; then: Tree; else: Tree };
+export type Tree = { block: number } | { cond: ValueNode; then: Tree; else: Tree };
 
-export const treeConds = (t: Tree): Node[] => ("block" in t ? [] : [t.cond, ...treeConds(t.then), ...treeConds(t.else)]);
+export const treeConds = (t: Tree): ValueNode[] => ("block" in t ? [] : [t.cond, ...treeConds(t.then), ...treeConds(t.else)]);
 
 /** Per row group, the condition under which it runs at all (absent: always). */
-export function groupGuards(em: Emission): Map<number, Node> {
+export function groupGuards(em: Emission): Map<number, ValueNode> {
   const { e, k, opts } = em;
-  const guards = new Map<number, Node>();
+  const guards = new Map<number, ValueNode>();
   const zeroOf = opts.zeroOf;
   if (e.plan.lse) for (const g of em.groups) guards.set(g, e.cond(S.ne(em.scaleOf(g), 0)));
   // lift(w) ⊗ 0̄ = 0̄ and a ⊕ 0̄ = a, as the semiring declares: a group whose adjoints are 0̄ changes nothing.
@@ -41,17 +41,17 @@ export function groupGuards(em: Emission): Map<number, Node> {
  * Per row group, its version tree, and per block the roots of each member instance's lanes (null:
  * the lane keeps its accumulator).
  */
-export function versionTrees(em: Emission): { trees: Map<number, Tree>; blockRoots: Map<number, Map<number, (Node | null)[]>> } {
+export function versionTrees(em: Emission): { trees: Map<number, Tree>; blockRoots: Map<number, Map<number, (ValueNode | null)[]>> } {
   const { e, accs } = em;
   const trees = new Map<number, Tree>();
-  const blockRoots = new Map<number, Map<number, (Node | null)[]>>();
+  const blockRoots = new Map<number, Map<number, (ValueNode | null)[]>>();
   let nextBlock = 1 << 20;
   for (const g of em.groups) {
     const members = em.inst.map((it, i) => ({ it, i })).filter(({ it }) => it.group === g);
     const accNames = members.flatMap(({ i }) => accs.map((a) => `@${a}_${i}`));
     const leaf = (rewrite: (x: Sx) => Sx): Tree => {
       const block = nextBlock++;
-      const rs = new Map<number, (Node | null)[]>();
+      const rs = new Map<number, (ValueNode | null)[]>();
       for (const { it, i } of members)
         rs.set(i, it.ups.map((u, l) => {
           const x = rewrite(u);
