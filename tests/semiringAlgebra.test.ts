@@ -141,6 +141,12 @@ describe("declared algebra holds for every semiring", () => {
 });
 
 describe("a wrong declaration is caught", () => {
+  it("at compile time, a trait left out", () => {
+    // @ts-expect-error: zeroAbsorbs is missing (tsc --noEmit checks this line)
+    const partial: Traits = { plus: { kind: "sum" }, scale: "linear", sign: { kind: "abs" }, liftedTimesOnly: false };
+    expect(partial.plus.kind).toBe("sum");
+  });
+
   const lie = (sr: Semiring, traits: Partial<Traits>): Semiring => ({ ...sr, traits: { ...sr.traits, ...traits } });
   it.each([
     ["sumprod claiming lift reads |w|", lie(semirings.sumprod, { sign: { kind: "abs" } })],
