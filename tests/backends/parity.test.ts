@@ -12,8 +12,8 @@
 // 2.9e-7 (f32). Infinities must match exactly, and no NaN may appear on either side.
 
 import { describe, expect, test } from "vitest";
-import { expandFor } from "../../compiler/semantics.ts";
-import { loadModel } from "../../compiler/frontend/index.ts";
+import { expandFor, semiringsFor } from "../../compiler/semantics.ts";
+import { loadModel, loadSemirings } from "../../compiler/frontend/index.ts";
 import { semiringByName, semiringNames } from "../../ir/semirings/index.ts";
 import { randomFeed } from "../oracle/random.ts";
 import { runParity } from "./kernelParity.ts";
@@ -54,6 +54,25 @@ describe("JS loops and WebAssembly kernels agree, kernel by kernel", () => {
         if (known.includes(sr)) expect(lines.length, `${sr}: the known f32 range loss (remove it from knownF32Range once fixed)`).toBeGreaterThan(0);
         else expect(lines, sr).toEqual([]);
       }
+    },
+  );
+});
+
+describe("semirings that declare little: kernels read no law and still agree", () => {
+  // bottleneck (examples/semirings/): a user semiring, which declares only idempotence; maxprod at
+  // tensor level (--semantics paper), whose ⊕ is a replace-if-better merge with pointer lanes.
+  const cases = [
+    ["bottleneck", "element", () => loadSemirings("examples/semirings/bottleneck.ts")],
+    ["paper maxprod", "paper", () => semiringsFor([semiringByName("maxprod")], "paper")],
+  ] as const;
+  test.each(cases.flatMap(([label, sem, srs]) => ["mlp", "transformer"].flatMap((m) => (["f32", "f64"] as const).map((p) => [label, m, p, sem, srs] as const))))(
+    "%s on %s, %s",
+    (_label, model, precision, sem, srs) => {
+      const g = expandFor(loadModel(`examples/${model}.ts`).graph, sem);
+      const { diffs } = runParity(g, srs(), randomFeed(g, 7), precision);
+      expect(diffs.filter((d) => d.kernel.includes("(")).length).toBeGreaterThan(0);
+      const bad = diffs.filter((d) => d.mismatch !== undefined || d.error > tolerance[precision]);
+      expect(bad.map((d) => `${d.kernel} [${d.note}]: ${d.mismatch ?? `error ${d.error.toExponential(2)}`}`)).toEqual([]);
     },
   );
 });
