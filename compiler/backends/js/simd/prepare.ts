@@ -92,5 +92,4 @@ export class ConstantCaches {
     };
     return { ...k, update: k.update.map(go) };
   }
-
 }
