@@ -108,7 +108,7 @@ export function runParity(g: Graph, semirings: readonly Semiring[], feed: Record
   compileAll(fwd, "", {});
   for (const { sr, steps } of bwd) {
     const zeroOf = new Map(adj.get(sr)!.map((b) => [b.name, sr.zero[sr.lanes.findIndex((l) => b.name === adjointBuffer(b.node, l))]!]));
-    compileAll(steps, `${sr.name}_`, { zeroOf, traits: sr.traits });
+    compileAll(steps, `${sr.name}_`, { backward: { zeroOf, traits: sr.traits } });
   }
   const scratchAt = bytes;
   bytes += Math.ceil(compiler.scratchBytes / 64) * 64;

@@ -177,9 +177,9 @@ describe("plans", () => {
     };
     const t = target({ a1_l: [4, 8], a9_l: [6], W: [4, 6, 8] });
     const zeroOf = new Map([["a1_l", -Infinity], ["a9_l", -Infinity]]);
-    expect(planKernel(k, { zeroOf, traits: sr.traits }, t)?.form).toBe("lse");
-    expect(planKernel(k, { zeroOf, traits: { ...sr.traits, plus: { kind: "other" } } }, t)?.form).toBe("map");
-    expect(planKernel(k, { zeroOf }, t)?.form).toBe("map");
+    expect(planKernel(k, { backward: { zeroOf, traits: sr.traits } }, t)?.form).toBe("lse");
+    expect(planKernel(k, { backward: { zeroOf, traits: { ...sr.traits, plus: { kind: "other" } } } }, t)?.form).toBe("map");
+    expect(planKernel(k, {}, t)?.form).toBe("map");
   });
 });
 

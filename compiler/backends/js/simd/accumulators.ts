@@ -51,7 +51,7 @@ export function storeAccs(em: Emission): void {
       const Z = S.v(`@${accs[lse.lse]}_${i}`);
       const values = accs.map((_, l) => {
         if (l === lse.lse) return S.add(S.v(em.Mname(it.group)), S.log(Z));
-        return S.select(S.eq(Z, 0), em.opts.zeroOf!.get(k.targets[l]!)!, S.div(S.v(`@${accs[l]}_${i}`), Z));
+        return S.select(S.eq(Z, 0), em.opts.backward!.zeroOf.get(k.targets[l]!)!, S.div(S.v(`@${accs[l]}_${i}`), Z));
       });
       const nodes = values.map((x) => e.vec(e.num(x)));
       const tmps = nodes.map((nd) => {

@@ -2,7 +2,7 @@
 // lane; reduce: lanes hold partial results of a reduced variable; sep: separable sums; lse: declared
 // log-sum-exp sums), the loop levels around it, and the unrolled instances (a register tile).
 // Everything is read off the kernel's structure; a semiring's declared traits enter only as
-// `opts.traits` (log-sum-exp). A vector variable whose extent is no multiple of the lane count
+// `opts.backward.traits` (log-sum-exp). A vector variable whose extent is no multiple of the lane count
 // covers its largest multiple; the rest is a tail kernel for the JS loops.
 
 import * as S from "../../../../ir/scalar.ts";
@@ -127,11 +127,11 @@ export function planKernel(k: Kernel, opts: KernelOptions, target: { readonly L:
       }
     }
     // Not ⊙-combinable but a log-sum-exp ⊕: accumulate scaled sums.
-    const zeroOf = opts.zeroOf;
+    const zeroOf = opts.backward?.zeroOf;
     const zero = zeroOf && k.targets.every((b) => zeroOf.has(b)) ? k.targets.map((b) => zeroOf.get(b)!) : undefined;
     // (on the multi-index form, so cache loads can be unfolded before flattening)
     const raw = k.update.map((u) => S.substitute(u, unit));
-    const plus = opts.traits?.plus;
+    const plus = opts.backward?.traits.plus;
     const lse = reads && !combinable && red.length > 0 && zero && plus ? lseTerms(raw, accs, plus, zero) : undefined;
     const form = lse ? "lse" : "map";
     const note = `${target.VX} over ${v}${red.length ? `, reducing ${order(red).join(",")}${lse ? " as log-sum-exp sums" : ""}` : ""}${t && RB > 1 ? `, tile ${t}×${RB}` : ""}${UB > 1 ? `, ${v}×${UB * L}` : ""}`;

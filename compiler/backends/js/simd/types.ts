@@ -38,14 +38,17 @@ export interface CompiledKernel {
   readonly tail?: Kernel;
 }
 
+/** What a backward's kernels are compiled with: their semiring's 0̄ lanes and declared algebra. */
+export interface BackwardKernels {
+  /** Adjoint lane buffers → that lane of the semiring's 0̄. */
+  readonly zeroOf: ReadonlyMap<string, number>;
+  /** What updates `acc ⊕ term` may be rewritten into (0̄ skipping, log-sum-exp sums, sign versioning). */
+  readonly traits: Traits;
+}
+
 export interface KernelOptions {
-  /** Adjoint lane buffers → that lane of the semiring's 0̄ (a backward's kernels). */
-  readonly zeroOf?: ReadonlyMap<string, number>;
-  /**
-   * The declared algebra of the semiring whose backward the kernel belongs to: what its updates
-   * `acc ⊕ term` may be rewritten into (0̄ skipping, log-sum-exp sums, sign versioning).
-   */
-  readonly traits?: Traits;
+  /** Absent for forward kernels. */
+  readonly backward?: BackwardKernels;
   /** Every point must run in WebAssembly (no JS remainder): for kernels whose target only it sees. */
   readonly whole?: boolean;
 }

@@ -19,10 +19,10 @@ export const treeConds = (t: Tree): ValueNode[] => ("block" in t ? [] : [t.cond,
 export function groupGuards(em: Emission): Map<number, ValueNode> {
   const { e, k, opts } = em;
   const guards = new Map<number, ValueNode>();
-  const zeroOf = opts.zeroOf;
+  const zeroOf = opts.backward?.zeroOf;
   if (e.plan.lse) for (const g of em.groups) guards.set(g, e.cond(S.ne(em.scaleOf(g), 0)));
   // lift(w) ⊗ 0̄ = 0̄ and a ⊕ 0̄ = a, as the semiring declares: a group whose adjoints are 0̄ changes nothing.
-  if (e.plan.form === "map" && em.reads && !em.inPlace && zeroOf && opts.traits?.zeroAbsorbs) {
+  if (e.plan.form === "map" && em.reads && !em.inPlace && zeroOf && opts.backward?.traits.zeroAbsorbs) {
     const byGroup = new Map<number, Sx[]>();
     for (const it of em.inst) byGroup.set(it.group, [...(byGroup.get(it.group) ?? []), ...it.ups]);
     for (const [g, ups] of byGroup) {
@@ -61,7 +61,8 @@ export function versionTrees(em: Emission): { trees: Map<number, Tree>; blockRoo
       return { block };
     };
     // Only where the semiring declares a linear ⊗ whose lanes a negative weight swaps (maxprod, topk).
-    const sign = em.opts.traits?.sign.kind === "signed" && em.opts.traits.scale === "linear";
+    const traits = em.opts.backward?.traits;
+    const sign = traits?.sign.kind === "signed" && traits.scale === "linear";
     const withPairs = (rewrite: (x: Sx) => Sx): Tree => {
       const pair = !sign ? undefined : members.flatMap(({ it }) => it.ups.flatMap((u) => signSelects(rewrite(u), e.v)))[0];
       if (!pair) return leaf(rewrite);
