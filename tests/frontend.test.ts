@@ -417,7 +417,7 @@ export const minsum = defineSemiring({
   test("maxplus: lanes, identities, traits and numbers", () => {
     const sr = bySemiring(loadSemirings("/sr.ts", { fs: { "/sr.ts": file } }), "maxplus");
     expect(sr).toMatchObject({ lanes: ["v"], zero: [-Infinity], one: [0], reads: "value", summary: "longest path in log-space" });
-    expect(sr.traits.idempotentPlus).toBe(true);
+    expect(sr.traits.plus.kind).toBe("idempotent");
     expect(num(sr.plus(lanes(2), lanes(5)))).toEqual([5]);
     expect(num(sr.times(lanes(2), lanes(5)))).toEqual([7]);
     expect(num(sr.lift(S.c(-Math.E)))).toEqual([1]);
@@ -430,7 +430,7 @@ export const minsum = defineSemiring({
 
   test("minsum: two lanes, ?: becomes a select, && and comparisons", () => {
     const sr = bySemiring(loadSemirings("/sr.ts", { fs: { "/sr.ts": file } }), "minsum");
-    expect(sr.traits.idempotentPlus).toBeUndefined();
+    expect(sr.traits.plus.kind).toBe("other");
     expect(num(sr.plus(lanes(3, 1), lanes(2, 0)))).toEqual([2, 0]);
     expect(num(sr.plus(lanes(1, 1), lanes(2, 0)))).toEqual([1, 1]);
     expect(num(sr.times(lanes(1, -1), lanes(2, 7)))).toEqual([3, 7]);

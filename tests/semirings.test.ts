@@ -83,7 +83,7 @@ const label = (sr: Semiring) => (sr.name === "topk" ? `topk(${sr.lanes.length / 
 
 describe.each(all.map((sr) => [label(sr), numeric(sr)] as const))("%s", (_name, N) => {
   const sr = N.sr;
-  const lifted = !!sr.traits.liftedTimesOnly;
+  const lifted = sr.traits.liftedTimesOnly;
   const el = pathSet.map((ps) => fold(N, ps));
 
   it("has consistent lane counts and readout metadata", () => {
@@ -145,7 +145,7 @@ describe.each(all.map((sr) => [label(sr), numeric(sr)] as const))("%s", (_name, 
     test.prop([weight])("scale keeps 0̄ absorbing", (w) => expectClose(scale(w, N.zero), N.zero));
   }
 
-  if (sr.traits.idempotentPlus) {
+  if (sr.traits.plus.kind === "idempotent") {
     test.prop([el])("⊕ is idempotent", (a) => expectClose(N.plus(a, a), a));
   }
 
@@ -302,8 +302,8 @@ describe("registry", () => {
     expect(() => topk(0)).toThrow();
     expect(() => topk(1.5)).toThrow();
   });
-  it("idempotentPlus is declared by exactly maxprod and maxabs; topk alone is liftedTimesOnly", () => {
-    expect(all.filter((s) => s.traits.idempotentPlus).map((s) => s.name)).toEqual(["maxprod", "maxabs"]);
+  it("an idempotent ⊕ is declared by exactly maxprod and maxabs; topk alone is liftedTimesOnly", () => {
+    expect(all.filter((s) => s.traits.plus.kind === "idempotent").map((s) => s.name)).toEqual(["maxprod", "maxabs"]);
     expect(all.filter((s) => s.traits.liftedTimesOnly).map((s) => s.name)).toEqual(["topk", "topk", "topk"]);
     for (const s of all) expect(s.name === "topk" || semirings[s.name as keyof typeof semirings] === s).toBe(true);
   });

@@ -6,7 +6,7 @@
 import type { Node } from "ts-morph";
 import * as S from "../../ir/scalar.ts";
 import type { Sx } from "../../ir/scalar.ts";
-import type { Lanes, Semiring } from "../../ir/semirings/semiring.ts";
+import { opaqueTraits, type Lanes, type Semiring } from "../../ir/semirings/semiring.ts";
 import { toSx } from "./builtins.ts";
 import type { EvalContext } from "./context.ts";
 import { describe, ObjVal, SxVal, type Value } from "./values.ts";
@@ -36,7 +36,7 @@ export function lowerSemiring(ev: EvalContext, spec: Value, at: Node): Semiring 
     return fail(`\`${k}\` must be an array of ${n} numbers (one per lane), got ${describe(v)}`);
   };
   const idem = get("idempotentPlus") ?? false;
-  if (typeof idem !== "boolean") fail("`idempotentPlus` must be a boolean");
+  if (typeof idem !== "boolean") return fail("`idempotentPlus` must be a boolean");
 
   // Evaluate a spec function on symbolic arguments, outside any model body.
   const symbolic = (arg: string) => lanes.map((_, i) => new SxVal(S.v(laneVar(arg, i))));
@@ -78,6 +78,7 @@ export function lowerSemiring(ev: EvalContext, spec: Value, at: Node): Semiring 
     times: (a, b) => fill(timesT, { ...env("a", a), ...env("b", b) }),
     lift: (w) => fill(liftT, { "semiring.w": w }),
     readout: (a) => fill(readoutT, env("a", a)),
-    traits: idem ? { idempotentPlus: true } : {},
+    // Nothing is declared beyond idempotence (which the user vouches for): backends read no law.
+    traits: opaqueTraits(idem),
   };
 }

@@ -73,7 +73,7 @@ export function branchPoints(graph: Graph): BranchPoint[] {
 }
 
 /** Whether oplus and bucket_sum are defined for a semiring (its ⊕ picks one branch per element). */
-export const selectsBranch = (sr: Semiring): boolean => sr.traits.idempotentPlus === true && sr.readout(sr.zero.map(S.c)).length === 1;
+export const selectsBranch = (sr: Semiring): boolean => sr.traits.plus.kind === "idempotent" && sr.readout(sr.zero.map(S.c)).length === 1;
 
 /** The views that exist for `sr` among those asked for. */
 export const viewsFor = (sr: Semiring, views: readonly BranchViewName[]): BranchViewName[] =>

@@ -16,5 +16,6 @@ export const count: Semiring = {
   lift: () => [S.c(1)],
   readout: ([n]) => [n!],
   reads: "number of paths",
-  traits: {},
+  // lift ignores w, so it ignores w's sign too.
+  traits: { plus: { kind: "sum" }, scale: "linear", zeroAbsorbs: true, sign: { kind: "abs" }, liftedTimesOnly: false },
 };

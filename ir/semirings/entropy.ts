@@ -35,5 +35,5 @@ export const entropy: Semiring = {
   },
   readout: ([L, e]) => [S.select(S.isNegInf(L!), 0, S.sub(L!, e!))],
   reads: "H (path entropy, nats)",
-  traits: {},
+  traits: { plus: { kind: "logsumexp", lane: 0 }, scale: "log", zeroAbsorbs: true, sign: { kind: "abs" }, liftedTimesOnly: false },
 };

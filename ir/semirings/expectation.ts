@@ -29,5 +29,6 @@ export const expectation: Semiring = {
   },
   readout: ([Z, r]) => [S.select(S.eq(Z!, 0), 0, S.sub(S.log(Z!), S.div(r!, Z!)))],
   reads: "H (path entropy, nats)",
-  traits: {},
+  // lift(w) ⊗ (Z, r) = (|w|Z, |w|r + |w|log|w|·Z): neither a scaling nor a shift.
+  traits: { plus: { kind: "sum" }, scale: "other", zeroAbsorbs: true, sign: { kind: "abs" }, liftedTimesOnly: false },
 };

@@ -16,5 +16,5 @@ export const logsum: Semiring = {
   lift: (w) => [S.logAbs(w)],
   readout: ([l]) => [l!],
   reads: "log Σ|Π w|",
-  traits: {},
+  traits: { plus: { kind: "logsumexp", lane: 0 }, scale: "log", zeroAbsorbs: true, sign: { kind: "abs" }, liftedTimesOnly: false },
 };

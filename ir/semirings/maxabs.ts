@@ -17,7 +17,11 @@ export const maxabs: Semiring = {
   readout: ([m]) => [m!],
   reads: "log max|Π w|",
   traits: {
-    idempotentPlus: true,
+    plus: { kind: "idempotent" },
+    scale: "log",
+    zeroAbsorbs: true,
+    sign: { kind: "abs" },
+    liftedTimesOnly: false,
     path: {
       lanes: [{ sense: "max", rank: 1 }],
       sources: () => [0],

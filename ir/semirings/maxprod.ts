@@ -47,7 +47,12 @@ export const maxprod: Semiring = {
     replaces: ([chi, clo], [hi, lo]) => [S.gt(chi!, hi!), S.lt(clo!, lo!)],
   },
   traits: {
-    idempotentPlus: true,
+    plus: { kind: "idempotent" },
+    scale: "linear",
+    zeroAbsorbs: true,
+    // A negative weight swaps hi and lo.
+    sign: { kind: "signed", swap: [1, 0] },
+    liftedTimesOnly: false,
     path: {
       lanes: [{ sense: "max", rank: 1 }, { sense: "min", rank: 1 }],
       // hi (0) comes from the child's hi through w ≥ 0, from its lo through w < 0; lo (1) vice versa.

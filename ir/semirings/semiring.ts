@@ -41,6 +41,61 @@ export interface ConsumerLevel extends TensorLevel {
   readonly width: number;
 }
 
+/**
+ * How ⊕ combines two elements, lane by lane: what a backend may do instead of applying ⊕ once per
+ * term (keep running max/min, add partial sums, accumulate Σ e^(t − M)).
+ */
+export type PlusLaw =
+  /** Every lane a + b. */
+  | { readonly kind: "sum" }
+  /** a ⊕ a = a: every lane is the max or the min of the operands' lanes (⊕ selects). */
+  | { readonly kind: "idempotent" }
+  /** Lane `lane` is log(e^a + e^b); every other lane is the e^(lane)-weighted mean of the operands'. */
+  | { readonly kind: "logsumexp"; readonly lane: number }
+  /** Sorted lists merged, the k best kept (not idempotent: ties count once per path). */
+  | { readonly kind: "kbest" }
+  /** Nothing a backend can use. */
+  | { readonly kind: "other" };
+
+/**
+ * lift(w) ⊗ g for w > 0 (SignLaw covers w < 0): "linear" = s·g for one scalar s(w) on every lane;
+ * "log" = g + s on every lane (log-domain carriers, s = log|w|); "other": neither.
+ */
+export type ScaleLaw = "linear" | "log" | "other";
+
+/**
+ * How lift treats the weight's sign. "signed": lift(−w) ⊗ g = lift(w) ⊗ −g[swap] (a negative weight
+ * negates, and exchanges the lanes `swap` pairs: maxprod's hi and lo); "abs": lift(−w) = lift(w)
+ * (lift reads |w|, or not w at all); "other": neither.
+ */
+export type SignLaw = { readonly kind: "signed"; readonly swap: readonly number[] } | { readonly kind: "abs" } | { readonly kind: "other" };
+
+/**
+ * The algebra a semiring declares as data, for backends to read instead of rediscovering it.
+ * Every field is required, so a semiring that leaves one out does not type-check; tests check each
+ * declaration against the semiring's functions (tests/semiringAlgebra.test.ts).
+ */
+export interface Traits {
+  readonly plus: PlusLaw;
+  readonly scale: ScaleLaw;
+  /** lift(w) ⊗ 0̄ = 0̄ for every finite w, and a ⊕ 0̄ = a: a term with a 0̄ adjoint may be skipped. */
+  readonly zeroAbsorbs: boolean;
+  readonly sign: SignLaw;
+  /** ⊗ is only defined with a lifted weight on the left (topk's carrier is a semimodule). */
+  readonly liftedTimesOnly: boolean;
+  /** Present on selecting semirings: how to recover top paths. */
+  readonly path?: PathSpec;
+}
+
+/** The traits of a semiring that declares nothing a backend can use (user semirings, say). */
+export const opaqueTraits = (idempotent: boolean): Traits => ({
+  plus: { kind: idempotent ? "idempotent" : "other" },
+  scale: "other",
+  zeroAbsorbs: false,
+  sign: { kind: "other" },
+  liftedTimesOnly: false,
+});
+
 export interface Semiring {
   readonly name: string;
   /** One line for --help and the README. */
@@ -61,13 +116,7 @@ export interface Semiring {
   readonly tensorLevel?: TensorLevel;
   /** Present when the backward is scheduled per consumer (see ConsumerLevel). */
   readonly consumerLevel?: ConsumerLevel;
-  readonly traits: {
-    /** a ⊕ a = a: max-style reductions. */
-    readonly idempotentPlus?: boolean;
-    /** ⊗ is only defined with a lifted weight on the left (topk's carrier is a semimodule). */
-    readonly liftedTimesOnly?: boolean;
-    readonly path?: PathSpec;
-  };
+  readonly traits: Traits;
 }
 
 /** lift(w) ⊗ g through the semiring's cheapest form. */

@@ -15,5 +15,5 @@ export const sumprod: Semiring = {
   lift: (w) => [w],
   readout: ([g]) => [g!],
   reads: "gradient",
-  traits: {},
+  traits: { plus: { kind: "sum" }, scale: "linear", zeroAbsorbs: true, sign: { kind: "signed", swap: [0] }, liftedTimesOnly: false },
 };

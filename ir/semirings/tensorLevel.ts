@@ -35,6 +35,8 @@ export function atTensorLevel(base: Semiring): Semiring {
     readout: (a) => base.readout(a.slice(0, w)),
     reads: `${base.lanes[0]} at tensor level (a best per-consumer sum, not a path product)`,
     consumerLevel: { width: w, fromSums: level.fromSums, replaces: level.replaces },
-    traits: {},
+    // ⊕ keeps the strictly better consumer (not a lane-wise law a backend could use); 0̄ still absorbs:
+    // lift(w) ⊗ 0̄ keeps the base 0̄ and 0̄'s pointers and sums, and 0̄ never replaces.
+    traits: { plus: { kind: "other" }, scale: "other", zeroAbsorbs: true, sign: { kind: "other" }, liftedTimesOnly: false },
   };
 }

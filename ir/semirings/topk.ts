@@ -58,6 +58,11 @@ export function topk(k: number): Semiring {
     readout: (a) => a.slice(0, k),
     reads: "k best path products",
     traits: {
+      plus: { kind: "kbest" },
+      scale: "linear",
+      zeroAbsorbs: true,
+      // A negative weight swaps the hi list and the lo list.
+      sign: { kind: "signed", swap: [...loLanes, ...hiLanes] },
       liftedTimesOnly: true,
       path: {
         lanes: [

@@ -16,7 +16,7 @@ import { renderOutEdges, tensorName } from "./edges.ts";
 import { JsExpr, renderKernel, type RenderState } from "./render.ts";
 import { jsHelpers } from "./scalar.ts";
 import { walkerSource } from "./walker.ts";
-import { hostImports, KernelCompiler } from "./vectorize.ts";
+import { hostImports, KernelCompiler, type KernelOptions } from "./vectorize.ts";
 import { allFiniteFunc } from "./allFinite.ts";
 import { FuncBuilder, ModuleBuilder } from "./wasm.ts";
 
@@ -64,7 +64,7 @@ function renderSteps(
   state: RenderState,
   wasm: WasmState | undefined,
   prefix: string,
-  zeroOf?: ReadonlyMap<string, number>,
+  backward: KernelOptions = {},
 ): void {
   const profile = wasm?.profile ?? false;
   for (const st of steps) {
@@ -75,7 +75,7 @@ function renderSteps(
       continue;
     }
     const name = `${prefix}${st.kernel.name}`;
-    const compiled = wasm && !wasm.names.has(name) ? wasm.compiler.compile(st.kernel, name, { zeroOf }) : null;
+    const compiled = wasm && !wasm.names.has(name) ? wasm.compiler.compile(st.kernel, name, backward) : null;
     if (compiled) {
       wasm!.names.add(name);
       let call: string;
@@ -274,7 +274,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     for (const b of adjBufs.get(sr.name)!) out.line(`const ${b.name} = ${view(b)};`);
     out.open(`function run() {`);
     const zeroOf = new Map(adjBufs.get(sr.name)!.map((b) => [b.name, sr.zero[sr.lanes.findIndex((l) => b.name === adjointBuffer(b.node, l))]!]));
-    renderSteps(bwd.get(sr.name)!, shapeOf, out, state, wasm, `${sr.name}_`, zeroOf);
+    renderSteps(bwd.get(sr.name)!, shapeOf, out, state, wasm, `${sr.name}_`, { backward: { zeroOf, traits: sr.traits } });
     out.close();
     const lanesOf = (id: number) => `[${sr.lanes.map((l) => adjointBuffer(id, l)).join(", ")}]`;
     out.line(`const adjoints = { ${live.map((id) => `${id}: ${lanesOf(id)}`).join(", ")} };`);
