@@ -51,7 +51,7 @@ function unaryOps(steps: readonly Step[]): Set<string> {
 /** One JS function per kernel: its loops over the buffers, taken by name from `B`. */
 function jsKernel(k: Kernel, shapeOf: (b: string) => readonly number[], names: readonly string[]): (B: Record<string, Arr>) => void {
   const out = new CodeBuilder();
-  const state: RenderState = { temps: 0, helpers: new Set() };
+  const state: RenderState = { helpers: new Set() };
   renderKernel(k, shapeOf, out, state);
   const helpers = [...state.helpers].map((h) => jsHelpers[h]!).join("\n");
   const body = `const { ${names.join(", ")} } = B;\n${helpers}\n${out.toString()}`;
