@@ -2,7 +2,7 @@
 // Plot): per layer, the share of each token group's top paths through each branch, side by side
 // for the two semantics, and the claims with their 95% intervals.
 
-import { bundles, scriptSafe } from "../../compiler/study/report/page.ts";
+import { renderPlotPage } from "./agreement/page.ts";
 import type { Fig4Results } from "./fig4.ts";
 
 interface PageData {
@@ -55,17 +55,5 @@ function pageData(r: Fig4Results): PageData {
 }
 
 export function renderFig4Page(r: Fig4Results): string {
-  const [d3, plot] = bundles();
-  const script = `var __name = (f) => f;\nconst data = ${JSON.stringify(pageData(r))};\n(${draw.toString()})(data, Plot, document.getElementById("fig4"));`;
-  return [
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8"><title>semic: Fig. 4 (§5.2)</title>',
-    "<style>body { font: 14px/1.4 system-ui, sans-serif; margin: 24px auto; max-width: 1080px; padding: 0 16px; } h2 { font-size: 16px; }</style>",
-    '</head><body><main id="fig4"></main>',
-    `<script>${scriptSafe(d3!)}</script>`,
-    `<script>${scriptSafe(plot!)}</script>`,
-    `<script>\n${scriptSafe(script)}\n</script>`,
-    "</body></html>",
-    "",
-  ].join("\n");
+  return renderPlotPage("semic: Fig. 4 (§5.2)", pageData(r), draw);
 }

@@ -11,10 +11,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { generateCorpus } from "../../examples/paper/agreement/corpus.ts";
+import { ranks, spearman, spearmanTest } from "../../examples/paper/agreement/rank.ts";
 import { BRANCHES } from "../../examples/paper/agreement/read.ts";
 import { bertUncased, piecesOf } from "../../examples/paper/agreement/vocab.ts";
 import { QUICK, runFig4, type Fig4Results } from "../../examples/paper/fig4.ts";
 import { GROUPS } from "../../examples/paper/fig4Stats.ts";
+import { BINS, type Fig7Results } from "../../examples/paper/fig7.ts";
 import { hfBertShapes, randomBertWeights } from "../../examples/scripts/bertCheckpoint.ts";
 import { writeSafetensors } from "../../runtime/weights.ts";
 
@@ -161,3 +163,52 @@ test("fig4: a bad flag is one line and exit 1", async () => {
   expect(r.stderr.trim().split("\n")).toHaveLength(1);
   expect(r.stderr).toContain("--sentences must be a positive integer");
 }, 60_000);
+
+describe("rank correlation", () => {
+  test("Spearman's ρ with ties and its permutation p-value", () => {
+    expect(ranks([10, 20, 20, 5])).toEqual([2, 3.5, 3.5, 1]);
+    expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1, 12);
+    expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
+    // x = 1…5 against y = (2, 1, 4, 3, 5): d² sums to 4, ρ = 1 − 6·4/(5·24) = 0.8.
+    expect(spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5])).toBeCloseTo(0.8, 12);
+    const strong = spearmanTest(Array.from({ length: 30 }, (_, i) => i), Array.from({ length: 30 }, (_, i) => i + (i % 3)));
+    expect(strong.p).toBeLessThan(0.01);
+    const none = spearmanTest([1, 1, 2, 2, 3, 3, 4, 4], [5, 5, 5, 5, 5, 5, 5, 5]);
+    expect(none).toMatchObject({ rho: 0, p: 1, n: 8 });
+  });
+});
+
+describe("fig7 --quick", () => {
+  const out = mkdtempSync(join(tmpdir(), "semic-fig7-"));
+  let run: Awaited<ReturnType<typeof runScript>>;
+  let results: Fig7Results;
+  beforeAll(async () => {
+    run = await runScript(["examples/paper/fig7.ts", "--quick", "--out", out]);
+    if (run.code === 0) results = JSON.parse(readFileSync(join(out, "fig7.json"), "utf8")) as Fig7Results;
+  }, 240_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  test("runs and reports ρ per length bin", () => {
+    expect(run.stderr).not.toContain("internal error");
+    expect(run.code).toBe(0);
+    for (const [lo, hi] of BINS) expect(run.stdout).toMatch(new RegExp(`^tokens ${lo}–${hi} +rho -?\\d\\.\\d+ +p \\d\\.\\d+ +n 12 `, "m"));
+  });
+
+  test("results are balanced over attractors in every bin, with finite entropies", () => {
+    expect(results.bins).toHaveLength(BINS.length);
+    for (const b of results.bins) {
+      expect(b.cells.map((c) => c.attractors)).toEqual([1, 2, 3, 4]);
+      for (const c of b.cells) {
+        expect(c.n).toBe(3);
+        expect(c.meanEntropy).toBeGreaterThan(0);
+        expect(Number.isFinite(c.sd)).toBe(true);
+      }
+      expect(Math.abs(b.spearman.rho)).toBeLessThanOrEqual(1);
+      expect(b.spearman.p).toBeGreaterThan(0);
+      expect(b.spearman.p).toBeLessThanOrEqual(1);
+    }
+    const html = readFileSync(join(out, "fig7.html"), "utf8");
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).toContain("input entropy vs number of attractors");
+  });
+});

@@ -77,12 +77,26 @@ function perToken(r: GeneratedResult, layer: number, seq: number, d: number): Re
 
 export class AgreementReader {
   readonly #modules = new Map<string, Compiled>();
+  readonly #entropy = new Map<string, GeneratedModel>();
 
   constructor(private readonly source: GraphSource) {}
 
-  /** How many modules were compiled so far (one per distinct key). */
+  /** The layer-0 path entropy per token alone (one entropy module per key): what Fig. 6a and 7 read. */
+  async entropy(s: Sentence): Promise<number[]> {
+    const key = this.source.key(s);
+    let m = this.#entropy.get(key);
+    if (!m) {
+      const compiled = compileGraph(this.source.graph(s), { semirings: [semirings.entropy], wrt: ["layer0"], precision: "f64" });
+      m = (await importModule(compiled.js.js)).createModel(this.source.params);
+      this.#entropy.set(key, m);
+    }
+    const r = m.run(this.source.inputs(s), { topPath: false, aggregate: { layer0: [1] } });
+    return Array.from(r.results["entropy"]!.aggregated!["layer0"]!.value);
+  }
+
+  /** How many modules were compiled so far (one per distinct key and reading). */
   get compiled(): number {
-    return this.#modules.size;
+    return this.#modules.size + this.#entropy.size;
   }
 
   async read(s: Sentence): Promise<SentenceReading> {
