@@ -16,6 +16,7 @@ import { BRANCHES } from "../../examples/paper/agreement/read.ts";
 import { bertUncased, piecesOf } from "../../examples/paper/agreement/vocab.ts";
 import { QUICK, runFig4, type Fig4Results } from "../../examples/paper/fig4.ts";
 import { GROUPS } from "../../examples/paper/fig4Stats.ts";
+import type { Fig6Results } from "../../examples/paper/fig6.ts";
 import { BINS, type Fig7Results } from "../../examples/paper/fig7.ts";
 import { hfBertShapes, randomBertWeights } from "../../examples/scripts/bertCheckpoint.ts";
 import { writeSafetensors } from "../../runtime/weights.ts";
@@ -210,5 +211,43 @@ describe("fig7 --quick", () => {
     const html = readFileSync(join(out, "fig7.html"), "utf8");
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).toContain("input entropy vs number of attractors");
+  });
+});
+
+describe("fig6 --quick", () => {
+  const out = mkdtempSync(join(tmpdir(), "semic-fig6-"));
+  let run: Awaited<ReturnType<typeof runScript>>;
+  let results: Fig6Results;
+  beforeAll(async () => {
+    run = await runScript(["examples/paper/fig6.ts", "--quick", "--out", out]);
+    if (run.code === 0) results = JSON.parse(readFileSync(join(out, "fig6.json"), "utf8")) as Fig6Results;
+  }, 240_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  test("runs and reports both parts", () => {
+    expect(run.stderr).not.toContain("internal error");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\(a\) entropy vs length +rho -?\d\.\d+ +p \d\.\d+ +n 9 /m);
+    expect(run.stdout).toMatch(/^\(b\) entropy vs hidden +rho -?\d\.\d+ +p \d\.\d+ +n 3 /m);
+  });
+
+  test("results have the expected shape and sane values", () => {
+    expect(results.length.perLength).toHaveLength(3);
+    for (const p of results.length.perLength) {
+      expect(p.n).toBe(3);
+      expect(p.meanEntropy).toBeGreaterThan(0);
+    }
+    expect(results.length.points.every((p) => p.tokens >= 10 && p.tokens <= 36)).toBe(true);
+    expect(results.mlp.runs.map((r) => r.hidden)).toEqual([2, 16, 128]);
+    for (const r of results.mlp.runs) {
+      // Entropy of a path distribution is ≥ 0 and at most log(#paths) (4 → hidden → 1 output: `hidden` paths per feature).
+      expect(r.meanEntropy).toBeGreaterThanOrEqual(0);
+      expect(r.meanEntropy).toBeLessThanOrEqual(Math.log(r.hidden) + 1e-9);
+      expect(r.valAccuracy).toBeGreaterThanOrEqual(0);
+      expect(r.valAccuracy).toBeLessThanOrEqual(1);
+    }
+    const html = readFileSync(join(out, "fig6.html"), "utf8");
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).toContain("entropy vs sentence length and vs MLP hidden size");
   });
 });
