@@ -179,7 +179,7 @@ async function main() {
     .option("--out <dir>", "where fig6.json and fig6.html go", "fig6-out")
     .option("--seeds <n>", "MLP training seeds per hidden size (full: 5)", count("--seeds"))
     .option("--cache <dir>", "keep the trained masked LM's weights here and reuse them (fig4 and fig7 train the same model)")
-    .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig6.ts --out results/fig6 --cache .lm-cache\n  npx tsx examples/paper/fig6.ts --quick --out /tmp/fig6")
+    .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig6.ts --out results/fig6 --cache /tmp/semic-lm\n  npx tsx examples/paper/fig6.ts --quick --out /tmp/fig6")
     .parse();
   const flags = program.opts<{ quick?: boolean; out: string; seeds?: number; cache?: string }>();
   const o: Fig6Options = { ...(flags.quick ? QUICK : FULL), ...(flags.seeds ? { seeds: flags.seeds } : {}), ...(flags.cache ? { cache: flags.cache } : {}) };

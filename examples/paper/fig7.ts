@@ -131,7 +131,7 @@ async function main() {
     .option("--out <dir>", "where fig7.json and fig7.html go", "fig7-out")
     .option("--per-cell <n>", "sentences per length bin and attractor count (full: 50)", count("--per-cell"))
     .option("--cache <dir>", "keep the trained masked LM's weights here and reuse them (fig4 and fig6 train the same model)")
-    .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig7.ts --out results/fig7 --cache .lm-cache\n  npx tsx examples/paper/fig7.ts --quick --out /tmp/fig7")
+    .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig7.ts --out results/fig7 --cache /tmp/semic-lm\n  npx tsx examples/paper/fig7.ts --quick --out /tmp/fig7")
     .parse();
   const flags = program.opts<{ quick?: boolean; out: string; perCell?: number; cache?: string }>();
   const o: Fig7Options = { ...(flags.quick ? QUICK : FULL), ...(flags.perCell ? { perCell: flags.perCell } : {}), ...(flags.cache ? { cache: flags.cache } : {}) };

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { checkpointSource } from "../../examples/paper/agreement/checkpoint.ts";
 import { generateCorpus } from "../../examples/paper/agreement/corpus.ts";
 import { ranks, spearman, spearmanTest } from "../../examples/paper/agreement/rank.ts";
 import { BRANCHES } from "../../examples/paper/agreement/read.ts";
@@ -142,11 +143,14 @@ describe("fig4 --checkpoint", () => {
     const words = [...bertUncased().vocab.keys()];
     writeFileSync(join(dir, "vocab.txt"), words.join("\n") + "\n");
     writeFileSync(join(dir, "model.safetensors"), writeSafetensors(randomBertWeights(hfBertShapes(sizes, { pretraining: true }), 3)));
-    const r = await runFig4({ ...QUICK, sentences: 3, lengths: 1, checkpoint: dir });
-    expect(r.setup).toMatchObject({ checkpoint: dir, layers: 2, sentences: 3 });
+    // The checkpoint's own vocab.txt gives the corpus's sentences their bert-base-uncased ids.
+    const source = checkpointSource(dir);
+    for (const s of generateCorpus(2, 5).sentences) expect(source.idsOf(s)).toEqual(s.ids);
+    const r = await runFig4({ ...QUICK, sentences: 2, lengths: 1, checkpoint: dir });
+    expect(r.setup).toMatchObject({ checkpoint: dir, layers: 2, sentences: 2 });
     checkFig4(r, 2);
     expect(r.examples[0]!.tokens).toContain("[MASK]");
-  }, 120_000);
+  }, 300_000);
 
   test("a classifier checkpoint is a one-line error", async () => {
     writeFileSync(join(dir, "config.json"), JSON.stringify({ model_type: "bert", architectures: ["BertForSequenceClassification"], vocab_size: 30522, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 }));
