@@ -10,10 +10,11 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command, InvalidArgumentError } from "commander";
-import { formatError, isUserError, writeFilesAtomically } from "../../compiler/cli/output.ts";
+import { Command } from "commander";
+import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { CliError } from "../../compiler/cli/load.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
+import { positiveInt, runCommand } from "./agreement/command.ts";
 import { checkpointSource } from "./agreement/checkpoint.ts";
 import { AgreementReader } from "./agreement/read.ts";
 import { FULL_LM, QUICK_LM, readSentences, trainedLm, type LmSetup } from "./agreement/setup.ts";
@@ -78,12 +79,6 @@ export async function runFig4(o: Fig4Options, log: (line: string) => void = () =
 
 export type Fig4Results = Awaited<ReturnType<typeof runFig4>>;
 
-const count = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer`);
-  return n;
-};
-
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 async function main() {
@@ -91,7 +86,7 @@ async function main() {
     .description("The paper's §5.2 experiment (Fig. 4) on a generated agreement corpus: per layer, which branch carries the subject's, the attractors' and all tokens' top path, under both semantics.")
     .option("--quick", "a small model and 24 sentences (a smoke run, under a minute)")
     .option("--out <dir>", "where fig4.json and fig4.html go", "fig4-out")
-    .option("--sentences <n>", "held-out sentences read (full: 1000)", count("--sentences"))
+    .option("--sentences <n>", "held-out sentences read (full: 1000)", positiveInt("--sentences"))
     .option("--cache <dir>", "keep the trained masked LM's weights here and reuse them (fig6 and fig7 train the same model)")
     .option("--checkpoint <dir>", "read a Hugging Face BertForMaskedLM directory (config.json, model.safetensors, vocab.txt or tokenizer.json) instead of training")
     .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig4.ts --out results/fig4\n  npx tsx examples/paper/fig4.ts --quick --out /tmp/fig4\n  npx tsx examples/paper/fig4.ts --checkpoint ~/bert-base-uncased --sentences 50")
@@ -114,10 +109,4 @@ async function main() {
   console.log(`wrote ${join(flags.out, "fig4.json")} and ${join(flags.out, "fig4.html")} (${results.seconds} s)`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
-    console.error(formatError(e));
-    if (process.env["SEMIC_DEBUG"] && e instanceof Error) console.error(e.stack);
-    process.exit(isUserError(e) ? 1 : 2);
-  });
-}
+runCommand(fileURLToPath(import.meta.url), main);

@@ -2,7 +2,7 @@
 // Plot): per layer, the share of each token group's top paths through each branch, side by side
 // for the two semantics, and the claims with their 95% intervals.
 
-import { renderPlotPage } from "./agreement/page.ts";
+import { renderPlotPage } from "./plotPage.ts";
 import type { Fig4Results } from "./fig4.ts";
 
 interface PageData {

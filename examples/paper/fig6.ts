@@ -13,16 +13,17 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { compileGraph, importModule } from "../../compiler/compile.ts";
-import { formatError, isUserError, writeFilesAtomically } from "../../compiler/cli/output.ts";
+import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
+import { positiveInt, runCommand } from "./agreement/command.ts";
 import { loadModel } from "../../compiler/frontend/index.ts";
 import { rng } from "../../compiler/train/random.ts";
 import { train } from "../../compiler/train/train.ts";
 import { semirings } from "../../ir/semirings/index.ts";
 import { generateCorpus, type Sentence } from "./agreement/corpus.ts";
-import { renderPlotPage, type Draw } from "./agreement/page.ts";
+import { renderPlotPage, type Draw } from "./plotPage.ts";
 import { spearmanTest } from "./agreement/rank.ts";
 import { FULL_LM, QUICK_LM, trainedLm, type LmSetup } from "./agreement/setup.ts";
 
@@ -166,18 +167,12 @@ export function renderFig6Page(r: Fig6Results): string {
   return renderPlotPage("semic: Fig. 6 (App. B.1)", { length: r.length.points, mlp: r.mlp.runs, facts }, draw);
 }
 
-const count = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer`);
-  return n;
-};
-
 async function main() {
   const program = new Command("fig6")
     .description("The paper's App. B.1 (Fig. 6): path entropy vs sentence length (fig4's masked LM) and vs MLP hidden size (trained here).")
     .option("--quick", "a small model, 3 lengths, 3 hidden sizes and 1 seed (a smoke run, about a minute)")
     .option("--out <dir>", "where fig6.json and fig6.html go", "fig6-out")
-    .option("--seeds <n>", "MLP training seeds per hidden size (full: 5)", count("--seeds"))
+    .option("--seeds <n>", "MLP training seeds per hidden size (full: 5)", positiveInt("--seeds"))
     .option("--cache <dir>", "keep the trained masked LM's weights here and reuse them (fig4 and fig7 train the same model)")
     .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig6.ts --out results/fig6 --cache /tmp/semic-lm\n  npx tsx examples/paper/fig6.ts --quick --out /tmp/fig6")
     .parse();
@@ -191,10 +186,4 @@ async function main() {
   console.log(`wrote ${join(flags.out, "fig6.json")} and ${join(flags.out, "fig6.html")} (${r.seconds} s)`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
-    console.error(formatError(e));
-    if (process.env["SEMIC_DEBUG"] && e instanceof Error) console.error(e.stack);
-    process.exit(isUserError(e) ? 1 : 2);
-  });
-}
+runCommand(fileURLToPath(import.meta.url), main);

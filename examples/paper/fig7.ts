@@ -10,12 +10,13 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { CliError } from "../../compiler/cli/load.ts";
-import { formatError, isUserError, writeFilesAtomically } from "../../compiler/cli/output.ts";
+import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
+import { positiveInt, runCommand } from "./agreement/command.ts";
 import { generateCorpus, type Sentence } from "./agreement/corpus.ts";
-import { renderPlotPage, type Draw } from "./agreement/page.ts";
+import { renderPlotPage, type Draw } from "./plotPage.ts";
 import { spearmanTest } from "./agreement/rank.ts";
 import { FULL_LM, QUICK_LM, trainedLm, type LmSetup } from "./agreement/setup.ts";
 
@@ -118,18 +119,12 @@ export function renderFig7Page(r: Fig7Results): string {
   return renderPlotPage("semic: Fig. 7 (App. B.2)", { points, facts: `${r.setup.model}, held-out agreement accuracy ${(100 * r.model.heldOutAccuracy).toFixed(1)}%; ${r.setup.perCell} sentences per bin and attractor count. Spearman ρ (attractors vs mean entropy) per bin — ${rhos}; ${r.seconds} s.` }, draw);
 }
 
-const count = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer`);
-  return n;
-};
-
 async function main() {
   const program = new Command("fig7")
     .description("The paper's App. B.2 (Fig. 7): input path entropy vs number of attractors per length bin, with Spearman's ρ, on fig4's masked LM.")
     .option("--quick", "a small model and 3 sentences per cell (a smoke run, under a minute)")
     .option("--out <dir>", "where fig7.json and fig7.html go", "fig7-out")
-    .option("--per-cell <n>", "sentences per length bin and attractor count (full: 50)", count("--per-cell"))
+    .option("--per-cell <n>", "sentences per length bin and attractor count (full: 50)", positiveInt("--per-cell"))
     .option("--cache <dir>", "keep the trained masked LM's weights here and reuse them (fig4 and fig6 train the same model)")
     .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig7.ts --out results/fig7 --cache /tmp/semic-lm\n  npx tsx examples/paper/fig7.ts --quick --out /tmp/fig7")
     .parse();
@@ -144,10 +139,4 @@ async function main() {
   console.log(`wrote ${join(flags.out, "fig7.json")} and ${join(flags.out, "fig7.html")} (${results.seconds} s)`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
-    console.error(formatError(e));
-    if (process.env["SEMIC_DEBUG"] && e instanceof Error) console.error(e.stack);
-    process.exit(isUserError(e) ? 1 : 2);
-  });
-}
+runCommand(fileURLToPath(import.meta.url), main);

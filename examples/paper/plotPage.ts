@@ -1,7 +1,7 @@
 // One self-contained HTML page drawn by a function that runs in the browser with the report's
-// inlined d3 and Observable Plot (no network): what fig4, fig6 and fig7 write next to their JSON.
+// inlined d3 and Observable Plot (no network): what each experiment writes next to its JSON.
 
-import { bundles, scriptSafe } from "../../../compiler/study/report/page.ts";
+import { bundles, scriptSafe } from "../../compiler/study/report/page.ts";
 
 export type Draw<D> = (data: D, Plot: typeof import("@observablehq/plot"), root: HTMLElement) => void;
 
