@@ -20,7 +20,7 @@ function draw(data: PageData, Plot: typeof import("@observablehq/plot"), root: H
     root.append(h("h2", `${semantics} semantics: share of tokens whose top path goes through each branch`));
     root.append(
       Plot.plot({
-        width: 940, height: 420, fy: { label: null, domain: ["subject", "attractors", "all"] }, fx: { label: "layer" },
+        width: 1000, height: 420, marginRight: 90, fy: { label: null, domain: ["subject", "attractors", "all"] }, fx: { label: "layer" },
         x: { label: null, domain: branches }, y: { label: "share of tokens", domain: [0, 1], grid: true }, color: { domain: branches, legend: true },
         marks: [Plot.barY(data.shares.filter((d) => d.semantics === semantics), { fx: "layer", fy: "group", x: "branch", y: "share", fill: "branch" }), Plot.ruleY([0])],
       }),
