@@ -1,10 +1,12 @@
 // The paper's App. B.1 sanity checks (Fig. 6):
 //   (a) path entropy vs sentence length, on fig4's masked LM: the mean per-token entropy at the
 //       input (layer-0 attention input) of sentences of every length the corpus produces;
+//       under both semantics (entropy has no tensor-level reading: under the paper semantics it
+//       is the entropy of the graph with the library's composites decomposed);
 //   (b) MLPs of growing hidden size (fig6Mlp.ts) trained with compiler/train on 4 uniform random
 //       features labelled by whether the first exceeds 0.5; the path entropy from the input
 //       features (mean over the 4) to the logit of the correct class, over validation inputs, for
-//       several seeds.
+//       several seeds (the MLP has no composite op: both semantics compile the same graph).
 // The paper's claim for both: entropy grows (with length; with hidden size). Writes fig6.json and
 // fig6.html.
 //
@@ -19,6 +21,7 @@ import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
 import { positiveInt, runCommand } from "./agreement/command.ts";
 import { loadModel } from "../../compiler/frontend/index.ts";
+import type { SemanticsName } from "../../compiler/semantics.ts";
 import { rng } from "../../compiler/train/random.ts";
 import { train } from "../../compiler/train/train.ts";
 import { semirings } from "../../ir/semirings/index.ts";
@@ -64,18 +67,21 @@ function byLength(o: Fig6Options): Sentence[][] {
 
 async function lengthPart(o: Fig6Options, log: (line: string) => void) {
   const lm = await trainedLm(o.lm, log, o.cache);
-  const points: { tokens: number; attractors: number; meanEntropy: number }[] = [];
-  for (const group of byLength(o)) {
-    for (const s of group) points.push({ tokens: s.ids.length, attractors: s.attractors.length, meanEntropy: mean(await lm.reader.entropy(s)) });
-    log(`(a) ${group[0]!.ids.length} tokens: mean entropy ${mean(points.slice(-group.length).map((p) => p.meanEntropy)).toFixed(4)}`);
-  }
-  const lengths = [...new Set(points.map((p) => p.tokens))];
-  return {
-    heldOutAccuracy: lm.accuracy,
-    perLength: lengths.map((t) => ({ tokens: t, n: points.filter((p) => p.tokens === t).length, meanEntropy: mean(points.filter((p) => p.tokens === t).map((p) => p.meanEntropy)) })),
-    spearman: spearmanTest(points.map((p) => p.tokens), points.map((p) => p.meanEntropy)),
-    points,
+  const groups = byLength(o);
+  const read = async (semantics: SemanticsName) => {
+    const points: { tokens: number; attractors: number; meanEntropy: number }[] = [];
+    for (const group of groups) {
+      for (const s of group) points.push({ tokens: s.ids.length, attractors: s.attractors.length, meanEntropy: mean(await lm.reader.entropy(s, semantics)) });
+      log(`(a) ${semantics}, ${group[0]!.ids.length} tokens: mean entropy ${mean(points.slice(-group.length).map((p) => p.meanEntropy)).toFixed(4)}`);
+    }
+    const lengths = [...new Set(points.map((p) => p.tokens))];
+    return {
+      perLength: lengths.map((t) => ({ tokens: t, n: points.filter((p) => p.tokens === t).length, meanEntropy: mean(points.filter((p) => p.tokens === t).map((p) => p.meanEntropy)) })),
+      spearman: spearmanTest(points.map((p) => p.tokens), points.map((p) => p.meanEntropy)),
+      points,
+    };
   };
+  return { heldOutAccuracy: lm.accuracy, element: await read("element"), paper: await read("paper") };
 }
 
 /** 4 uniform features; label 1 iff the first exceeds 0.5. */
@@ -137,7 +143,7 @@ export async function runFig6(o: Fig6Options, log: (line: string) => void = () =
 export type Fig6Results = Awaited<ReturnType<typeof runFig6>>;
 
 interface PageData {
-  readonly length: { tokens: number; meanEntropy: number }[];
+  readonly length: { semantics: string; tokens: number; meanEntropy: number }[];
   readonly mlp: { hidden: number; seed: number; meanEntropy: number }[];
   readonly facts: string;
 }
@@ -148,8 +154,11 @@ const draw: Draw<PageData> = (data, Plot, root) => {
   root.append(h("h2", "(a) masked LM: mean per-token input entropy vs sentence length"));
   root.append(
     Plot.plot({
-      width: 900, height: 360, x: { label: "tokens" }, y: { label: "mean per-token entropy (nats)", grid: true },
-      marks: [Plot.dot(data.length, { x: "tokens", y: "meanEntropy", r: 2, fillOpacity: 0.4 }), Plot.lineY(data.length, Plot.groupX({ y: "mean" }, { x: "tokens", y: "meanEntropy" }))],
+      width: 900, height: 360, x: { label: "tokens" }, y: { label: "mean per-token entropy (nats)", grid: true }, color: { legend: true },
+      marks: [
+        Plot.dot(data.length, { x: "tokens", y: "meanEntropy", r: 2, fillOpacity: 0.4, fill: "semantics" }),
+        Plot.lineY(data.length, Plot.groupX({ y: "mean" }, { x: "tokens", y: "meanEntropy", stroke: "semantics" })),
+      ],
     }),
   );
   root.append(h("h2", "(b) MLP: mean input-feature entropy vs hidden size (one dot per seed)"));
@@ -163,8 +172,9 @@ const draw: Draw<PageData> = (data, Plot, root) => {
 
 export function renderFig6Page(r: Fig6Results): string {
   const rho = (s: { rho: number; p: number }) => `ρ ${s.rho.toFixed(3)} (p ${s.p.toFixed(3)})`;
-  const facts = `(a) ${r.length.points.length} sentences, masked LM held-out agreement accuracy ${(100 * r.length.heldOutAccuracy).toFixed(1)}%: Spearman ${rho(r.length.spearman)}. (b) ${r.setup.seeds} seed(s) per hidden size: Spearman ${rho(r.mlp.spearman)}. ${r.seconds} s.`;
-  return renderPlotPage("semic: Fig. 6 (App. B.1)", { length: r.length.points, mlp: r.mlp.runs, facts }, draw);
+  const facts = `(a) ${r.length.element.points.length} sentences, masked LM held-out agreement accuracy ${(100 * r.length.heldOutAccuracy).toFixed(1)}%: Spearman ${rho(r.length.element.spearman)} (element), ${rho(r.length.paper.spearman)} (paper). (b) ${r.setup.seeds} seed(s) per hidden size: Spearman ${rho(r.mlp.spearman)}. ${r.seconds} s.`;
+  const length = (["element", "paper"] as const).flatMap((semantics) => r.length[semantics].points.map((p) => ({ semantics, tokens: p.tokens, meanEntropy: p.meanEntropy })));
+  return renderPlotPage("semic: Fig. 6 (App. B.1)", { length, mlp: r.mlp.runs, facts }, draw);
 }
 
 async function main() {
@@ -181,7 +191,10 @@ async function main() {
   const r = await runFig6(o, (line) => console.error(line));
   writeFilesAtomically(new Map([[join(flags.out, "fig6.json"), stringifyJson(r)], [join(flags.out, "fig6.html"), renderFig6Page(r)]]));
   const rho = (s: { rho: number; p: number; n: number }) => `rho ${s.rho.toFixed(3)}  p ${s.p.toFixed(3)}  n ${s.n}`;
-  console.log(`(a) entropy vs length  ${rho(r.length.spearman)}  ${r.length.perLength.map((p) => `${p.tokens}: ${p.meanEntropy.toFixed(3)}`).join(", ")}`);
+  for (const semantics of ["element", "paper"] as const) {
+    const a = r.length[semantics];
+    console.log(`(a) ${semantics.padEnd(7)} entropy vs length  ${rho(a.spearman)}  ${a.perLength.map((p) => `${p.tokens}: ${p.meanEntropy.toFixed(3)}`).join(", ")}`);
+  }
   console.log(`(b) entropy vs hidden  ${rho(r.mlp.spearman)}  ${r.mlp.perHidden.map((p) => `${p.hidden}: ${p.meanEntropy.toFixed(3)} (acc ${(100 * p.valAccuracy).toFixed(1)}%)`).join(", ")}`);
   console.log(`wrote ${join(flags.out, "fig6.json")} and ${join(flags.out, "fig6.html")} (${r.seconds} s)`);
 }

@@ -14,6 +14,7 @@ import { Command } from "commander";
 import { CliError } from "../../compiler/cli/load.ts";
 import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
+import type { SemanticsName } from "../../compiler/semantics.ts";
 import { positiveInt, runCommand } from "./agreement/command.ts";
 import { generateCorpus, type Sentence } from "./agreement/corpus.ts";
 import { renderPlotPage, type Draw } from "./plotPage.ts";
@@ -63,27 +64,33 @@ export async function runFig7(o: Fig7Options, log: (line: string) => void = () =
   const t0 = performance.now();
   const lm = await trainedLm(o.lm, log, o.cache);
   const cells = balanced(o);
-  const bins = [];
-  for (const [b, byK] of cells.entries()) {
-    const k: number[] = [], entropy: number[] = [];
-    const perK = [];
-    for (const [j, sentences] of byK.entries()) {
-      const values = [];
-      for (const s of sentences) values.push(mean(await lm.reader.entropy(s)));
-      perK.push({ attractors: ATTRACTORS[j]!, n: values.length, meanEntropy: mean(values), sd: sd(values) });
-      k.push(...values.map(() => ATTRACTORS[j]!));
-      entropy.push(...values);
+  const read = async (semantics: SemanticsName) => {
+    const bins = [];
+    for (const [b, byK] of cells.entries()) {
+      const k: number[] = [], entropy: number[] = [];
+      const perK = [];
+      for (const [j, sentences] of byK.entries()) {
+        const values = [];
+        for (const s of sentences) values.push(mean(await lm.reader.entropy(s, semantics)));
+        perK.push({ attractors: ATTRACTORS[j]!, n: values.length, meanEntropy: mean(values), sd: sd(values) });
+        k.push(...values.map(() => ATTRACTORS[j]!));
+        entropy.push(...values);
+      }
+      const [lo, hi] = BINS[b]!;
+      const rho = spearmanTest(k, entropy);
+      log(`${semantics} bin ${lo}–${hi} tokens: Spearman ρ ${rho.rho.toFixed(3)} (p ${rho.p.toFixed(3)}, n ${rho.n})`);
+      bins.push({ tokens: [lo, hi], cells: perK, spearman: rho });
     }
-    const [lo, hi] = BINS[b]!;
-    const rho = spearmanTest(k, entropy);
-    log(`bin ${lo}–${hi} tokens: Spearman ρ ${rho.rho.toFixed(3)} (p ${rho.p.toFixed(3)}, n ${rho.n})`);
-    bins.push({ tokens: [lo, hi], cells: perK, spearman: rho });
-  }
+    return bins;
+  };
+  const element = await read("element");
+  const paper = await read("paper");
   return {
     experiment: "fig7",
     setup: { model: "examples/paper/agreement/maskedLm.ts", ...o.lm, perCell: o.perCell, bins: BINS, read: "mean over tokens of the path entropy (nats) from each token of the layer-0 attention input, units pooled by the entropy semiring's ⊕", quantity: "logit(correct form) − logit(wrong form) at [MASK]" },
     model: { heldOutAccuracy: lm.accuracy, trainLoss: lm.loss },
-    bins,
+    element,
+    paper,
     seconds: Math.round((performance.now() - t0) / 100) / 10,
   };
 }
@@ -91,32 +98,36 @@ export async function runFig7(o: Fig7Options, log: (line: string) => void = () =
 export type Fig7Results = Awaited<ReturnType<typeof runFig7>>;
 
 interface PageData {
-  readonly points: { bin: string; attractors: number; meanEntropy: number; low: number; high: number }[];
+  readonly points: { semantics: string; bin: string; attractors: number; meanEntropy: number; low: number; high: number }[];
   readonly facts: string;
 }
 
 const draw: Draw<PageData> = (data, Plot, root) => {
   const h = (tag: string, text: string) => Object.assign(document.createElement(tag), { textContent: text });
   root.append(h("h1", "Fig. 7 (App. B.2): input entropy vs number of attractors, per length bin"), h("p", data.facts));
-  root.append(
-    Plot.plot({
-      width: 900, height: 420, x: { label: "attractors", ticks: [1, 2, 3, 4] }, y: { label: "mean per-token entropy (nats), ± 1 s.e.", grid: true }, color: { legend: true, label: "tokens" },
-      marks: [
-        Plot.line(data.points, { x: "attractors", y: "meanEntropy", stroke: "bin" }),
-        Plot.dot(data.points, { x: "attractors", y: "meanEntropy", fill: "bin" }),
-        Plot.ruleX(data.points, { x: "attractors", y1: "low", y2: "high", stroke: "bin" }),
-      ],
-    }),
-  );
+  for (const semantics of ["element", "paper"]) {
+    const points = data.points.filter((d) => d.semantics === semantics);
+    root.append(h("h2", `${semantics} semantics`));
+    root.append(
+      Plot.plot({
+        width: 900, height: 380, x: { label: "attractors", ticks: [1, 2, 3, 4] }, y: { label: "mean per-token entropy (nats), ± 1 s.e.", grid: true }, color: { legend: true, label: "tokens" },
+        marks: [
+          Plot.line(points, { x: "attractors", y: "meanEntropy", stroke: "bin" }),
+          Plot.dot(points, { x: "attractors", y: "meanEntropy", fill: "bin" }),
+          Plot.ruleX(points, { x: "attractors", y1: "low", y2: "high", stroke: "bin" }),
+        ],
+      }),
+    );
+  }
 };
 
 export function renderFig7Page(r: Fig7Results): string {
-  const points = r.bins.flatMap((b) => b.cells.map((c) => {
+  const points = (["element", "paper"] as const).flatMap((semantics) => r[semantics].flatMap((b) => b.cells.map((c) => {
     const se = c.sd / Math.sqrt(c.n);
-    return { bin: `${b.tokens[0]}–${b.tokens[1]}`, attractors: c.attractors, meanEntropy: c.meanEntropy, low: c.meanEntropy - se, high: c.meanEntropy + se };
-  }));
-  const rhos = r.bins.map((b) => `${b.tokens[0]}–${b.tokens[1]}: ρ ${b.spearman.rho.toFixed(3)} (p ${b.spearman.p.toFixed(3)})`).join("; ");
-  return renderPlotPage("semic: Fig. 7 (App. B.2)", { points, facts: `${r.setup.model}, held-out agreement accuracy ${(100 * r.model.heldOutAccuracy).toFixed(1)}%; ${r.setup.perCell} sentences per bin and attractor count. Spearman ρ (attractors vs mean entropy) per bin — ${rhos}; ${r.seconds} s.` }, draw);
+    return { semantics, bin: `${b.tokens[0]}–${b.tokens[1]}`, attractors: c.attractors, meanEntropy: c.meanEntropy, low: c.meanEntropy - se, high: c.meanEntropy + se };
+  })));
+  const rhos = r.element.map((b) => `${b.tokens[0]}–${b.tokens[1]}: ρ ${b.spearman.rho.toFixed(3)} (p ${b.spearman.p.toFixed(3)})`).join("; ");
+  return renderPlotPage("semic: Fig. 7 (App. B.2)", { points, facts: `${r.setup.model}, held-out agreement accuracy ${(100 * r.model.heldOutAccuracy).toFixed(1)}%; ${r.setup.perCell} sentences per bin and attractor count. Spearman ρ (attractors vs mean entropy) per bin, element semantics — ${rhos}; ${r.seconds} s.` }, draw);
 }
 
 async function main() {
@@ -132,9 +143,11 @@ async function main() {
   const o: Fig7Options = { ...(flags.quick ? QUICK : FULL), ...(flags.perCell ? { perCell: flags.perCell } : {}), ...(flags.cache ? { cache: flags.cache } : {}) };
   const results = await runFig7(o, (line) => console.error(line));
   writeFilesAtomically(new Map([[join(flags.out, "fig7.json"), stringifyJson(results)], [join(flags.out, "fig7.html"), renderFig7Page(results)]]));
-  for (const b of results.bins) {
-    const cells = b.cells.map((c) => `${c.attractors}: ${c.meanEntropy.toFixed(4)}`).join(", ");
-    console.log(`tokens ${b.tokens[0]}–${b.tokens[1]}  rho ${b.spearman.rho.toFixed(3)}  p ${b.spearman.p.toFixed(3)}  n ${b.spearman.n}  mean entropy by attractors ${cells}`);
+  for (const semantics of ["element", "paper"] as const) {
+    for (const b of results[semantics]) {
+      const cells = b.cells.map((c) => `${c.attractors}: ${c.meanEntropy.toFixed(4)}`).join(", ");
+      console.log(`${semantics.padEnd(7)} tokens ${b.tokens[0]}–${b.tokens[1]}  rho ${b.spearman.rho.toFixed(3)}  p ${b.spearman.p.toFixed(3)}  n ${b.spearman.n}  mean entropy by attractors ${cells}`);
+    }
   }
   console.log(`wrote ${join(flags.out, "fig7.json")} and ${join(flags.out, "fig7.html")} (${results.seconds} s)`);
 }

@@ -196,12 +196,15 @@ describe("fig7 --quick", () => {
   test("runs and reports ρ per length bin", () => {
     expect(run.stderr).not.toContain("internal error");
     expect(run.code).toBe(0);
-    for (const [lo, hi] of BINS) expect(run.stdout).toMatch(new RegExp(`^tokens ${lo}–${hi} +rho -?\\d\\.\\d+ +p \\d\\.\\d+ +n 12 `, "m"));
+    for (const semantics of ["element", "paper"]) {
+      for (const [lo, hi] of BINS) expect(run.stdout).toMatch(new RegExp(`^${semantics} +tokens ${lo}–${hi} +rho -?\\d\\.\\d+ +p \\d\\.\\d+ +n 12 `, "m"));
+    }
   });
 
   test("results are balanced over attractors in every bin, with finite entropies", () => {
-    expect(results.bins).toHaveLength(BINS.length);
-    for (const b of results.bins) {
+    expect(results.element).toHaveLength(BINS.length);
+    expect(results.paper).toHaveLength(BINS.length);
+    for (const b of [...results.element, ...results.paper]) {
       expect(b.cells.map((c) => c.attractors)).toEqual([1, 2, 3, 4]);
       for (const c of b.cells) {
         expect(c.n).toBe(3);
@@ -231,17 +234,21 @@ describe("fig6 --quick", () => {
   test("runs and reports both parts", () => {
     expect(run.stderr).not.toContain("internal error");
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^\(a\) entropy vs length +rho -?\d\.\d+ +p \d\.\d+ +n 9 /m);
+    expect(run.stdout).toMatch(/^\(a\) element +entropy vs length +rho -?\d\.\d+ +p \d\.\d+ +n 9 /m);
+    expect(run.stdout).toMatch(/^\(a\) paper +entropy vs length +rho -?\d\.\d+ +p \d\.\d+ +n 9 /m);
     expect(run.stdout).toMatch(/^\(b\) entropy vs hidden +rho -?\d\.\d+ +p \d\.\d+ +n 3 /m);
   });
 
   test("results have the expected shape and sane values", () => {
-    expect(results.length.perLength).toHaveLength(3);
-    for (const p of results.length.perLength) {
-      expect(p.n).toBe(3);
-      expect(p.meanEntropy).toBeGreaterThan(0);
+    for (const semantics of ["element", "paper"] as const) {
+      const a = results.length[semantics];
+      expect(a.perLength).toHaveLength(3);
+      for (const p of a.perLength) {
+        expect(p.n).toBe(3);
+        expect(p.meanEntropy).toBeGreaterThan(0);
+      }
+      expect(a.points.every((p) => p.tokens >= 10 && p.tokens <= 36)).toBe(true);
     }
-    expect(results.length.points.every((p) => p.tokens >= 10 && p.tokens <= 36)).toBe(true);
     expect(results.mlp.runs.map((r) => r.hidden)).toEqual([2, 16, 128]);
     for (const r of results.mlp.runs) {
       // Entropy of a path distribution is ≥ 0 and at most log(#paths) (4 → hidden → 1 output: `hidden` paths per feature).

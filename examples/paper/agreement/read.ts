@@ -12,7 +12,7 @@
 // Hugging Face checkpoint (checkpoint.ts, one module per sentence).
 
 import { compileGraph, importModule, type GeneratedModel, type GeneratedResult } from "../../../compiler/compile.ts";
-import { consumerLabels } from "../../../compiler/semantics.ts";
+import { consumerLabels, type SemanticsName } from "../../../compiler/semantics.ts";
 import { branchPoints } from "../../../compiler/study/views.ts";
 import type { Graph } from "../../../ir/graph.ts";
 import { semirings } from "../../../ir/semirings/index.ts";
@@ -81,12 +81,16 @@ export class AgreementReader {
 
   constructor(private readonly source: GraphSource) {}
 
-  /** The layer-0 path entropy per token alone (one entropy module per key): what Fig. 6a and 7 read. */
-  async entropy(s: Sentence): Promise<number[]> {
-    const key = this.source.key(s);
+  /**
+   * The layer-0 path entropy per token alone (one entropy module per key and semantics): what
+   * Fig. 6a and 7 read. Entropy has no tensor-level reading, so under the paper semantics it is the
+   * entropy of the graph with the library's composites decomposed (softmax, layer norm, log-softmax).
+   */
+  async entropy(s: Sentence, semantics: SemanticsName = "element"): Promise<number[]> {
+    const key = `${semantics} ${this.source.key(s)}`;
     let m = this.#entropy.get(key);
     if (!m) {
-      const compiled = compileGraph(this.source.graph(s), { semirings: [semirings.entropy], wrt: ["layer0"], precision: "f64" });
+      const compiled = compileGraph(this.source.graph(s), { semirings: [semirings.entropy], wrt: ["layer0"], precision: "f64", semantics });
       m = (await importModule(compiled.js.js)).createModel(this.source.params);
       this.#entropy.set(key, m);
     }
