@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkpointSource } from "../../examples/paper/agreement/checkpoint.ts";
 import { generateCorpus } from "../../examples/paper/agreement/corpus.ts";
 import { ranks, spearman, spearmanTest } from "../../examples/paper/agreement/rank.ts";
-import { BRANCHES } from "../../examples/paper/agreement/read.ts";
+import { BRANCHES, type Branch } from "../../examples/paper/agreement/read.ts";
 import { bertUncased, piecesOf } from "../../examples/paper/agreement/vocab.ts";
 import { QUICK, runFig4, type Fig4Results } from "../../examples/paper/fig4.ts";
-import { GROUPS } from "../../examples/paper/fig4Stats.ts";
+import { GROUPS, summarize, type Read } from "../../examples/paper/fig4Stats.ts";
 import type { Fig6Results } from "../../examples/paper/fig6.ts";
 import { BINS, type Fig7Results } from "../../examples/paper/fig7.ts";
 import { hfBertShapes, randomBertWeights } from "../../examples/scripts/bertCheckpoint.ts";
@@ -63,6 +63,36 @@ describe("agreement corpus", () => {
       }
     }
     expect(new Set(a.sentences.map((s) => s.attractors.length))).toEqual(new Set([1, 2, 3, 4]));
+  });
+});
+
+describe("fig4 summary", () => {
+  // Two hand-made readings of one 5-token sentence: [CLS] the N(subject) near the N(attractor) [MASK]…
+  const sentence = { ...generateCorpus(1, 1).sentences[0]!, ids: [101, 1996, 1, 2, 103], subject: 2, attractors: [3], mask: 4 };
+  const layer = (winner: Branch[], value: number[]) => ({ winner, value, byBranch: Object.fromEntries(BRANCHES.map((b) => [b, value.map((v, t) => (winner[t] === b ? v : 0))])) as Record<Branch, number[]> });
+  const reading = (last: Branch[], subjectValue: number) => ({
+    margin: 1, entropy: [0, 0, 0, 0, 0],
+    element: [layer(["skip", "skip", "skip", "value", "skip"], [1, 1, 1, 1, 1]), layer(last, [1, 1, subjectValue, 1, 1])],
+    paper: [layer(["key", "key", "key", "key", "key"], [1, 1, 1, 1, 1]), layer(last, [1, 1, 1, 1, 1])],
+  });
+  const reads: Read[] = [{ sentence, reading: reading(["value", "value", "key", "value", "skip"], 3) }, { sentence, reading: reading(["skip", "value", "value", "skip", "skip"], 1) }];
+
+  test("claims are counted per sentence, shares per token", () => {
+    const el = summarize(reads, "element");
+    // Subject last layer: key in the first sentence, value in the second.
+    expect(el.claims.subjectLastAttention.holds).toBe(2);
+    expect(el.claims.subjectLastKey.holds).toBe(1);
+    expect(el.claims.subjectEarlierSkip.holds).toBe(2);
+    // Skip wins a majority in layer 0 of both, in the last layer of the second only.
+    expect(el.claims.allSkip.holds).toBe(1);
+    // The attractor's last layer: value (attention) in the first, skip in the second.
+    expect(el.claims.attractorsLastAttention.holds).toBe(1);
+    expect(el.layers[1]!.winShare.subject).toEqual({ skip: 0, query: 0, key: 0.5, value: 0.5 });
+    expect(el.layers[0]!.winShare.all.skip).toBeCloseTo(0.8, 12);
+    // Flow: the subject's key value 3 against its value value 1.
+    expect(el.layers[1]!.flowShare.subject.key).toBeCloseTo(0.75, 12);
+    expect(el.layers[1]!.meanOplus.subject).toEqual({ skip: 0, query: 0, key: 1.5, value: 0.5 });
+    expect(summarize(reads, "paper").claims.subjectEarlierSkip.holds).toBe(0);
   });
 });
 
