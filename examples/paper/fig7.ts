@@ -126,8 +126,8 @@ export function renderFig7Page(r: Fig7Results): string {
     const se = c.sd / Math.sqrt(c.n);
     return { semantics, bin: `${b.tokens[0]}–${b.tokens[1]}`, attractors: c.attractors, meanEntropy: c.meanEntropy, low: c.meanEntropy - se, high: c.meanEntropy + se };
   })));
-  const rhos = r.element.map((b) => `${b.tokens[0]}–${b.tokens[1]}: ρ ${b.spearman.rho.toFixed(3)} (p ${b.spearman.p.toFixed(3)})`).join("; ");
-  return renderPlotPage("semic: Fig. 7 (App. B.2)", { points, facts: `${r.setup.model}, held-out agreement accuracy ${(100 * r.model.heldOutAccuracy).toFixed(1)}%; ${r.setup.perCell} sentences per bin and attractor count. Spearman ρ (attractors vs mean entropy) per bin, element semantics — ${rhos}; ${r.seconds} s.` }, draw);
+  const rhos = (semantics: "element" | "paper") => r[semantics].map((b) => `${b.tokens[0]}–${b.tokens[1]}: ρ ${b.spearman.rho.toFixed(3)} (p ${b.spearman.p.toFixed(3)})`).join("; ");
+  return renderPlotPage("semic: Fig. 7 (App. B.2)", { points, facts: `${r.setup.model}, held-out agreement accuracy ${(100 * r.model.heldOutAccuracy).toFixed(1)}%; ${r.setup.perCell} sentences per bin and attractor count. Spearman ρ (attractors vs mean entropy) per bin — element: ${rhos("element")}; paper: ${rhos("paper")}; ${r.seconds} s.` }, draw);
 }
 
 async function main() {
