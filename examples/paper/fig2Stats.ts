@@ -18,7 +18,8 @@ export function wilson(holds: number, n: number, z = 1.959964): Proportion {
   const denom = 1 + (z * z) / n;
   const centre = (p + (z * z) / (2 * n)) / denom;
   const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
-  return { holds, n, fraction: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // At p = 0 or 1 the bound equals p exactly; rounding must not put p outside its own interval.
+  return { holds, n, fraction: p, low: Math.max(0, Math.min(p, centre - half)), high: Math.min(1, Math.max(p, centre + half)) };
 }
 
 export const CLAIMS = {
