@@ -1,0 +1,130 @@
+// The paper's §5.3 experiment (Fig. 5): is a harder task's gradient more spread out? For each
+// task of App. C (tasks/tasks.ts) and each seed: the task's difficulty is its online code length
+// (fig5Mdl.ts: models of fig5Model.ts trained on growing prefixes of the training data), and a
+// model trained on all of it gives the validation accuracy and the mean per-token gradient entropy
+// at the embeddings (fig5Read.ts). Runs whose validation accuracy stays under the threshold are
+// dropped from the comparison (kept in the results, marked). Writes fig5.json (the numbers) and
+// fig5.html (the scatter) into --out.
+//
+//   npx tsx examples/paper/fig5.ts            # full: 9 tasks × 3 seeds
+//   npx tsx examples/paper/fig5.ts --quick    # 1 seed, a smaller model, little data: a smoke run (tests)
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, InvalidArgumentError } from "commander";
+import { formatError, isUserError, writeFilesAtomically } from "../../compiler/cli/output.ts";
+import { stringifyJson } from "../../compiler/cli/report.ts";
+import { train } from "../../compiler/train/train.ts";
+import { onlineCode } from "./fig5Mdl.ts";
+import { renderFig5Page } from "./fig5Page.ts";
+import { Fig5Modules, type Fig5Reader } from "./fig5Read.ts";
+import { summarize } from "./fig5Stats.ts";
+import { generate, TASKS, type Example } from "./tasks/tasks.ts";
+
+const MODEL = fileURLToPath(new URL("./fig5Model.ts", import.meta.url));
+
+export interface Fig5Options {
+  /** fig5Model.ts's config: vocab, seq, d, heads, ffn, layers, classes. */
+  readonly model: Readonly<Record<string, number>>;
+  readonly seeds: number;
+  readonly train: number;
+  readonly val: number;
+  /** Block ends of the online code, as fractions of the training examples. */
+  readonly blocks: readonly number[];
+  readonly epochs: number;
+  /** A model trained on a short prefix still takes at least this many steps. */
+  readonly minSteps: number;
+  readonly lr: number;
+  readonly batch: number;
+  /** Runs under this validation accuracy are dropped. */
+  readonly threshold: number;
+  /** Validation inputs whose entropy is read. */
+  readonly entropyInputs: number;
+}
+
+export const FULL: Fig5Options = {
+  model: { vocab: 60, seq: 16, d: 32, heads: 4, ffn: 64, layers: 2, classes: 36 },
+  seeds: 3, train: 2000, val: 400, blocks: [1 / 16, 1 / 8, 1 / 4, 1 / 2, 1], epochs: 5, minSteps: 150, lr: 0.003, batch: 16, threshold: 0.8, entropyInputs: 100,
+};
+export const QUICK: Fig5Options = {
+  model: { vocab: 20, seq: 8, d: 8, heads: 2, ffn: 16, layers: 2, classes: 36 },
+  seeds: 1, train: 240, val: 60, blocks: [1 / 4, 1 / 2, 1], epochs: 2, minSteps: 20, lr: 0.01, batch: 16, threshold: 0.8, entropyInputs: 20,
+};
+
+const records = (data: readonly Example[]) => data.map((ex) => ({ ids: ex.ids, label: ex.label }));
+
+export async function runFig5(o: Fig5Options, log: (line: string) => void = () => {}) {
+  const t0 = performance.now();
+  const modules = await Fig5Modules.create(MODEL, o.model);
+  const sizes = { vocab: o.model["vocab"]!, seq: o.model["seq"]! };
+  const fit = async (data: readonly Example[], seed: number) => {
+    const epochs = Math.max(o.epochs, Math.ceil((o.minSteps * o.batch) / data.length));
+    const trained = await train({ model: MODEL, config: o.model, train: records(data), loss: { kind: "nll", label: "label", classes: modules.classes }, epochs, lr: o.lr, batch: o.batch, seed, warmup: 20 });
+    return modules.reader(trained.params);
+  };
+  const accuracy = (r: Fig5Reader, data: readonly Example[]) => data.filter((ex) => r.correct(ex.ids, ex.label)).length / data.length;
+  const runs = [];
+  for (const [t, task] of TASKS.entries()) {
+    for (let seed = 1; seed <= o.seeds; seed++) {
+      const data = generate(task, o.train, 1000 * seed + t, sizes);
+      const val = generate(task, o.val, 1_000_000 + 1000 * seed + t, sizes);
+      const code = await onlineCode(data.length, task.classes, o.blocks, async (prefix, start, end) => {
+        const r = await fit(data.slice(0, prefix), seed);
+        return data.slice(start, end).reduce((a, ex) => a + r.bits(ex.ids, ex.label), 0);
+      });
+      const reader = await fit(data, seed);
+      const valAccuracy = accuracy(reader, val);
+      const read = val.slice(0, o.entropyInputs);
+      const entropy = read.reduce((a, ex) => a + reader.entropy(ex.ids, ex.label, ex.len), 0) / read.length;
+      const kept = valAccuracy >= o.threshold;
+      log(`${task.name} seed ${seed}: ${(code.bits / 1000).toFixed(2)} kbits (compression ${code.compression.toFixed(2)}), validation accuracy ${(100 * valAccuracy).toFixed(1)}%, entropy ${entropy.toFixed(3)} nats${kept ? "" : " — dropped"}`);
+      runs.push({ task: task.name, classes: task.classes, seed, mdlBits: code.bits, uniformBits: code.uniformBits, compression: code.compression, blocks: code.blocks, valAccuracy, entropy, kept });
+    }
+  }
+  return {
+    experiment: "fig5",
+    setup: { modelFile: "examples/paper/fig5Model.ts", ...o, entropy: "entropy semiring at embeddings, ⊕ over the embedding dimensions, of the correct class's logit; mean over the sequence's tokens and over validation inputs" },
+    runs,
+    summary: summarize(runs),
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+  };
+}
+
+export type Fig5Results = Awaited<ReturnType<typeof runFig5>>;
+export type Fig5Run = Fig5Results["runs"][number];
+
+const count = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer`);
+  return n;
+};
+
+async function main() {
+  const program = new Command("fig5")
+    .description("The paper's §5.3 experiment (Fig. 5): gradient entropy against task difficulty (online-code MDL) over the App. C tasks.")
+    .option("--quick", "1 seed, a small model and little data (a smoke run, about a minute)")
+    .option("--out <dir>", "where fig5.json and fig5.html go", "fig5-out")
+    .option("--seeds <n>", "training seeds per task (full: 3)", count("--seeds"))
+    .addHelpText("after", "\nExamples:\n  nice -n 10 npx tsx examples/paper/fig5.ts --out examples/paper/results\n  npx tsx examples/paper/fig5.ts --quick --out /tmp/fig5")
+    .parse();
+  const flags = program.opts<{ quick?: boolean; out: string; seeds?: number }>();
+  const o = { ...(flags.quick ? QUICK : FULL), ...(flags.seeds ? { seeds: flags.seeds } : {}) };
+  const results = await runFig5(o, (line) => console.error(line));
+  writeFilesAtomically(new Map([[join(flags.out, "fig5.json"), stringifyJson(results)], [join(flags.out, "fig5.html"), renderFig5Page(results)]]));
+  for (const t of results.summary.tasks) {
+    console.log(`${t.task.padEnd(28)} MDL ${(t.mdlBits / 1000).toFixed(2).padStart(7)} kbits  entropy ${t.entropy.toFixed(3)} nats  kept ${t.kept}/${t.runs}`);
+  }
+  const s = results.summary;
+  console.log(`Spearman ρ(entropy, MDL) over kept runs: all ${fmt(s.spearman.all)}, binary ${fmt(s.spearman.binary)} (${s.kept} of ${results.runs.length} runs kept)`);
+  console.log(`wrote ${join(flags.out, "fig5.json")} and ${join(flags.out, "fig5.html")} (${results.seconds} s)`);
+}
+
+const fmt = (x: number | null) => (x === null ? "n/a" : x.toFixed(2));
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(formatError(e));
+    if (process.env["SEMIC_DEBUG"] && e instanceof Error) console.error(e.stack);
+    process.exit(isUserError(e) ? 1 : 2);
+  });
+}

@@ -1,0 +1,69 @@
+// fig5.html: the §5.3 figure as one self-contained page (the report's inlined d3 and Observable
+// Plot): mean per-token gradient entropy against online-code MDL, one point per task and seed
+// (dropped runs hollow), and the per-task table.
+
+import { bundles, scriptSafe } from "../../compiler/study/report/page.ts";
+import type { Fig5Results } from "./fig5.ts";
+
+interface PageData {
+  readonly points: { task: string; seed: number; kbits: number; entropy: number; accuracy: number; kept: boolean }[];
+  readonly tasks: { task: string; kbits: number; entropy: number; accuracy: number; kept: string }[];
+  readonly facts: string;
+}
+
+/** Runs in the page: draws the scatter and the table from `data` with Plot. */
+function draw(data: PageData, Plot: typeof import("@observablehq/plot"), root: HTMLElement): void {
+  const h = (tag: string, text: string) => Object.assign(document.createElement(tag), { textContent: text });
+  root.append(h("h1", "Fig. 5 (§5.3): gradient entropy against task difficulty"), h("p", data.facts));
+  root.append(h("h2", "Mean per-token entropy (nats) against online-code MDL (kbits); hollow: dropped (low validation accuracy)"));
+  const kept = data.points.filter((d) => d.kept), dropped = data.points.filter((d) => !d.kept);
+  root.append(
+    Plot.plot({
+      width: 900, height: 480, marginRight: 220, grid: true,
+      x: { label: "MDL, online code (kbits)" }, y: { label: "mean entropy per token (nats)" },
+      color: { legend: true, domain: data.tasks.map((t) => t.task) },
+      marks: [
+        Plot.dot(kept, { x: "kbits", y: "entropy", fill: "task", r: 5, title: (d: { task: string; seed: number; accuracy: number }) => `${d.task}, seed ${d.seed}, accuracy ${(100 * d.accuracy).toFixed(1)}%` }),
+        Plot.dot(dropped, { x: "kbits", y: "entropy", stroke: "task", r: 5, title: (d: { task: string; seed: number; accuracy: number }) => `${d.task}, seed ${d.seed}, accuracy ${(100 * d.accuracy).toFixed(1)}% (dropped)` }),
+      ],
+    }),
+  );
+  root.append(h("h2", "Per task (means over kept seeds)"));
+  const table = document.createElement("table");
+  table.append(...[["task", "MDL (kbits)", "entropy (nats)", "validation accuracy", "kept"], ...data.tasks.map((t) => [t.task, t.kbits.toFixed(2), t.entropy.toFixed(3), `${(100 * t.accuracy).toFixed(1)}%`, t.kept])].map((cells, i) => {
+    const tr = document.createElement("tr");
+    tr.append(...cells.map((c) => h(i === 0 ? "th" : "td", c)));
+    return tr;
+  }));
+  root.append(table);
+}
+
+function pageData(r: Fig5Results): PageData {
+  const points = r.runs.map((x) => ({ task: x.task, seed: x.seed, kbits: x.mdlBits / 1000, entropy: x.entropy, accuracy: x.valAccuracy, kept: x.kept }));
+  const tasks = r.summary.tasks.map((t) => ({ task: t.task, kbits: t.mdlBits / 1000, entropy: t.entropy, accuracy: t.valAccuracy, kept: `${t.kept}/${t.runs}` }));
+  const m = r.setup.model;
+  const rho = (x: number | null) => (x === null ? "n/a" : x.toFixed(2));
+  const s = r.summary.spearman;
+  return {
+    points, tasks,
+    facts: `${r.setup.modelFile}: ${m["layers"]} layers, hidden ${m["d"]}, ${m["heads"]} heads, vocabulary ${m["vocab"]}, length ${m["seq"]}, ${m["classes"]} outputs; ` +
+      `${r.setup.train} training and ${r.setup.val} validation examples per task and seed, ${r.setup.seeds} seed(s); runs under ${100 * r.setup.threshold}% validation accuracy dropped (${r.summary.kept} of ${r.runs.length} kept). ` +
+      `Spearman ρ(entropy, MDL) over kept runs: all ${rho(s.all)}, binary tasks ${rho(s.binary)}, BinCountOnes ${rho(s.binCountOnes)}. ${r.seconds} s.`,
+  };
+}
+
+export function renderFig5Page(r: Fig5Results): string {
+  const [d3, plot] = bundles();
+  const script = `var __name = (f) => f;\nconst data = ${JSON.stringify(pageData(r))};\n(${draw.toString()})(data, Plot, document.getElementById("fig5"));`;
+  return [
+    "<!doctype html>",
+    '<html lang="en"><head><meta charset="utf-8"><title>semic: Fig. 5 (§5.3)</title>',
+    "<style>body { font: 14px/1.4 system-ui, sans-serif; margin: 24px auto; max-width: 960px; padding: 0 16px; } h2 { font-size: 16px; } td, th { padding: 2px 10px; text-align: right; } td:first-child, th:first-child { text-align: left; }</style>",
+    '</head><body><main id="fig5"></main>',
+    `<script>${scriptSafe(d3!)}</script>`,
+    `<script>${scriptSafe(plot!)}</script>`,
+    `<script>\n${scriptSafe(script)}\n</script>`,
+    "</body></html>",
+    "",
+  ].join("\n");
+}

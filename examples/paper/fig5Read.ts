@@ -1,0 +1,69 @@
+// What fig5.ts reads from one trained classifier (fig5Model.ts): the code length of a labelled
+// input (−log₂ p(label | ids)), whether the label scores highest of all outputs, and the gradient
+// entropy per token — the entropy semiring at "embeddings", ⊕-pooled over the embedding
+// dimensions, of the correct class's logit (the quantity the paper reads), averaged over the
+// sequence's tokens (padding excluded).
+
+import { compileGraph, importModule, type GeneratedModel } from "../../compiler/compile.ts";
+import { loadModel } from "../../compiler/frontend/index.ts";
+import { semirings } from "../../ir/semirings/index.ts";
+
+type Factory = (params: Record<string, ArrayLike<number>>) => GeneratedModel;
+export type ModelSizes = Record<string, number>;
+
+/** The two compiled modules of one model size (the same for every task, seed and block). */
+export class Fig5Modules {
+  private constructor(
+    private readonly logProb: Factory,
+    private readonly entropy: Factory,
+    readonly classes: number,
+  ) {}
+
+  static async create(modelFile: string, sizes: ModelSizes): Promise<Fig5Modules> {
+    const compile = async (logit: boolean, semiring: "sumprod" | "entropy") => {
+      const { graph } = loadModel(modelFile, { config: { ...sizes, logit } });
+      const js = compileGraph(graph, { semirings: [semirings[semiring]], wrt: ["embeddings"], precision: "f64" }).js.js;
+      return (await importModule(js)).createModel;
+    };
+    const { config } = loadModel(modelFile, { config: sizes });
+    return new Fig5Modules(await compile(false, "sumprod"), await compile(true, "entropy"), (config as { classes: number }).classes);
+  }
+
+  reader(params: Record<string, Float64Array>): Fig5Reader {
+    return new Fig5Reader(this.logProb(params), this.entropy(params), this.classes);
+  }
+}
+
+export class Fig5Reader {
+  constructor(
+    private readonly logProb: GeneratedModel,
+    private readonly entropyModel: GeneratedModel,
+    private readonly classes: number,
+  ) {}
+
+  /** −log₂ p(label | ids). */
+  bits(ids: readonly number[], label: number): number {
+    return -this.logProb.forward({ ids, label: [label] }) / Math.LN2;
+  }
+
+  /** The label scores highest of all outputs (first wins a tie); one forward pass when p(label) > ½. */
+  correct(ids: readonly number[], label: number): boolean {
+    const own = this.logProb.forward({ ids, label: [label] });
+    if (own > Math.log(0.5)) return true;
+    for (let c = 0; c < this.classes; c++) {
+      if (c === label) continue;
+      const other = this.logProb.forward({ ids, label: [c] });
+      if (other > own || (other === own && c < label)) return false;
+    }
+    return true;
+  }
+
+  /** Mean over the first `len` tokens of the path entropy (nats) pooled over each token's embedding dimensions. */
+  entropy(ids: readonly number[], label: number, len: number): number {
+    const r = this.entropyModel.run({ ids, label: [label] }, { topPath: false, aggregate: { embeddings: [1] } }).results["entropy"]!;
+    const perToken = r.aggregated!["embeddings"]!.value;
+    let sum = 0;
+    for (let t = 0; t < len; t++) sum += perToken[t]!;
+    return sum / len;
+  }
+}
