@@ -6,12 +6,14 @@
 // dropped from the comparison (kept in the results, marked). Writes fig5.json (the numbers) and
 // fig5.html (the scatter) into --out.
 //
-//   npx tsx examples/paper/fig5.ts            # full: 9 tasks × 2 seeds
+//   npx tsx examples/paper/fig5.ts            # full: 9 tasks × 2 seeds (or one process per seed, see --help)
 //   npx tsx examples/paper/fig5.ts --quick    # 1 seed, a smaller model, little data: a smoke run (tests)
 
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
+import { CliError } from "../../compiler/cli/load.ts";
 import { formatError, isUserError, writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
 import { train } from "../../compiler/train/train.ts";
@@ -26,7 +28,8 @@ const MODEL = fileURLToPath(new URL("./fig5Model.ts", import.meta.url));
 export interface Fig5Options {
   /** fig5Model.ts's config: vocab, seq, d, heads, ffn, layers, classes. */
   readonly model: Readonly<Record<string, number>>;
-  readonly seeds: number;
+  /** Training seeds; each gives every task its own data and initial weights. */
+  readonly seeds: readonly number[];
   readonly train: number;
   readonly val: number;
   /** Block ends of the online code, as fractions of the training examples. */
@@ -43,12 +46,12 @@ export interface Fig5Options {
 }
 
 export const FULL: Fig5Options = {
-  model: { vocab: 20, seq: 12, d: 32, heads: 4, ffn: 64, layers: 2, classes: 36 },
-  seeds: 2, train: 1600, val: 400, blocks: [1 / 8, 1 / 4, 1 / 2, 1], epochs: 8, minSteps: 100, lr: 0.005, batch: 16, threshold: 0.8, entropyInputs: 100,
+  model: { vocab: 20, seq: 10, d: 16, heads: 2, ffn: 64, layers: 2, classes: 36 },
+  seeds: [1, 2], train: 1600, val: 400, blocks: [1 / 8, 1 / 4, 1 / 2, 1], epochs: 8, minSteps: 100, lr: 0.005, batch: 16, threshold: 0.8, entropyInputs: 100,
 };
 export const QUICK: Fig5Options = {
   model: { vocab: 20, seq: 8, d: 8, heads: 2, ffn: 16, layers: 2, classes: 36 },
-  seeds: 1, train: 240, val: 60, blocks: [1 / 4, 1 / 2, 1], epochs: 2, minSteps: 20, lr: 0.01, batch: 16, threshold: 0.8, entropyInputs: 20,
+  seeds: [1], train: 240, val: 60, blocks: [1 / 4, 1 / 2, 1], epochs: 2, minSteps: 20, lr: 0.01, batch: 16, threshold: 0.8, entropyInputs: 20,
 };
 
 const records = (data: readonly Example[]) => data.map((ex) => ({ ids: ex.ids, label: ex.label }));
@@ -65,7 +68,7 @@ export async function runFig5(o: Fig5Options, log: (line: string) => void = () =
   const accuracy = (r: Fig5Reader, data: readonly Example[]) => data.filter((ex) => r.correct(ex.ids, ex.label)).length / data.length;
   const runs = [];
   for (const [t, task] of TASKS.entries()) {
-    for (let seed = 1; seed <= o.seeds; seed++) {
+    for (const seed of o.seeds) {
       const data = generate(task, o.train, 1000 * seed + t, sizes);
       const val = generate(task, o.val, 1_000_000 + 1000 * seed + t, sizes);
       const code = await onlineCode(data.length, task.classes, o.blocks, async (prefix, start, end) => {
@@ -75,10 +78,13 @@ export async function runFig5(o: Fig5Options, log: (line: string) => void = () =
       const reader = await fit(data, seed);
       const valAccuracy = accuracy(reader, val);
       const read = val.slice(0, o.entropyInputs);
-      const entropy = read.reduce((a, ex) => a + reader.entropy(ex.ids, ex.label, ex.len), 0) / read.length;
+      const meanEntropy = (r: Fig5Reader) => read.reduce((a, ex) => a + r.entropy(ex.ids, ex.label, ex.len), 0) / read.length;
+      const entropy = meanEntropy(reader);
+      // The same reading before training: what the architecture alone gives.
+      const entropyAtInit = meanEntropy(modules.initial(seed));
       const kept = valAccuracy >= o.threshold;
-      log(`${task.name} seed ${seed}: ${(code.bits / 1000).toFixed(2)} kbits (compression ${code.compression.toFixed(2)}), validation accuracy ${(100 * valAccuracy).toFixed(1)}%, entropy ${entropy.toFixed(3)} nats${kept ? "" : " — dropped"}`);
-      runs.push({ task: task.name, classes: task.classes, seed, mdlBits: code.bits, uniformBits: code.uniformBits, compression: code.compression, blocks: code.blocks, valAccuracy, entropy, kept });
+      log(`${task.name} seed ${seed} (${((performance.now() - t0) / 1000).toFixed(0)} s): ${(code.bits / 1000).toFixed(2)} kbits (compression ${code.compression.toFixed(2)}), validation accuracy ${(100 * valAccuracy).toFixed(1)}%, entropy ${entropy.toFixed(3)} nats (untrained ${entropyAtInit.toFixed(3)})${kept ? "" : " — dropped"}`);
+      runs.push({ task: task.name, classes: task.classes, seed, mdlBits: code.bits, uniformBits: code.uniformBits, compression: code.compression, blocks: code.blocks, valAccuracy, entropy, entropyAtInit, kept });
     }
   }
   return {
@@ -105,11 +111,25 @@ async function main() {
     .option("--quick", "1 seed, a small model and little data (a smoke run, about a minute)")
     .option("--out <dir>", "where fig5.json and fig5.html go", "fig5-out")
     .option("--seeds <n>", "training seeds per task (full: 2)", count("--seeds"))
-    .addHelpText("after", "\nExamples:\n  nice -n 10 npx tsx examples/paper/fig5.ts --out examples/paper/results\n  npx tsx examples/paper/fig5.ts --quick --out /tmp/fig5")
+    .option("--seed <s>", "run this one training seed (e.g. seeds in parallel processes, then --merge)", count("--seed"))
+    .option("--merge <fig5.json...>", "combine earlier runs' results (e.g. one per seed) and redraw the page, instead of running")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  nice -n 10 npx tsx examples/paper/fig5.ts --out results",
+        "  npx tsx examples/paper/fig5.ts --quick --out /tmp/fig5",
+        "  npx tsx examples/paper/fig5.ts --seed 1 --out s1 & npx tsx examples/paper/fig5.ts --seed 2 --out s2; wait",
+        "  npx tsx examples/paper/fig5.ts --merge s1/fig5.json s2/fig5.json --out results",
+      ].join("\n"),
+    )
     .parse();
-  const flags = program.opts<{ quick?: boolean; out: string; seeds?: number }>();
-  const o = { ...(flags.quick ? QUICK : FULL), ...(flags.seeds ? { seeds: flags.seeds } : {}) };
-  const results = await runFig5(o, (line) => console.error(line));
+  const flags = program.opts<{ quick?: boolean; out: string; seeds?: number; seed?: number; merge?: string[] }>();
+  if (flags.seeds && flags.seed) throw new CliError("--seeds N runs seeds 1…N, --seed S runs seed S alone: give one of them");
+  const seeds = flags.seed ? [flags.seed] : flags.seeds ? Array.from({ length: flags.seeds }, (_, i) => i + 1) : undefined;
+  const o = { ...(flags.quick ? QUICK : FULL), ...(seeds ? { seeds } : {}) };
+  const results = flags.merge ? merge(flags.merge) : await runFig5(o, (line) => console.error(line));
   writeFilesAtomically(new Map([[join(flags.out, "fig5.json"), stringifyJson(results)], [join(flags.out, "fig5.html"), renderFig5Page(results)]]));
   for (const t of results.summary.tasks) {
     console.log(`${t.task.padEnd(28)} MDL ${(t.mdlBits / 1000).toFixed(2).padStart(7)} kbits  entropy ${t.entropy.toFixed(3)} nats  kept ${t.kept}/${t.runs}`);
@@ -117,6 +137,35 @@ async function main() {
   const s = results.summary;
   console.log(`Spearman ρ(entropy, MDL) over kept runs: all ${fmt(s.spearman.all)}, binary ${fmt(s.spearman.binary)} (${s.kept} of ${results.runs.length} runs kept)`);
   console.log(`wrote ${join(flags.out, "fig5.json")} and ${join(flags.out, "fig5.html")} (${results.seconds} s)`);
+}
+
+/** Earlier runs' results as one: their runs (sorted by task, then seed) and the summary recomputed; the setups must agree but for the seeds. */
+function merge(files: readonly string[]): Fig5Results {
+  const parts = files.map((file) => {
+    let r: Fig5Results;
+    try {
+      r = JSON.parse(readFileSync(file, "utf8")) as Fig5Results;
+    } catch (e) {
+      throw new CliError(`${file}: cannot read fig5 results (${(e as Error).message})`);
+    }
+    if (r.experiment !== "fig5" || !Array.isArray(r.runs)) throw new CliError(`${file}: not a fig5.json (no "experiment": "fig5" with its runs)`);
+    return { file, r };
+  });
+  const first = parts[0]!;
+  const setup = (r: Fig5Results) => JSON.stringify({ ...r.setup, seeds: [] });
+  for (const { file, r } of parts.slice(1)) {
+    if (setup(r) !== setup(first.r)) throw new CliError(`${file}: its setup differs from ${first.file}'s (only the seeds may differ)`);
+  }
+  const order = TASKS.map((t) => t.name);
+  const runs = parts.flatMap((p) => p.r.runs).sort((a, b) => order.indexOf(a.task) - order.indexOf(b.task) || a.seed - b.seed);
+  const seen = new Set<string>();
+  for (const run of runs) {
+    const key = `${run.task} seed ${run.seed}`;
+    if (seen.has(key)) throw new CliError(`${files.join(", ")}: ${key} appears twice`);
+    seen.add(key);
+  }
+  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
+  return { ...first.r, setup: { ...first.r.setup, seeds }, runs, summary: summarize(runs), seconds: parts.reduce((a, p) => a + p.r.seconds, 0) };
 }
 
 const fmt = (x: number | null) => (x === null ? "n/a" : x.toFixed(2));

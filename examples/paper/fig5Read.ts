@@ -6,6 +6,8 @@
 
 import { compileGraph, importModule, type GeneratedModel } from "../../compiler/compile.ts";
 import { loadModel } from "../../compiler/frontend/index.ts";
+import { initParams } from "../../compiler/train/train.ts";
+import type { Graph } from "../../ir/graph.ts";
 import { semirings } from "../../ir/semirings/index.ts";
 
 type Factory = (params: Record<string, ArrayLike<number>>) => GeneratedModel;
@@ -16,6 +18,7 @@ export class Fig5Modules {
   private constructor(
     private readonly logProb: Factory,
     private readonly entropy: Factory,
+    private readonly graph: Graph,
     readonly classes: number,
   ) {}
 
@@ -25,8 +28,13 @@ export class Fig5Modules {
       const js = compileGraph(graph, { semirings: [semirings[semiring]], wrt: ["embeddings"], precision: "f64" }).js.js;
       return (await importModule(js)).createModel;
     };
-    const { config } = loadModel(modelFile, { config: sizes });
-    return new Fig5Modules(await compile(false, "sumprod"), await compile(true, "entropy"), (config as { classes: number }).classes);
+    const { graph, config } = loadModel(modelFile, { config: sizes });
+    return new Fig5Modules(await compile(false, "sumprod"), await compile(true, "entropy"), graph, (config as { classes: number }).classes);
+  }
+
+  /** The untrained model: the seeded initial weights training starts from. */
+  initial(seed: number): Fig5Reader {
+    return this.reader(initParams(this.graph, seed));
   }
 
   reader(params: Record<string, Float64Array>): Fig5Reader {

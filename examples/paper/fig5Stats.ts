@@ -7,6 +7,8 @@ export interface RunPoint {
   readonly classes: number;
   readonly mdlBits: number;
   readonly entropy: number;
+  /** The same reading at the seeded initial weights. */
+  readonly entropyAtInit: number;
   readonly valAccuracy: number;
   readonly kept: boolean;
 }
@@ -48,6 +50,7 @@ export interface TaskSummary {
   /** Means over the kept runs (over all runs when none is kept). */
   readonly mdlBits: number;
   readonly entropy: number;
+  readonly entropyAtInit: number;
   readonly valAccuracy: number;
 }
 
@@ -60,7 +63,8 @@ export function summarize(runs: readonly RunPoint[]) {
     const use = kept.length > 0 ? kept : all;
     return {
       task, classes: all[0]!.classes, runs: all.length, kept: kept.length,
-      mdlBits: mean(use.map((r) => r.mdlBits)), entropy: mean(use.map((r) => r.entropy)), valAccuracy: mean(use.map((r) => r.valAccuracy)),
+      mdlBits: mean(use.map((r) => r.mdlBits)), entropy: mean(use.map((r) => r.entropy)),
+      entropyAtInit: mean(use.map((r) => r.entropyAtInit)), valAccuracy: mean(use.map((r) => r.valAccuracy)),
     };
   });
   const kept = runs.filter((r) => r.kept);

@@ -156,7 +156,7 @@ describe("fig5 --quick", () => {
 
   test("results have the expected shape and sane values", () => {
     expect(results.experiment).toBe("fig5");
-    expect(results.setup).toMatchObject({ seeds: 1, train: 240, threshold: 0.8 });
+    expect(results.setup).toMatchObject({ seeds: [1], train: 240, threshold: 0.8 });
     expect(results.runs).toHaveLength(TASKS.length);
     for (const r of results.runs) {
       const task = TASKS.find((t) => t.name === r.task)!;
@@ -174,6 +174,7 @@ describe("fig5 --quick", () => {
       expect(r.kept).toBe(r.valAccuracy >= 0.8);
       expect(Number.isFinite(r.entropy)).toBe(true);
       expect(r.entropy).toBeGreaterThan(0);
+      expect(r.entropyAtInit).toBeGreaterThan(0);
     }
     expect(results.summary.tasks.map((t) => t.task)).toEqual(TASKS.map((t) => t.name));
     expect(results.summary.kept).toBe(results.runs.filter((r) => r.kept).length);
