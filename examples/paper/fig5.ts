@@ -132,10 +132,11 @@ async function main() {
   const results = flags.merge ? merge(flags.merge) : await runFig5(o, (line) => console.error(line));
   writeFilesAtomically(new Map([[join(flags.out, "fig5.json"), stringifyJson(results)], [join(flags.out, "fig5.html"), renderFig5Page(results)]]));
   for (const t of results.summary.tasks) {
-    console.log(`${t.task.padEnd(28)} MDL ${(t.mdlBits / 1000).toFixed(2).padStart(7)} kbits  entropy ${t.entropy.toFixed(3)} nats  kept ${t.kept}/${t.runs}`);
+    console.log(`${t.task.padEnd(29)} MDL ${(t.mdlBits / 1000).toFixed(2).padStart(6)} kbits  entropy ${t.entropy.toFixed(3)} nats (untrained ${t.entropyAtInit.toFixed(3)})  accuracy ${(100 * t.valAccuracy).toFixed(1).padStart(5)}%  kept ${t.kept}/${t.runs}`);
   }
   const s = results.summary;
   console.log(`Spearman ρ(entropy, MDL) over kept runs: all ${fmt(s.spearman.all)}, binary ${fmt(s.spearman.binary)} (${s.kept} of ${results.runs.length} runs kept)`);
+  console.log(`Spearman ρ(entropy − untrained entropy, MDL): ${fmt(s.spearman.changeFromInit)}; BinCountOnes alone ρ(entropy, MDL): ${fmt(s.spearman.binCountOnes)}`);
   console.log(`wrote ${join(flags.out, "fig5.json")} and ${join(flags.out, "fig5.html")} (${results.seconds} s)`);
 }
 

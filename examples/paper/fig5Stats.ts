@@ -73,6 +73,12 @@ export function summarize(runs: readonly RunPoint[]) {
   return {
     tasks,
     kept: kept.length,
-    spearman: { all: rho(kept), binary: rho(kept.filter((r) => r.classes === 2)), binCountOnes: rho(binCount) },
+    spearman: {
+      all: rho(kept),
+      binary: rho(kept.filter((r) => r.classes === 2)),
+      binCountOnes: rho(binCount),
+      /** Against what training changed (entropy − untrained entropy), over all kept runs. */
+      changeFromInit: spearman(kept.map((r) => r.mdlBits), kept.map((r) => r.entropy - r.entropyAtInit)),
+    },
   };
 }
