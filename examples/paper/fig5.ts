@@ -6,7 +6,7 @@
 // dropped from the comparison (kept in the results, marked). Writes fig5.json (the numbers) and
 // fig5.html (the scatter) into --out.
 //
-//   npx tsx examples/paper/fig5.ts            # full: 9 tasks × 2 seeds (or one process per seed, see --help)
+//   npx tsx examples/paper/fig5.ts            # full: 9 tasks × 3 seeds (or one process per seed, see --help)
 //   npx tsx examples/paper/fig5.ts --quick    # 1 seed, a smaller model, little data: a smoke run (tests)
 
 import { readFileSync } from "node:fs";
@@ -47,7 +47,7 @@ export interface Fig5Options {
 
 export const FULL: Fig5Options = {
   model: { vocab: 20, seq: 10, d: 16, heads: 2, ffn: 64, layers: 2, classes: 36 },
-  seeds: [1, 2], train: 1600, val: 400, blocks: [1 / 8, 1 / 4, 1 / 2, 1], epochs: 8, minSteps: 100, lr: 0.005, batch: 16, threshold: 0.8, entropyInputs: 100,
+  seeds: [1, 2, 3], train: 1600, val: 400, blocks: [1 / 8, 1 / 4, 1 / 2, 1], epochs: 8, minSteps: 100, lr: 0.005, batch: 16, threshold: 0.8, entropyInputs: 100,
 };
 export const QUICK: Fig5Options = {
   model: { vocab: 20, seq: 8, d: 8, heads: 2, ffn: 16, layers: 2, classes: 36 },
@@ -82,9 +82,11 @@ export async function runFig5(o: Fig5Options, log: (line: string) => void = () =
       const entropy = meanEntropy(reader);
       // The same reading before training: what the architecture alone gives.
       const entropyAtInit = meanEntropy(modules.initial(seed));
+      // How spread the trained model's attention is, to compare the gradient entropy with.
+      const attentionEntropy = read.reduce((a, ex) => a + reader.attentionEntropy(ex.ids, ex.len), 0) / read.length;
       const kept = valAccuracy >= o.threshold;
-      log(`${task.name} seed ${seed} (${((performance.now() - t0) / 1000).toFixed(0)} s): ${(code.bits / 1000).toFixed(2)} kbits (compression ${code.compression.toFixed(2)}), validation accuracy ${(100 * valAccuracy).toFixed(1)}%, entropy ${entropy.toFixed(3)} nats (untrained ${entropyAtInit.toFixed(3)})${kept ? "" : " — dropped"}`);
-      runs.push({ task: task.name, classes: task.classes, seed, mdlBits: code.bits, uniformBits: code.uniformBits, compression: code.compression, blocks: code.blocks, valAccuracy, entropy, entropyAtInit, kept });
+      log(`${task.name} seed ${seed} (${((performance.now() - t0) / 1000).toFixed(0)} s): ${(code.bits / 1000).toFixed(2)} kbits (compression ${code.compression.toFixed(2)}), validation accuracy ${(100 * valAccuracy).toFixed(1)}%, entropy ${entropy.toFixed(3)} nats (untrained ${entropyAtInit.toFixed(3)}), attention entropy ${attentionEntropy.toFixed(3)}${kept ? "" : " — dropped"}`);
+      runs.push({ task: task.name, classes: task.classes, seed, mdlBits: code.bits, uniformBits: code.uniformBits, compression: code.compression, blocks: code.blocks, valAccuracy, entropy, entropyAtInit, attentionEntropy, kept });
     }
   }
   return {
@@ -110,7 +112,7 @@ async function main() {
     .description("The paper's §5.3 experiment (Fig. 5): gradient entropy against task difficulty (online-code MDL) over the App. C tasks.")
     .option("--quick", "1 seed, a small model and little data (a smoke run, about a minute)")
     .option("--out <dir>", "where fig5.json and fig5.html go", "fig5-out")
-    .option("--seeds <n>", "training seeds per task (full: 2)", count("--seeds"))
+    .option("--seeds <n>", "training seeds per task (full: 3)", count("--seeds"))
     .option("--seed <s>", "run this one training seed (e.g. seeds in parallel processes, then --merge)", count("--seed"))
     .option("--merge <fig5.json...>", "combine earlier runs' results (e.g. one per seed) and redraw the page, instead of running")
     .addHelpText(
@@ -137,6 +139,7 @@ async function main() {
   const s = results.summary;
   console.log(`Spearman ρ(entropy, MDL) over kept runs: all ${fmt(s.spearman.all)}, binary ${fmt(s.spearman.binary)} (${s.kept} of ${results.runs.length} runs kept)`);
   console.log(`Spearman ρ(entropy − untrained entropy, MDL): ${fmt(s.spearman.changeFromInit)}; BinCountOnes alone ρ(entropy, MDL): ${fmt(s.spearman.binCountOnes)}`);
+  console.log(`Spearman ρ(entropy, attention entropy): ${fmt(s.spearman.entropyVsAttention)}`);
   console.log(`wrote ${join(flags.out, "fig5.json")} and ${join(flags.out, "fig5.html")} (${results.seconds} s)`);
 }
 

@@ -6,8 +6,8 @@ import { bundles, scriptSafe } from "../../compiler/study/report/page.ts";
 import type { Fig5Results } from "./fig5.ts";
 
 interface PageData {
-  readonly points: { task: string; seed: number; kbits: number; entropy: number; accuracy: number; kept: boolean }[];
-  readonly tasks: { task: string; kbits: number; entropy: number; entropyAtInit: number; accuracy: number; kept: string }[];
+  readonly points: { task: string; seed: number; kbits: number; entropy: number; attention: number; accuracy: number; kept: boolean }[];
+  readonly tasks: { task: string; kbits: number; entropy: number; entropyAtInit: number; attention: number; accuracy: number; kept: string }[];
   readonly facts: string;
 }
 
@@ -28,11 +28,20 @@ function draw(data: PageData, Plot: typeof import("@observablehq/plot"), root: H
       ],
     }),
   );
+  root.append(h("h2", "The same runs' gradient entropy against how spread their attention is (mean entropy of the attention rows, nats)"));
+  root.append(
+    Plot.plot({
+      width: 900, height: 360, marginRight: 220, grid: true,
+      x: { label: "attention entropy (nats)" }, y: { label: "mean entropy per token (nats)" },
+      color: { domain: data.tasks.map((t) => t.task) },
+      marks: [Plot.dot(kept, { x: "attention", y: "entropy", fill: "task", r: 5 }), Plot.dot(dropped, { x: "attention", y: "entropy", stroke: "task", r: 5 })],
+    }),
+  );
   root.append(h("h2", "Per task: means over the kept seeds (over all seeds where none is kept); entropy of the untrained model for comparison"));
   const table = document.createElement("table");
   table.append(...[
-    ["task", "MDL (kbits)", "entropy (nats)", "untrained", "validation accuracy", "kept"],
-    ...data.tasks.map((t) => [t.task, t.kbits.toFixed(2), t.entropy.toFixed(3), t.entropyAtInit.toFixed(3), `${(100 * t.accuracy).toFixed(1)}%`, t.kept]),
+    ["task", "MDL (kbits)", "entropy (nats)", "untrained", "attention entropy", "validation accuracy", "kept"],
+    ...data.tasks.map((t) => [t.task, t.kbits.toFixed(2), t.entropy.toFixed(3), t.entropyAtInit.toFixed(3), t.attention.toFixed(3), `${(100 * t.accuracy).toFixed(1)}%`, t.kept]),
   ].map((cells, i) => {
     const tr = document.createElement("tr");
     tr.append(...cells.map((c) => h(i === 0 ? "th" : "td", c)));
@@ -42,8 +51,8 @@ function draw(data: PageData, Plot: typeof import("@observablehq/plot"), root: H
 }
 
 function pageData(r: Fig5Results): PageData {
-  const points = r.runs.map((x) => ({ task: x.task, seed: x.seed, kbits: x.mdlBits / 1000, entropy: x.entropy, accuracy: x.valAccuracy, kept: x.kept }));
-  const tasks = r.summary.tasks.map((t) => ({ task: t.task, kbits: t.mdlBits / 1000, entropy: t.entropy, entropyAtInit: t.entropyAtInit, accuracy: t.valAccuracy, kept: `${t.kept}/${t.runs}` }));
+  const points = r.runs.map((x) => ({ task: x.task, seed: x.seed, kbits: x.mdlBits / 1000, entropy: x.entropy, attention: x.attentionEntropy, accuracy: x.valAccuracy, kept: x.kept }));
+  const tasks = r.summary.tasks.map((t) => ({ task: t.task, kbits: t.mdlBits / 1000, entropy: t.entropy, entropyAtInit: t.entropyAtInit, attention: t.attentionEntropy, accuracy: t.valAccuracy, kept: `${t.kept}/${t.runs}` }));
   const m = r.setup.model;
   const rho = (x: number | null) => (x === null ? "n/a" : x.toFixed(2));
   const s = r.summary.spearman;
@@ -51,7 +60,7 @@ function pageData(r: Fig5Results): PageData {
     points, tasks,
     facts: `${r.setup.modelFile}: ${m["layers"]} layers, hidden ${m["d"]}, ${m["heads"]} heads, vocabulary ${m["vocab"]}, length ${m["seq"]}, ${m["classes"]} outputs; ` +
       `${r.setup.train} training and ${r.setup.val} validation examples per task and seed, seeds ${r.setup.seeds.join(", ")}; runs under ${100 * r.setup.threshold}% validation accuracy dropped (${r.summary.kept} of ${r.runs.length} kept). ` +
-      `Spearman ρ(entropy, MDL) over kept runs: all ${rho(s.all)}, binary tasks ${rho(s.binary)}, BinCountOnes ${rho(s.binCountOnes)}. ${r.seconds} s.`,
+      `Spearman ρ(entropy, MDL) over kept runs: all ${rho(s.all)}, binary tasks ${rho(s.binary)}, BinCountOnes ${rho(s.binCountOnes)}; against the attention entropy instead of MDL: ${rho(s.entropyVsAttention)}. ${r.seconds} s.`,
   };
 }
 

@@ -8,6 +8,7 @@ import { compileGraph, importModule, type GeneratedModel } from "../../compiler/
 import { loadModel } from "../../compiler/frontend/index.ts";
 import { initParams } from "../../compiler/train/train.ts";
 import type { Graph } from "../../ir/graph.ts";
+import { interpret } from "../../ir/interpret.ts";
 import { semirings } from "../../ir/semirings/index.ts";
 
 type Factory = (params: Record<string, ArrayLike<number>>) => GeneratedModel;
@@ -38,7 +39,7 @@ export class Fig5Modules {
   }
 
   reader(params: Record<string, Float64Array>): Fig5Reader {
-    return new Fig5Reader(this.logProb(params), this.entropy(params), this.classes);
+    return new Fig5Reader(this.logProb(params), this.entropy(params), this.classes, this.graph, params);
   }
 }
 
@@ -47,6 +48,8 @@ export class Fig5Reader {
     private readonly logProb: GeneratedModel,
     private readonly entropyModel: GeneratedModel,
     private readonly classes: number,
+    private readonly graph: Graph,
+    private readonly params: Record<string, Float64Array>,
   ) {}
 
   /** −log₂ p(label | ids). */
@@ -73,5 +76,27 @@ export class Fig5Reader {
     let sum = 0;
     for (let t = 0; t < len; t++) sum += perToken[t]!;
     return sum / len;
+  }
+
+  /**
+   * Mean entropy (nats) of the attention rows of the first `len` positions, over every layer and
+   * head: how many tokens the model spreads its attention over (0: one token; log(seq): all).
+   */
+  attentionEntropy(ids: readonly number[], len: number): number {
+    const trace = interpret(this.graph, { ...this.params, ids, label: [0] });
+    let sum = 0, rows = 0;
+    for (const n of this.graph.nodes.filter((x) => x.op === "softmax")) {
+      const [heads, seq, keys] = n.type.shape as [number, number, number];
+      const p = trace.values[n.id]!;
+      for (let h = 0; h < heads; h++) {
+        for (let i = 0; i < len; i++, rows++) {
+          for (let j = 0; j < keys; j++) {
+            const q = p[(h * seq + i) * keys + j]!;
+            if (q > 0) sum -= q * Math.log(q);
+          }
+        }
+      }
+    }
+    return sum / rows;
   }
 }

@@ -9,6 +9,8 @@ export interface RunPoint {
   readonly entropy: number;
   /** The same reading at the seeded initial weights. */
   readonly entropyAtInit: number;
+  /** Mean entropy of the trained model's attention rows. */
+  readonly attentionEntropy: number;
   readonly valAccuracy: number;
   readonly kept: boolean;
 }
@@ -51,6 +53,7 @@ export interface TaskSummary {
   readonly mdlBits: number;
   readonly entropy: number;
   readonly entropyAtInit: number;
+  readonly attentionEntropy: number;
   readonly valAccuracy: number;
 }
 
@@ -64,7 +67,7 @@ export function summarize(runs: readonly RunPoint[]) {
     return {
       task, classes: all[0]!.classes, runs: all.length, kept: kept.length,
       mdlBits: mean(use.map((r) => r.mdlBits)), entropy: mean(use.map((r) => r.entropy)),
-      entropyAtInit: mean(use.map((r) => r.entropyAtInit)), valAccuracy: mean(use.map((r) => r.valAccuracy)),
+      entropyAtInit: mean(use.map((r) => r.entropyAtInit)), attentionEntropy: mean(use.map((r) => r.attentionEntropy)), valAccuracy: mean(use.map((r) => r.valAccuracy)),
     };
   });
   const kept = runs.filter((r) => r.kept);
@@ -79,6 +82,8 @@ export function summarize(runs: readonly RunPoint[]) {
       binCountOnes: rho(binCount),
       /** Against what training changed (entropy − untrained entropy), over all kept runs. */
       changeFromInit: spearman(kept.map((r) => r.mdlBits), kept.map((r) => r.entropy - r.entropyAtInit)),
+      /** Gradient entropy against attention entropy (not MDL), over all kept runs. */
+      entropyVsAttention: spearman(kept.map((r) => r.attentionEntropy), kept.map((r) => r.entropy)),
     },
   };
 }

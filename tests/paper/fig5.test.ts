@@ -175,6 +175,8 @@ describe("fig5 --quick", () => {
       expect(Number.isFinite(r.entropy)).toBe(true);
       expect(r.entropy).toBeGreaterThan(0);
       expect(r.entropyAtInit).toBeGreaterThan(0);
+      expect(r.attentionEntropy).toBeGreaterThanOrEqual(0);
+      expect(r.attentionEntropy).toBeLessThanOrEqual(Math.log(results.setup.model["seq"]!) + 1e-9);
     }
     expect(results.summary.tasks.map((t) => t.task)).toEqual(TASKS.map((t) => t.name));
     expect(results.summary.kept).toBe(results.runs.filter((r) => r.kept).length);
