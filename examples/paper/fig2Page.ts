@@ -2,7 +2,7 @@
 // Plot): the claims with their 95% intervals, and the mean oplus value per branch and token group,
 // side by side for the two semantics.
 
-import { bundles, scriptSafe } from "../../compiler/study/report/page.ts";
+import { renderPlotPage } from "./plotPage.ts";
 import type { Fig2Results } from "./fig2.ts";
 
 interface PageData {
@@ -55,17 +55,5 @@ function pageData(r: Fig2Results): PageData {
 }
 
 export function renderFig2Page(r: Fig2Results): string {
-  const [d3, plot] = bundles();
-  const script = `var __name = (f) => f;\nconst data = ${JSON.stringify(pageData(r))};\n(${draw.toString()})(data, Plot, document.getElementById("fig2"));`;
-  return [
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8"><title>semic: Fig. 2 (§5.1)</title>',
-    "<style>body { font: 14px/1.4 system-ui, sans-serif; margin: 24px auto; max-width: 960px; padding: 0 16px; } h2 { font-size: 16px; }</style>",
-    '</head><body><main id="fig2"></main>',
-    `<script>${scriptSafe(d3!)}</script>`,
-    `<script>${scriptSafe(plot!)}</script>`,
-    `<script>\n${scriptSafe(script)}\n</script>`,
-    "</body></html>",
-    "",
-  ].join("\n");
+  return renderPlotPage("semic: Fig. 2 (§5.1)", pageData(r), draw);
 }

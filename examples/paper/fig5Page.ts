@@ -2,8 +2,8 @@
 // Plot): mean per-token gradient entropy against online-code MDL, one point per task and seed
 // (dropped runs hollow), and the per-task table.
 
-import { bundles, scriptSafe } from "../../compiler/study/report/page.ts";
 import type { Fig5Results } from "./fig5.ts";
+import { renderPlotPage } from "./plotPage.ts";
 
 interface PageData {
   readonly points: { task: string; seed: number; kbits: number; entropy: number; attention: number; accuracy: number; kept: boolean }[];
@@ -44,7 +44,7 @@ function draw(data: PageData, Plot: typeof import("@observablehq/plot"), root: H
     ...data.tasks.map((t) => [t.task, t.kbits.toFixed(2), t.entropy.toFixed(3), t.entropyAtInit.toFixed(3), t.attention.toFixed(3), `${(100 * t.accuracy).toFixed(1)}%`, t.kept]),
   ].map((cells, i) => {
     const tr = document.createElement("tr");
-    tr.append(...cells.map((c) => h(i === 0 ? "th" : "td", c)));
+    tr.append(...cells.map((c, j) => Object.assign(h(i === 0 ? "th" : "td", c), { style: `padding: 2px 10px; text-align: ${j === 0 ? "left" : "right"}` })));
     return tr;
   }));
   root.append(table);
@@ -65,17 +65,5 @@ function pageData(r: Fig5Results): PageData {
 }
 
 export function renderFig5Page(r: Fig5Results): string {
-  const [d3, plot] = bundles();
-  const script = `var __name = (f) => f;\nconst data = ${JSON.stringify(pageData(r))};\n(${draw.toString()})(data, Plot, document.getElementById("fig5"));`;
-  return [
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8"><title>semic: Fig. 5 (§5.3)</title>',
-    "<style>body { font: 14px/1.4 system-ui, sans-serif; margin: 24px auto; max-width: 960px; padding: 0 16px; } h2 { font-size: 16px; } td, th { padding: 2px 10px; text-align: right; } td:first-child, th:first-child { text-align: left; }</style>",
-    '</head><body><main id="fig5"></main>',
-    `<script>${scriptSafe(d3!)}</script>`,
-    `<script>${scriptSafe(plot!)}</script>`,
-    `<script>\n${scriptSafe(script)}\n</script>`,
-    "</body></html>",
-    "",
-  ].join("\n");
+  return renderPlotPage("semic: Fig. 5 (§5.3)", pageData(r), draw);
 }

@@ -2,19 +2,15 @@
 // direct check written here, balance, padding and determinism; the online code's bookkeeping;
 // Spearman's ρ; and the --quick run end to end (shape and sanity, not the scientific conclusion).
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Fig5Results } from "../../examples/paper/fig5.ts";
 import { blockEnds, onlineCode } from "../../examples/paper/fig5Mdl.ts";
 import { ranks, spearman } from "../../examples/paper/fig5Stats.ts";
 import { binCountOnes, generate, minLength, TASKS, type Task } from "../../examples/paper/tasks/tasks.ts";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
+import { runScript } from "./runScript.ts";
 
 /** Each task's definition, written independently of tasks.ts: the class of a sequence `t`. */
 const DIRECT: Record<string, (t: number[]) => number> = {
@@ -125,17 +121,6 @@ describe("Spearman's ρ", () => {
     expect(spearman([1, 2, 3], [5, 5, 5])).toBeNull();
   });
 });
-
-function runScript(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, ...args], { cwd: ROOT });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe("fig5 --quick", () => {
   const out = mkdtempSync(join(tmpdir(), "semic-fig5-"));
