@@ -60,7 +60,7 @@ function pageData(r: Fig5Results): PageData {
     points, tasks,
     facts: `${r.setup.modelFile}: ${m["layers"]} layers, hidden ${m["d"]}, ${m["heads"]} heads, vocabulary ${m["vocab"]}, length ${m["seq"]}, ${m["classes"]} outputs; ` +
       `${r.setup.train} training and ${r.setup.val} validation examples per task and seed, seeds ${r.setup.seeds.join(", ")}; runs under ${100 * r.setup.threshold}% validation accuracy dropped (${r.summary.kept} of ${r.runs.length} kept). ` +
-      `Spearman ρ(entropy, MDL) over kept runs: all ${rho(s.all)}, binary tasks ${rho(s.binary)}, BinCountOnes ${rho(s.binCountOnes)}; against the attention entropy instead of MDL: ${rho(s.entropyVsAttention)}. ${r.seconds} s.`,
+      `Spearman ρ(entropy, MDL) over kept runs: all ${rho(s.all)}, binary tasks ${rho(s.binary)}, BinCountOnes ${rho(s.binCountOnes)}; against the attention entropy instead of MDL: ${rho(s.entropyVsAttention)}. Run time ${r.seconds} s (summed over the parts of a merged run).`,
   };
 }
 
