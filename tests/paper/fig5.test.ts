@@ -5,11 +5,18 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { compileGraph, importModule } from "../../compiler/compile.ts";
+import { loadModel } from "../../compiler/frontend/index.ts";
+import { initParams } from "../../compiler/train/train.ts";
 import type { Fig5Results } from "../../examples/paper/fig5.ts";
 import { blockEnds, onlineCode } from "../../examples/paper/fig5Mdl.ts";
+import { Fig5Modules } from "../../examples/paper/fig5Read.ts";
 import { ranks, spearman } from "../../examples/paper/fig5Stats.ts";
 import { binCountOnes, generate, minLength, TASKS, type Task } from "../../examples/paper/tasks/tasks.ts";
+import { interpret } from "../../ir/interpret.ts";
+import { semirings } from "../../ir/semirings/index.ts";
 import { runScript } from "./runScript.ts";
 
 /** Each task's definition, written independently of tasks.ts: the class of a sequence `t`. */
@@ -38,6 +45,7 @@ function bins(t: number[], c: number): number {
   return c - 1;
 }
 
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SIZES = { vocab: 20, seq: 12 };
 
 describe("App. C task generators", () => {
@@ -86,6 +94,59 @@ describe("App. C task generators", () => {
       .map((ex) => ex.ids.slice(1, ex.len).filter((x) => x === ex.ids[0]).length);
     expect(repeats).toContain(0);
     expect(repeats.some((r) => r >= 2)).toBe(true);
+  });
+});
+
+describe("what fig5 reads from a model", () => {
+  // A tiny classifier at its seeded initial weights, read by Fig5Reader and checked against the
+  // interpreter's log-softmax and against the per-unit entropy lanes pooled by hand.
+  const MODEL = join(ROOT, "examples/paper/fig5Model.ts");
+  const SMALL = { vocab: 12, seq: 6, d: 4, heads: 2, ffn: 8, layers: 2, classes: 5 };
+  const inputs = [
+    { ids: [3, 4, 5, 1, 0, 0], label: 2, len: 4 },
+    { ids: [7, 7, 2, 9, 11, 1], label: 0, len: 6 },
+    { ids: [1, 2, 3, 4, 5, 0], label: 4, len: 5 },
+  ];
+
+  test("bits, accuracy and attention entropy agree with the interpreter", async () => {
+    const modules = await Fig5Modules.create(MODEL, SMALL);
+    const reader = modules.initial(3);
+    const { graph } = loadModel(MODEL, { config: SMALL });
+    const params = initParams(graph, 3);
+    const logSoftmax = graph.nodes.find((n) => n.op === "log_softmax")!;
+    for (const x of inputs) {
+      const trace = interpret(graph, { ...params, ids: x.ids, label: [x.label] });
+      const logp = Array.from(trace.values[logSoftmax.id]!);
+      expect(reader.bits(x.ids, x.label)).toBeCloseTo(-logp[x.label]! / Math.LN2, 10);
+      expect(reader.correct(x.ids, x.label)).toBe(logp.indexOf(Math.max(...logp)) === x.label);
+      const best = logp.indexOf(Math.max(...logp));
+      expect(reader.correct(x.ids, best)).toBe(true);
+      const a = reader.attentionEntropy(x.ids, x.len);
+      expect(a).toBeGreaterThan(0);
+      expect(a).toBeLessThanOrEqual(Math.log(SMALL.seq));
+    }
+  });
+
+  test("entropy per token is the entropy of the token's pooled path distribution", async () => {
+    const modules = await Fig5Modules.create(MODEL, SMALL);
+    const reader = modules.initial(3);
+    const { graph } = loadModel(MODEL, { config: { ...SMALL, logit: true } });
+    const js = compileGraph(graph, { semirings: [semirings.entropy], wrt: ["embeddings"], precision: "f64" }).js.js;
+    const model = (await importModule(js)).createModel(initParams(graph, 3));
+    for (const x of inputs) {
+      const unit = model.run({ ids: x.ids, label: [x.label] }, { topPath: false }).results["entropy"]!.wrt["embeddings"]!;
+      // Pooling path sets with masses Z_i and entropies H_i: H = Σ w_i H_i − Σ w_i log w_i, w_i = Z_i / Σ Z.
+      let sum = 0;
+      for (let t = 0; t < x.len; t++) {
+        const L = Array.from(unit.lanes["L"]!.slice(t * SMALL.d, (t + 1) * SMALL.d));
+        const H = Array.from(unit.value.slice(t * SMALL.d, (t + 1) * SMALL.d));
+        const m = Math.max(...L);
+        const z = L.map((l) => Math.exp(l - m));
+        const total = z.reduce((a, b) => a + b, 0);
+        sum += z.reduce((a, zi, i) => a + (zi / total) * (H[i]! - Math.log(zi / total)), 0);
+      }
+      expect(reader.entropy(x.ids, x.label, x.len)).toBeCloseTo(sum / x.len, 9);
+    }
   });
 });
 
