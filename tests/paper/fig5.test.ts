@@ -228,6 +228,16 @@ describe("fig5 --quick", () => {
     expect(results.summary.kept).toBe(results.runs.filter((r) => r.kept).length);
   });
 
+  test("--merge redraws a run from its results; the same run twice is a located error", async () => {
+    const again = join(out, "merged");
+    const merged = await runScript(["examples/paper/fig5.ts", "--merge", join(out, "fig5.json"), "--out", again]);
+    expect(merged.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(again, "fig5.json"), "utf8"))).toEqual(results);
+    const twice = await runScript(["examples/paper/fig5.ts", "--merge", join(out, "fig5.json"), join(out, "fig5.json"), "--out", again]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/^semic: .*fig5\.json: Contains1 seed 1 appears twice$/m);
+  });
+
   test("the page embeds the scatter's data", () => {
     const html = readFileSync(join(out, "fig5.html"), "utf8");
     expect(html).toContain("<title>semic: Fig. 5 (§5.3)</title>");
