@@ -2,29 +2,14 @@
 // fresh process, as a user runs it) and its results have the right shape and sane values. The
 // scientific conclusion is the full runs' business (FINDINGS.md), not these tests'.
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Fig2Results } from "../../examples/paper/fig2.ts";
 import { BRANCHES } from "../../examples/paper/fig2Read.ts";
 import { GROUPS, wilson } from "../../examples/paper/fig2Stats.ts";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
-
-function runScript(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, ...args], { cwd: ROOT });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runScript } from "./runScript.ts";
 
 describe("Wilson interval", () => {
   test("matches the textbook values", () => {
