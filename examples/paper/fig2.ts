@@ -9,10 +9,11 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command, InvalidArgumentError } from "commander";
-import { formatError, isUserError, writeFilesAtomically } from "../../compiler/cli/output.ts";
+import { Command } from "commander";
+import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
 import { train } from "../../compiler/train/train.ts";
+import { positiveInt, runCommand } from "./command.ts";
 import { makeExample, rng, type Example } from "../scripts/firstTokenTask.ts";
 import { Fig2Reader, type InputReading } from "./fig2Read.ts";
 import { renderFig2Page } from "./fig2Page.ts";
@@ -96,19 +97,13 @@ export async function runFig2(o: Fig2Options, log: (line: string) => void = () =
 
 export type Fig2Results = Awaited<ReturnType<typeof runFig2>>;
 
-const count = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer`);
-  return n;
-};
-
 async function main() {
   const program = new Command("fig2")
     .description("The paper's §5.1 experiment (Fig. 2): which branch carries each token's max-product flow, under both semantics.")
     .option("--quick", "1 seed and small data (a smoke run, about a minute)")
     .option("--out <dir>", "where fig2.json and fig2.html go", "fig2-out")
-    .option("--seeds <n>", "training seeds (full: 5)", count("--seeds"))
-    .option("--positives <n>", "positive validation inputs read per seed (full: 1000)", count("--positives"))
+    .option("--seeds <n>", "training seeds (full: 5)", positiveInt("--seeds"))
+    .option("--positives <n>", "positive validation inputs read per seed (full: 1000)", positiveInt("--positives"))
     .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig2.ts --out results/fig2\n  npx tsx examples/paper/fig2.ts --quick --out /tmp/fig2")
     .parse();
   const flags = program.opts<{ quick?: boolean; out: string; seeds?: number; positives?: number }>();
@@ -124,10 +119,4 @@ async function main() {
   console.log(`wrote ${join(flags.out, "fig2.json")} and ${join(flags.out, "fig2.html")} (${results.seconds} s)`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
-    console.error(formatError(e));
-    if (process.env["SEMIC_DEBUG"] && e instanceof Error) console.error(e.stack);
-    process.exit(isUserError(e) ? 1 : 2);
-  });
-}
+runCommand(fileURLToPath(import.meta.url), main);

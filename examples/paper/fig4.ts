@@ -14,7 +14,7 @@ import { Command } from "commander";
 import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { CliError } from "../../compiler/cli/load.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
-import { positiveInt, runCommand } from "./agreement/command.ts";
+import { positiveInt, runCommand } from "./command.ts";
 import { checkpointSource } from "./agreement/checkpoint.ts";
 import { AgreementReader } from "./agreement/read.ts";
 import { FULL_LM, QUICK_LM, readSentences, trainedLm, type LmSetup } from "./agreement/setup.ts";

@@ -12,11 +12,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { CliError } from "../../compiler/cli/load.ts";
-import { formatError, isUserError, writeFilesAtomically } from "../../compiler/cli/output.ts";
+import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
 import { train } from "../../compiler/train/train.ts";
+import { positiveInt, runCommand } from "./command.ts";
 import { onlineCode } from "./fig5Mdl.ts";
 import { renderFig5Page } from "./fig5Page.ts";
 import { Fig5Modules, type Fig5Reader } from "./fig5Read.ts";
@@ -101,19 +102,13 @@ export async function runFig5(o: Fig5Options, log: (line: string) => void = () =
 export type Fig5Results = Awaited<ReturnType<typeof runFig5>>;
 export type Fig5Run = Fig5Results["runs"][number];
 
-const count = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer`);
-  return n;
-};
-
 async function main() {
   const program = new Command("fig5")
     .description("The paper's §5.3 experiment (Fig. 5): gradient entropy against task difficulty (online-code MDL) over the App. C tasks.")
     .option("--quick", "1 seed, a small model and little data (a smoke run, about a minute)")
     .option("--out <dir>", "where fig5.json and fig5.html go", "fig5-out")
-    .option("--seeds <n>", "training seeds per task (full: 3)", count("--seeds"))
-    .option("--seed <s>", "run this one training seed (e.g. seeds in parallel processes, then --merge)", count("--seed"))
+    .option("--seeds <n>", "training seeds per task (full: 3)", positiveInt("--seeds"))
+    .option("--seed <s>", "run this one training seed (e.g. seeds in parallel processes, then --merge)", positiveInt("--seed"))
     .option("--merge <fig5.json...>", "combine earlier runs' results (e.g. one per seed) and redraw the page, instead of running")
     .addHelpText(
       "after",
@@ -174,10 +169,4 @@ function merge(files: readonly string[]): Fig5Results {
 
 const fmt = (x: number | null) => (x === null ? "n/a" : x.toFixed(2));
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
-    console.error(formatError(e));
-    if (process.env["SEMIC_DEBUG"] && e instanceof Error) console.error(e.stack);
-    process.exit(isUserError(e) ? 1 : 2);
-  });
-}
+runCommand(fileURLToPath(import.meta.url), main);

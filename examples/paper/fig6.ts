@@ -19,7 +19,7 @@ import { Command } from "commander";
 import { compileGraph, importModule } from "../../compiler/compile.ts";
 import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
-import { positiveInt, runCommand } from "./agreement/command.ts";
+import { positiveInt, runCommand } from "./command.ts";
 import { loadModel } from "../../compiler/frontend/index.ts";
 import type { SemanticsName } from "../../compiler/semantics.ts";
 import { rng } from "../../compiler/train/random.ts";

