@@ -2,6 +2,8 @@
 // correlation between entropy and MDL over the kept runs — all tasks, and the binary ones alone
 // (the paper's "binary tasks trend down with MDL").
 
+import { spearman } from "./rank.ts";
+
 export interface RunPoint {
   readonly task: string;
   readonly classes: number;
@@ -13,35 +15,6 @@ export interface RunPoint {
   readonly attentionEntropy: number;
   readonly valAccuracy: number;
   readonly kept: boolean;
-}
-
-/** Ranks 1…n, ties sharing their mean rank. */
-export function ranks(xs: readonly number[]): number[] {
-  const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(xs.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
-    for (let k = i; k <= j; k++) out[order[k]![1]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return out;
-}
-
-/** Spearman's ρ: Pearson's correlation of the ranks; null under 3 points or with a constant side. */
-export function spearman(xs: readonly number[], ys: readonly number[]): number | null {
-  if (xs.length !== ys.length) throw new Error(`spearman: ${xs.length} x values, ${ys.length} y values`);
-  if (xs.length < 3) return null;
-  const [rx, ry] = [ranks(xs), ranks(ys)];
-  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  const [mx, my] = [mean(rx), mean(ry)];
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < rx.length; i++) {
-    sxy += (rx[i]! - mx) * (ry[i]! - my);
-    sxx += (rx[i]! - mx) ** 2;
-    syy += (ry[i]! - my) ** 2;
-  }
-  return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
 }
 
 export interface TaskSummary {

@@ -27,7 +27,7 @@ import { train } from "../../compiler/train/train.ts";
 import { semirings } from "../../ir/semirings/index.ts";
 import { generateCorpus, type Sentence } from "./agreement/corpus.ts";
 import { renderPlotPage, type Draw } from "./plotPage.ts";
-import { spearmanTest } from "./agreement/rank.ts";
+import { spearmanTest } from "./rank.ts";
 import { FULL_LM, QUICK_LM, trainedLm, type LmSetup } from "./agreement/setup.ts";
 
 const MLP = fileURLToPath(new URL("./fig6Mlp.ts", import.meta.url));

@@ -18,7 +18,7 @@ import type { SemanticsName } from "../../compiler/semantics.ts";
 import { positiveInt, runCommand } from "./command.ts";
 import { generateCorpus, type Sentence } from "./agreement/corpus.ts";
 import { renderPlotPage, type Draw } from "./plotPage.ts";
-import { spearmanTest } from "./agreement/rank.ts";
+import { spearmanTest } from "./rank.ts";
 import { FULL_LM, QUICK_LM, trainedLm, type LmSetup } from "./agreement/setup.ts";
 
 export const BINS: readonly (readonly [number, number])[] = [[18, 23], [24, 29], [30, 36]];

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkpointSource } from "../../examples/paper/agreement/checkpoint.ts";
 import { generateCorpus } from "../../examples/paper/agreement/corpus.ts";
-import { ranks, spearman, spearmanTest } from "../../examples/paper/agreement/rank.ts";
+import { ranks, spearman, spearmanTest } from "../../examples/paper/rank.ts";
 import { BRANCHES, type Branch } from "../../examples/paper/agreement/read.ts";
 import { bertUncased, piecesOf } from "../../examples/paper/agreement/vocab.ts";
 import { QUICK, runFig4, type Fig4Results } from "../../examples/paper/fig4.ts";

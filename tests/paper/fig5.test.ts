@@ -13,7 +13,7 @@ import { initParams } from "../../compiler/train/train.ts";
 import type { Fig5Results } from "../../examples/paper/fig5.ts";
 import { blockEnds, onlineCode } from "../../examples/paper/fig5Mdl.ts";
 import { Fig5Modules } from "../../examples/paper/fig5Read.ts";
-import { ranks, spearman } from "../../examples/paper/fig5Stats.ts";
+import { ranks, spearman } from "../../examples/paper/rank.ts";
 import { binCountOnes, generate, minLength, TASKS, type Task } from "../../examples/paper/tasks/tasks.ts";
 import { interpret } from "../../ir/interpret.ts";
 import { semirings } from "../../ir/semirings/index.ts";

@@ -1,7 +1,7 @@
-// Spearman's rank correlation with a seeded permutation test: what Fig. 6 and Fig. 7 report
-// (the paper gives ρ per length bin; the p-value says whether a ρ that size could be chance).
+// Spearman's rank correlation, with a seeded permutation test: what Fig. 5, 6 and 7 report (the
+// paper gives ρ per length bin; the p-value says whether a ρ that size could be chance).
 
-import { rng, shuffle } from "../../../compiler/train/random.ts";
+import { rng, shuffle } from "../../compiler/train/random.ts";
 
 /** Ranks 1…n, ties sharing their mean rank. */
 export function ranks(xs: readonly number[]): number[] {
@@ -28,8 +28,12 @@ function pearson(a: readonly number[], b: readonly number[]): number {
   return saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb);
 }
 
-/** Spearman's ρ: the Pearson correlation of the ranks (ties averaged). */
-export const spearman = (x: readonly number[], y: readonly number[]): number => pearson(ranks(x), ranks(y));
+/** Spearman's ρ: the Pearson correlation of the ranks (ties averaged); null under 3 points or with a constant side. */
+export function spearman(x: readonly number[], y: readonly number[]): number | null {
+  if (x.length !== y.length) throw new Error(`spearman: ${x.length} x values, ${y.length} y values`);
+  if (x.length < 3 || new Set(x).size === 1 || new Set(y).size === 1) return null;
+  return pearson(ranks(x), ranks(y));
+}
 
 export interface RankCorrelation {
   readonly rho: number;
