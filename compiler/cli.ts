@@ -105,7 +105,8 @@ async function compileCommand(file: string, o: CompileCliOptions): Promise<void>
   const { graph, semirings, options, loadTime } = await prepare(file, o);
   const t0 = performance.now();
   status.show(`semic: compiling ${graph.name} (${graph.nodes.length} nodes) for ${semirings.map((s) => s.name).join(", ")}…`);
-  const files = moduleFiles(await moduleSources(graph, options, o.target), join(o.out, moduleBase(modelStem(file), semirings)));
+  const base = join(o.out, moduleBase(modelStem(file), semirings));
+  const files = moduleFiles(await moduleSources(graph, options, o.target, base), base);
   writeFilesAtomically(files);
   status.clear();
   console.log(`wrote ${[...files.keys()].join(", ")} (load ${loadTime}, compile ${elapsed(t0)})`);

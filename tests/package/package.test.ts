@@ -57,7 +57,7 @@ const apiScript = `import { compile, importModule } from "semic";
 import { readJsonTensors } from "semic/runtime";
 
 const compiled = await compile("dot.ts", { semirings: ["sumprod", "maxprod"], config: { n: "3" } });
-const { createModel } = await importModule(compiled.js);
+const { createModel } = await importModule(compiled);
 const w = readJsonTensors('{"w": [0.5, -2, 3]}').get("w").data;
 const { output, results } = createModel({ w }).run({ x: [1, 2, 4] });
 console.log(JSON.stringify({ files: [...compiled.files.keys()], output, grad: Array.from(results.sumprod.wrt.x.value), best: results.maxprod.topPathValue }));
