@@ -44,7 +44,7 @@ const nodeFs = () => (globalThis as { process?: NodeFs }).process?.getBuiltinMod
  */
 export async function loadKernelFile(kernels: WasmKernels): Promise<void> {
   const file = kernels.file;
-  if (!file || fetchedKernels.has(file.href) || (file.protocol === "file:" && nodeFs())) return;
+  if (!file || fetchedKernels.has(file.href) || file.protocol === "data:" || (file.protocol === "file:" && nodeFs())) return;
   let response: Response;
   try {
     response = await fetch(file);
@@ -61,6 +61,8 @@ function kernelBytes(kernels: WasmKernels): Uint8Array<ArrayBuffer> {
   const file = kernels.file!;
   const fetched = fetchedKernels.get(file.href);
   if (fetched) return fetched.slice();
+  // A bundler may inline the file as a data: URL.
+  if (file.protocol === "data:" && file.href.includes(";base64,")) return decode(file.href.slice(file.href.indexOf(";base64,") + 8));
   const fs = nodeFs();
   if (!fs || file.protocol !== "file:")
     throw new Error(`createModel(): the WebAssembly kernels ${file.href} are not loaded yet: create the model with await createModelAsync(params) here`);

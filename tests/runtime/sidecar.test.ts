@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
+import { build as viteBuild } from "vite";
 import { afterAll, describe, expect, test } from "vitest";
 import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { compileGraph, importModule, type GeneratedModel } from "../../compiler/compile.ts";
@@ -62,6 +63,21 @@ describe("WebAssembly kernels beside the module", () => {
     writeFilesAtomically(new Map([[join(tmp, "lost", "mlp.sumprod.js"), compiled.js]]));
     const mod = (await import(pathToFileURL(join(tmp, "lost", "mlp.sumprod.js")).href)) as Loaded;
     expect(() => mod.createModel(params)).toThrow(/^createModel\(\): cannot read the WebAssembly kernels file:\/\/.*\/lost\/mlp\.sumprod\.wasm \(ENOENT\)/);
+  });
+
+  test("a Vite library build inlines the .wasm as a data: URL, which createModel decodes", async () => {
+    const compiled = await compile("examples/mlp.ts", { semirings });
+    const src = join(tmp, "vite", "src");
+    writeFilesAtomically(new Map([
+      ...[...compiled.files].map(([name, content]) => [join(src, name), content] as const),
+      [join(src, "main.js"), `import { createModel } from "./mlp.sumprod+maxprod.js";\nexport const run = (params, inputs) => createModel(params).run(inputs);\n`],
+    ]));
+    const outDir = join(tmp, "vite", "dist");
+    await viteBuild({ root: join(tmp, "vite"), configFile: false, logLevel: "silent", build: { outDir, minify: false, lib: { entry: join(src, "main.js"), formats: ["es"], fileName: () => "main.mjs" } } });
+    const bundle = readFileSync(join(outDir, "main.mjs"), "utf8");
+    expect(bundle).toContain(`new URL("data:application/wasm;base64,`);
+    const built = (await import(pathToFileURL(join(outDir, "main.mjs")).href)) as { run: (p: unknown, i: unknown) => ReturnType<GeneratedModel["run"]> };
+    expect(built.run(params, inputs).output).toBe((await inline()).output);
   });
 
   const CHROMIUM = "/usr/bin/chromium";
