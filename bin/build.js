@@ -3,8 +3,8 @@
 // compiler/ and runtime/ to dist/ (JavaScript + declarations), from scratch so that no output of
 // a deleted source survives. runtime/dsl.ts is copied beside its build: the frontend resolves a
 // model's DSL calls against that file; so is runtime/module/types.ts, which generated .d.ts files
-// declare verbatim. dist/.built marks a finished build; bin/semic.js runs the
-// sources instead of a build older than them.
+// declare verbatim. dist/.built marks a finished build; bin/semic.js runs the sources instead of
+// a build older than them.
 
 import { spawnSync } from "node:child_process";
 import { copyFileSync, rmSync, writeFileSync } from "node:fs";

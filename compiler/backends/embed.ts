@@ -57,7 +57,7 @@ export interface JsRuntimeParts {
 /** The run time of a JS module: only the parts its kernels and semirings use. */
 export function jsModuleRuntime(parts: JsRuntimeParts): string {
   return sections([
-    ["the model object", "module/runner.ts"],
+    ["the model object", "module/model.ts"],
     ["memory", "module/memory.ts"],
     ...(parts.kernels ? [["WebAssembly kernels", "module/kernels.ts"] as const] : []),
     ...(parts.threads ? [["worker threads", "module/threads.ts"] as const] : []),

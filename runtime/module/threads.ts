@@ -9,7 +9,7 @@ import type { KernelFn } from "./kernels.ts";
 import type { ModuleMemory } from "./memory.ts";
 
 /** What the generated module knows of its splittable kernels. */
-export interface ThreadPlan {
+export interface SplitKernels {
   /** Kernels that may run split, by id (their position). */
   readonly kernels: readonly string[];
   /** Worker threads at most, besides the calling one. */
@@ -54,7 +54,7 @@ interface NodeBuiltins {
 }
 
 /** Starts the workers (where Node, shared memory and more than one core allow) and returns how to run a split kernel. */
-export function startThreads(memory: ModuleMemory, module: WebAssembly.Module, plan: ThreadPlan): SplitRun {
+export function startThreads(memory: ModuleMemory, module: WebAssembly.Module, plan: SplitKernels): SplitRun {
   const alone: SplitRun = (_id, fn, extent) => void fn(0, extent, plan.scratchAt);
   const proc = (globalThis as { process?: NodeBuiltins }).process;
   const wt = proc?.getBuiltinModule?.("node:worker_threads");

@@ -423,7 +423,7 @@ export function createModel(params) {
   const K = kernels?.exports ?? null;
   if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
   const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, infos: specs.values, scanCache, allFinite, strict: strictByDefault, output: 11, outEdges: outEdges }, topPaths);
+  return makeModel({ forward, backwards, wrt, branches, shapes, names, ops, values, infos: specs.values, scanCache, allFinite, strict: strictByDefault, output: 11, outEdges: outEdges }, topPaths);
 }
 
 // Bytes of the one memory: every buffer, kernel cache and thread's scratch region.
@@ -443,13 +443,13 @@ export async function createModelAsync(params) {
   return createModel(params);
 }
 
-// ---- the model object (runtime/module/runner.ts)
+// ---- the model object (runtime/module/model.ts)
 // The model object a JS module's createModel returns: forward(), backward(), topPath() and run()
 // over the buffers, kernels and lane functions the generated code supplies. Embedded as text in
 // every JS module (compiler/backends/embed.ts).
 
 /** The model; `walk` is the path walk (runtime/module/paths.ts), null where no semiring selects paths. */
-function makeRunner(m, walk) {
+function makeModel(m, walk) {
     const states = {};
     const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
     const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
@@ -525,7 +525,7 @@ const nodeFs = () => globalThis.process?.getBuiltinModule?.("node:fs");
  */
 async function loadKernelFile(kernels) {
     const file = kernels.file;
-    if (!file || fetchedKernels.has(file.href) || (file.protocol === "file:" && nodeFs()))
+    if (!file || fetchedKernels.has(file.href) || file.protocol === "data:" || (file.protocol === "file:" && nodeFs()))
         return;
     let response;
     try {
@@ -546,6 +546,9 @@ function kernelBytes(kernels) {
     const fetched = fetchedKernels.get(file.href);
     if (fetched)
         return fetched.slice();
+    // A bundler may inline the file as a data: URL.
+    if (file.protocol === "data:" && file.href.includes(";base64,"))
+        return decode(file.href.slice(file.href.indexOf(";base64,") + 8));
     const fs = nodeFs();
     if (!fs || file.protocol !== "file:")
         throw new Error(`createModel(): the WebAssembly kernels ${file.href} are not loaded yet: create the model with await createModelAsync(params) here`);

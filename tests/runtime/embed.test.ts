@@ -19,14 +19,14 @@ const declares = (js: string, name: string) => new RegExp(`^function ${name}\\(`
 describe("embedded run time", () => {
   test("a WebGPU module carries no WebAssembly, threads or JS-module runner; the path walk only with a selecting semiring", () => {
     const plain = renderWgslModule(plan, [semirings.sumprod]).js;
-    for (const absent of ["WebAssembly", "worker_threads", "instantiateKernels", "startThreads", "makeRunner", "newMemory", "walkPath"]) expect(plain).not.toContain(absent);
+    for (const absent of ["WebAssembly", "worker_threads", "instantiateKernels", "startThreads", "makeModel", "newMemory", "walkPath"]) expect(plain).not.toContain(absent);
     expect(declares(plain, "semiringResult")).toBe(true);
     expect(declares(renderWgslModule(plan, [semirings.sumprod, semirings.maxprod]).js, "topPaths")).toBe(true);
   });
 
   test("a JS module carries kernels and threads only when it has them, the path walk only with a selecting semiring", () => {
     const loops = renderJsModule(plan, [semirings.sumprod], { wasm: false }).js;
-    expect(declares(loops, "makeRunner")).toBe(true);
+    expect(declares(loops, "makeModel")).toBe(true);
     for (const absent of ["instantiateKernels", "startThreads", "walkPath", "wasmKernels"]) expect(loops).not.toContain(absent);
     const simd = renderJsModule(plan, [semirings.maxprod]).js;
     expect(declares(simd, "instantiateKernels")).toBe(true);

@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import { FuncBuilder, ModuleBuilder } from "../../compiler/backends/js/wasm.ts";
 import { instantiateKernels, type KernelFn } from "../../runtime/module/kernels.ts";
 import { newMemory } from "../../runtime/module/memory.ts";
-import { startThreads, type ThreadPlan } from "../../runtime/module/threads.ts";
+import { startThreads, type SplitKernels } from "../../runtime/module/threads.ts";
 
 const BASE = 64;
 
@@ -51,7 +51,7 @@ describe("memory and WebAssembly kernels", () => {
 });
 
 describe("worker threads", () => {
-  const plan = (scratchAt = 1024): ThreadPlan => ({ kernels: ["share"], max: 3, scratchAt, scratch: 0, math: [], erf: null });
+  const plan = (scratchAt = 1024): SplitKernels => ({ kernels: ["share"], max: 3, scratchAt, scratch: 0, math: [], erf: null });
 
   test("on plain memory a split kernel runs whole on the calling thread, with its scratch address", () => {
     const calls: number[][] = [];

@@ -332,7 +332,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   } else out.line(`const K = null; // no kernel compiled to WebAssembly: the JS loops run`);
   out.line(`const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;`);
   const model = `{ forward, backwards, wrt, branches, shapes, names, ops, values, infos: specs.values, scanCache, allFinite, strict: strictByDefault, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} }`;
-  out.line(`return makeRunner(${model}, ${pathSemirings.length > 0 ? "topPaths" : "null"});`);
+  out.line(`return makeModel(${model}, ${pathSemirings.length > 0 ? "topPaths" : "null"});`);
   out.close();
   out.line();
   out.line(`// Bytes of the one memory: every buffer, kernel cache and thread's scratch region.`);
@@ -349,8 +349,8 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     out.close(`};`);
     out.line(`const scratchAt = ${scratchAt};`);
     if (parallel.length > 0) {
-      const threadPlan = { kernels: parallel, max: MAX_WORKERS, scratchAt, scratch: scratchBytes, math: imports, erf: imports.includes("erf") ? jsHelpers["erf"] : null };
-      out.line(`const wasmThreads = ${json(threadPlan)};`);
+      const split = { kernels: parallel, max: MAX_WORKERS, scratchAt, scratch: scratchBytes, math: imports, erf: imports.includes("erf") ? jsHelpers["erf"] : null };
+      out.line(`const wasmThreads = ${json(split)};`);
     }
   }
   if (opts.wasmFile) {

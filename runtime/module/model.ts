@@ -35,7 +35,7 @@ export interface Model {
 }
 
 /** The model; `walk` is the path walk (runtime/module/paths.ts), null where no semiring selects paths. */
-export function makeRunner(m: JsModel, walk: typeof topPaths | null): Model {
+export function makeModel(m: JsModel, walk: typeof topPaths | null): Model {
   const states: Record<string, BackwardPass> = {};
   const shapesOf = (ids: Readonly<Record<string, number>>) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]!]));
   const space: OptionSpace = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
