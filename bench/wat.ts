@@ -14,7 +14,7 @@ const config = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === "--con
 const { graph } = loadModel(file!, { config });
 const srs = opt("semiring", "sumprod").split(",").map((n) => semirings[n as keyof typeof semirings]);
 const { js } = renderJsModule(buildBackward(graph, [opt("wrt", "embeddings")]), srs, { precision: (opt("precision", "f32") as "f32") });
-const b64 = /const wasmBytes = "([^"]+)"/.exec(js)![1]!;
+const b64 = /^  code: "([^"]+)",$/m.exec(js)![1]!;
 const bytes = Buffer.from(b64, "base64");
 
 const scalarName = new Map<number, string>(Object.entries(OP).map(([k, v]) => [v, k]));

@@ -126,7 +126,7 @@ async function semic(spec: Spec): Promise<UnitResult> {
   times["path:maxprod"] = measure(() => model.topPath("maxprod"), spec);
   times["all3"] = measure(all3, spec);
   times["run:all3"] = measure(() => model.run(inputs), { ...spec, reps: Math.min(spec.reps, 5), warmup: 1 });
-  const memBytes = Number(/newMemory\((\d+)\)/.exec(js.js)?.[1] ?? 0) * 65536;
+  const memBytes = Number(/const memoryPages = (\d+);/.exec(js.js)?.[1] ?? 0) * 65536;
   // Peak memory of this model alone, before the single-thread copy below is created.
   const mem = memory(memBytes);
   // The same module on one thread (TF.js's wasm backend runs single-threaded in Node).

@@ -118,7 +118,8 @@ async function compileCommand(file: string, o: CompileCliOptions): Promise<void>
     console.log(`wrote ${path} (load ${loadTime}, compile ${elapsed(t0)})`);
     return;
   }
-  const files = moduleFiles(await moduleSources(graph, options, o.target), join(o.out ?? "out", base));
+  const outBase = join(o.out ?? "out", base);
+  const files = moduleFiles(await moduleSources(graph, options, o.target, outBase), outBase);
   writeFilesAtomically(files);
   status.clear();
   console.log(`wrote ${[...files.keys()].join(", ")} (load ${loadTime}, compile ${elapsed(t0)})`);
@@ -290,10 +291,10 @@ Examples:
 
   const compile = program
     .command("compile")
-    .description("compile the backward passes of the chosen semirings into a module (<out>/<model>.<semirings joined by +>.js and .d.ts)")
+    .description("compile the backward passes of the chosen semirings into a module (<out>/<model>.<semirings joined by +>.js, .d.ts and .wasm, its WebAssembly kernels)")
     .argument("<model>", "model file (.ts DSL, .semic/.ir textual IR, .onnx), or a Hugging Face checkpoint directory")
     .addOption(
-      new Option("--target <target>", "js: an ES module (.js + .d.ts); wgsl: a WebGPU module (.webgpu.js + .webgpu.d.ts, WGSL embedded) and one .wgsl per pass")
+      new Option("--target <target>", "js: an ES module (.js + .d.ts, and .wasm beside it when it has WebAssembly kernels); wgsl: a WebGPU module (.webgpu.js + .webgpu.d.ts, WGSL embedded) and one .wgsl per pass")
         .choices(["js", "wgsl"])
         .default("js"),
     )

@@ -1,11 +1,16 @@
 // The pipeline in one readable function: graph → (expansion) → backward plan → generated module.
 
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Graph } from "../ir/graph.ts";
 import type { Semiring } from "../ir/semirings/semiring.ts";
 import { buildBackward, defaultWrt } from "./backward.ts";
 import { renderJsModule, type JsModule } from "./backends/js/module.ts";
 import { renderWgslModule, type WgslModule } from "./backends/wgsl/module.ts";
 import type { Composite } from "../ir/passes/expand.ts";
+import type { PathStep, RunOptions, SemiringResult, Tensor } from "../runtime/module/types.ts";
 import { expandFor, semiringsFor, type SemanticsName } from "./semantics.ts";
 
 export interface CompileOptions {
@@ -19,6 +24,8 @@ export interface CompileOptions {
   readonly semantics?: SemanticsName;
   /** The module treats a non-finite forward value as an error by default (run({ strict }) overrides). */
   readonly strict?: boolean;
+  /** JS target: the WebAssembly kernels go to this file beside the module instead of inline (semic compile). */
+  readonly wasmFile?: string;
 }
 
 export interface Compiled {
@@ -29,7 +36,7 @@ export interface Compiled {
 export function compileGraph(graph: Graph, opts: CompileOptions): Compiled {
   const g = expandFor(graph, opts.semantics ?? "element", opts.expand);
   const plan = buildBackward(g, opts.wrt && opts.wrt.length > 0 ? opts.wrt : defaultWrt(g));
-  return { graph: g, js: renderJsModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element"), { precision: opts.precision, strict: opts.strict }) };
+  return { graph: g, js: renderJsModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element"), { precision: opts.precision, strict: opts.strict, wasmFile: opts.wasmFile }) };
 }
 
 /** The same pipeline for the WebGPU target: a standalone JS module plus WGSL per pass. */
@@ -39,37 +46,40 @@ export function compileGraphWgsl(graph: Graph, opts: Omit<CompileOptions, "preci
   return { graph: g, wgsl: renderWgslModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element"), { strict: opts.strict }) };
 }
 
-/** Imports generated JS from memory (tests, `semic run`). */
-export async function importModule(js: string): Promise<{ createModel: (params: Record<string, ArrayLike<number>>) => GeneratedModel }> {
-  const url = `data:text/javascript;base64,${Buffer.from(js).toString("base64")}`;
-  return (await import(/* @vite-ignore */ url)) as { createModel: (params: Record<string, ArrayLike<number>>) => GeneratedModel };
+type Imported = { createModel: (params: Record<string, ArrayLike<number>>) => GeneratedModel };
+
+/**
+ * Imports a generated module from memory (tests, `semic run`): its JS, or its sources with the
+ * WebAssembly kernels file beside it, which are then written to a temporary folder first (removed
+ * when the process exits) so that the module finds the file as it would beside itself.
+ */
+export async function importModule(source: string | { readonly js: string; readonly wasm?: { readonly file: string; readonly bytes: Uint8Array } }): Promise<Imported> {
+  const { js, wasm } = typeof source === "string" ? { js: source, wasm: undefined } : source;
+  if (!wasm) {
+    try {
+      return (await import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(js).toString("base64")}`)) as Imported;
+    } catch (e) {
+      // A data: URL is no base for the kernels file's relative URL.
+      if (e instanceof TypeError && js.includes("file: new URL(")) throw new Error("importModule: this module loads its WebAssembly kernels from a .wasm file beside it: pass its sources ({ js, wasm }), not only its JS");
+      throw e;
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), "semic-module-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, wasm.file), wasm.bytes);
+  writeFileSync(join(dir, "module.js"), js);
+  return (await import(/* @vite-ignore */ pathToFileURL(join(dir, "module.js")).href)) as Imported;
 }
 
-export interface GeneratedTensor {
-  shape: number[];
-  value: Float64Array;
-  lanes: Record<string, Float32Array | Float64Array>;
-}
-export interface GeneratedStep {
-  op: string;
-  tensor: string;
-  index: number[];
-  weight: number;
-}
-export interface GeneratedResult {
-  wrt: Record<string, GeneratedTensor>;
-  branches: Record<string, GeneratedTensor>;
-  aggregated?: Record<string, GeneratedTensor & { axes: number[] }>;
-  topPath?: GeneratedStep[];
-  topPathValue?: number;
-  topPaths?: { value: number; steps: GeneratedStep[] }[];
-}
+// The generated modules' result types, under the names this package exports (one definition:
+// runtime/module/types.ts, which every generated .d.ts also declares).
+export type GeneratedTensor = Tensor;
+export type GeneratedStep = PathStep;
+export type GeneratedResult = SemiringResult<string, string>;
+export type GeneratedRunOptions = RunOptions<string, string>;
 export interface GeneratedModel {
   forward(inputs: Record<string, ArrayLike<number>>): number;
   backward(semiring: string): void;
-  topPath(semiring: string, options?: { from?: string; index?: number[] }): { value: number; steps: GeneratedStep[] }[];
-  run(
-    inputs: Record<string, ArrayLike<number>>,
-    options?: { semirings?: string[]; wrt?: string[]; aggregate?: Record<string, number[]>; topPath?: { from?: string; index?: number[] } | false; strict?: boolean },
-  ): { output: number; results: Record<string, GeneratedResult>; warnings: string[] };
+  topPath(semiring: string, options?: GeneratedRunOptions["topPath"]): { value: number; steps: GeneratedStep[] }[];
+  run(inputs: Record<string, ArrayLike<number>>, options?: GeneratedRunOptions): { output: number; results: Record<string, GeneratedResult>; warnings: string[] };
 }

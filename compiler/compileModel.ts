@@ -2,7 +2,7 @@
 // module sources out, exactly what `semic compile` writes. The CLI's compile command shares
 // moduleSources and moduleFiles, so both name and produce the same files.
 
-import { basename, extname } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import type { Graph } from "../ir/graph.ts";
 import { DEFAULT_TOPK } from "../ir/semirings/index.ts";
 import type { Semiring } from "../ir/semirings/semiring.ts";
@@ -21,6 +21,8 @@ export interface ModuleSources {
   readonly dts: string;
   /** wgsl target only: the WGSL of each pass (also embedded in `js`), for reading. */
   readonly wgsl?: Readonly<Record<string, string>>;
+  /** js target: the WebAssembly kernels, a file beside the module (absent when no kernel compiled). */
+  readonly wasm?: { readonly file: string; readonly bytes: Uint8Array };
 }
 
 export interface ModelCompileOptions {
@@ -45,16 +47,19 @@ export interface CompiledModel extends ModuleSources {
   readonly graph: Graph;
   /** The semirings compiled, in order. */
   readonly semirings: readonly Semiring[];
-  /** The files `semic compile` writes for it, by name: `<model>.<semirings>.js` and `.d.ts`, or the wgsl set. */
-  readonly files: ReadonlyMap<string, string>;
+  /** The files `semic compile` writes for it, by name: `<model>.<semirings>.js`, `.d.ts` and `.wasm`, or the wgsl set. */
+  readonly files: ReadonlyMap<string, string | Uint8Array>;
 }
 
-/** The module of `graph` for the given target. */
-export async function moduleSources(graph: Graph, options: CompileOptions, target: Target): Promise<ModuleSources> {
+/**
+ * The module of `graph` for the given target. `base`: the path its files will have, without
+ * extension; without it the JS target's kernels stay inline (a module imported from memory).
+ */
+export async function moduleSources(graph: Graph, options: CompileOptions, target: Target, base?: string): Promise<ModuleSources> {
   const { compileGraph, compileGraphWgsl } = await import("./compile.ts");
   if (target === "js") {
-    const { js } = compileGraph(graph, options);
-    return { target, js: js.js, dts: js.dts };
+    const { js } = compileGraph(graph, base === undefined ? options : { ...options, wasmFile: `${basename(base)}.wasm` });
+    return { target, js: js.js, dts: js.dts, ...(js.wasm ? { wasm: js.wasm } : {}) };
   }
   const { wgsl } = compileGraphWgsl(graph, options);
   return { target, js: wgsl.js, dts: wgsl.dts, wgsl: wgsl.wgsl };
@@ -62,12 +67,17 @@ export async function moduleSources(graph: Graph, options: CompileOptions, targe
 
 /**
  * File names and contents as `semic compile` writes them under `base` (a path without extension):
- * `<base>.js` and `.d.ts`; for wgsl `<base>.webgpu.js` and `.webgpu.d.ts` (named apart from the JS
+ * `<base>.js`, `.d.ts` and the WebAssembly kernels `<base>.wasm` (loaded from beside the module, so
+ * they travel together); for wgsl `<base>.webgpu.js` and `.webgpu.d.ts` (named apart from the JS
  * target's module) and `<base>.<pass>.wgsl` for reading.
  */
-export function moduleFiles(sources: ModuleSources, base: string): Map<string, string> {
-  if (sources.target === "js") return new Map([[`${base}.js`, sources.js], [`${base}.d.ts`, sources.dts]]);
-  const files = new Map([[`${base}.webgpu.js`, sources.js], [`${base}.webgpu.d.ts`, sources.dts]]);
+export function moduleFiles(sources: ModuleSources, base: string): Map<string, string | Uint8Array> {
+  if (sources.target === "js") {
+    const files = new Map<string, string | Uint8Array>([[`${base}.js`, sources.js], [`${base}.d.ts`, sources.dts]]);
+    if (sources.wasm) files.set(join(dirname(base), sources.wasm.file), sources.wasm.bytes);
+    return files;
+  }
+  const files = new Map<string, string | Uint8Array>([[`${base}.webgpu.js`, sources.js], [`${base}.webgpu.d.ts`, sources.dts]]);
   for (const [pass, text] of Object.entries(sources.wgsl ?? {})) files.set(`${base}.${pass}.wgsl`, text);
   return files;
 }
@@ -105,7 +115,7 @@ export async function compile(model: string | Graph, options: ModelCompileOption
   const names = options.semirings.map((s) => (typeof s === "string" ? s : s.name));
   const semirings = resolveSemirings(names, [...own, ...given], options.topk ?? DEFAULT_TOPK);
   const compileOptions: CompileOptions = { semirings, wrt: options.wrt ?? [], precision: options.precision ?? "f32" };
-  const sources = await moduleSources(graph, compileOptions, options.target ?? "js");
   const base = moduleBase(typeof model === "string" ? modelStem(model) : graph.name, semirings);
+  const sources = await moduleSources(graph, compileOptions, options.target ?? "js", base);
   return { ...sources, graph, semirings, files: moduleFiles(sources, base) };
 }

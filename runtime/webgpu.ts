@@ -1,11 +1,13 @@
-// Host driver of semic's generated WGSL modules: buffers, pipelines, dispatch, readback and result
-// assembly on a GPUDevice the caller owns. Self-contained (no imports, no node: APIs) because
-// generated modules embed it as text (compiler/backends/wgsl/driver.ts strips the types), so one
-// file runs in Node (Dawn) and in a browser page alike. Results have the shape of the JS module's
-// run(); top paths are walked on the host over read-back adjoints (the walker of js/walker.ts).
+// Host driver of semic's generated WGSL modules: buffers, pipelines, dispatch and readback on a
+// GPUDevice the caller owns. Self-contained (no imports but runtime/module files, no node: APIs)
+// because generated modules embed it as text (compiler/backends/embed.ts strips the types),
+// so one file runs in Node (Dawn) and in a browser page alike. Argument checks, result assembly and
+// the top-path walk over read-back adjoints are the JS module's (runtime/module/*.ts).
 
 import { checkRunOptions, checkTensors, type OptionSpace, type TensorSpec } from "./module/args.ts";
-import { firstNonFinite, scanForward, spoilResult, type NonFinite, type ScanCache, type ValueInfo } from "./module/finite.ts";
+import { firstNonFinite, scanForward, type NonFinite, type ScanCache, type ValueInfo } from "./module/finite.ts";
+import type { OutEdge, topPaths } from "./module/paths.ts";
+import { semiringResult, type AnyResult, type AnyRunOptions, type SemiringLanes } from "./module/results.ts";
 
 // Numeric flags, so the driver needs no GPUBufferUsage/GPUMapMode globals (Dawn's Node bindings
 // only provide them when a caller installs them).
@@ -72,64 +74,20 @@ export interface WgslModelSpec {
   };
 }
 
-type Lanes = Float32Array[];
-export interface WgslTensor {
-  shape: number[];
-  value: Float64Array;
-  lanes: Record<string, Float32Array | Float64Array>;
-}
-export interface WgslPathStep {
-  op: string;
-  tensor: string;
-  index: number[];
-  weight: number;
-}
-export interface WgslSemiringResult {
-  wrt: Record<string, WgslTensor>;
-  branches: Record<string, WgslTensor>;
-  aggregated?: Record<string, WgslTensor & { axes: number[] }>;
-  topPath?: WgslPathStep[];
-  topPathValue?: number;
-  topPaths?: { value: number; steps: WgslPathStep[] }[];
-}
-export interface WgslRunOptions {
-  semirings?: string[];
-  wrt?: string[];
-  aggregate?: Record<string, number[]>;
-  topPath?: { from?: string; index?: number[] } | false;
-  /** A non-finite forward value is an error, not a warning. */
-  strict?: boolean;
-}
-
-/** A semiring's host-side lane functions (generated JS). */
-export interface WgslSemiringHost {
-  readonly lanes: readonly string[];
-  readonly zero: readonly number[];
-  readout(...x: number[]): number[];
-  plus(...x: number[]): number[];
-  readonly paths: unknown;
-  /** Whether lift reads the edge weight: if not (count), non-finite weights change nothing. */
-  readonly weighted: boolean;
-}
-type Backward = WgslSemiringHost & { adjoints: Record<string, Lanes> };
-type Walk = WgslGraphInfo & { outEdges: unknown };
-
-/** What the generated module supplies: lane functions, edge enumerators, and js/walker.ts's result assembly. */
+/** What the generated module supplies: lane functions, edge enumerators, and the path walk. */
 export interface WgslHost {
-  readonly semirings: Readonly<Record<string, WgslSemiringHost>>;
-  outEdges(values: Record<string, Float32Array | Int32Array>): unknown;
-  readonly walker: {
-    tensorResult(b: Backward, lanes: Lanes, shape: readonly number[]): WgslTensor;
-    aggregate(b: Backward, lanes: Lanes, shape: readonly number[], axes: number[]): WgslTensor & { axes: number[] };
-    topPaths(m: Walk, b: Backward, res: WgslSemiringResult, options: WgslRunOptions["topPath"]): { value: number; steps: WgslPathStep[] }[];
-  };
+  readonly semirings: Readonly<Record<string, SemiringLanes>>;
+  /** The out-edges of every live node over read-back forward values (runtime/module/paths.ts). */
+  outEdges(values: Record<string, Float32Array | Int32Array>): Readonly<Record<number, readonly OutEdge[]>>;
+  /** Null where no semiring of the module selects paths. */
+  readonly walk: typeof topPaths | null;
 }
 
 export interface WgslModel {
   /** Runs the forward pass; resolves to the scalar output. */
   forward(inputs: Record<string, ArrayLike<number>>): Promise<number>;
   /** Forward, then the backward pass of each chosen semiring (all by default). */
-  run(inputs: Record<string, ArrayLike<number>>, options?: WgslRunOptions): Promise<{ output: number; results: Record<string, WgslSemiringResult>; warnings: string[] }>;
+  run(inputs: Record<string, ArrayLike<number>>, options?: AnyRunOptions): Promise<{ output: number; results: Record<string, AnyResult>; warnings: string[] }>;
   /** Frees the model's GPU buffers (the device stays the caller's). */
   destroy(): void;
 }
@@ -371,32 +329,13 @@ export async function createWgslModel(
         const r = values.get(b.name);
         if (r) vals[b.name] = b.dtype === "i32" ? new Int32Array(r.data!) : new Float32Array(r.data!);
       }
-      const w = host.walker;
-      const results: Record<string, WgslSemiringResult> = {};
+      const walk = host.walk;
+      const walkOf = walk && ((b: Parameters<typeof walk>[1], start: Parameters<typeof walk>[2]) => walk({ ...g, outEdges: host.outEdges(vals) }, b, start));
+      const results: Record<string, AnyResult> = {};
       for (const name of names) {
-        const byNode = laneReads.get(name)!;
-        const adjoints: Record<string, Lanes> = {};
-        for (const [id, rs] of byNode) adjoints[id] = rs.map((r) => new Float32Array(r.data!));
-        const b: Backward = { ...host.semirings[name]!, adjoints };
-        const lanesOf = (id: number) => adjoints[id]!.map((l) => l.slice());
-        const res: WgslSemiringResult = { wrt: {}, branches: {} };
-        for (const wn of wrtNames) res.wrt[wn] = w.tensorResult(b, lanesOf(g.wrt[wn]!), g.shapes[g.wrt[wn]!]!);
-        for (const [label, id] of Object.entries(g.branches)) res.branches[label] = w.tensorResult(b, lanesOf(id), g.shapes[id]!);
-        if (options.aggregate) {
-          res.aggregated = {};
-          for (const [wn, axes] of Object.entries(options.aggregate)) {
-            const id = g.wrt[wn] ?? g.branches[wn]!;
-            res.aggregated[wn] = w.aggregate(b, lanesOf(id), g.shapes[id]!, axes);
-          }
-        }
-        if (b.paths && options.topPath !== false && Object.keys(g.wrt).length > 0) {
-          const paths = w.topPaths({ ...g, outEdges: host.outEdges(vals) }, b, res, options.topPath);
-          res.topPath = paths[0]?.steps ?? [];
-          res.topPathValue = paths[0]?.value;
-          if (paths.length > 1) res.topPaths = paths;
-        }
-        if (nf && b.weighted) spoilResult(res, nf, { ...g.branches, ...g.wrt }, options.topPath ? (options.topPath.from ?? Object.keys(g.wrt)[0]) : Object.keys(g.wrt)[0]);
-        results[name] = res;
+        const adjoints: Record<number, Float32Array[]> = {};
+        for (const [id, rs] of laneReads.get(name)!) adjoints[id] = rs.map((r) => new Float32Array(r.data!));
+        results[name] = semiringResult(g, { ...host.semirings[name]!, adjoints }, options, nf, walkOf);
       }
       return { output: new Float32Array(out.data!)[0]!, results, warnings };
     },

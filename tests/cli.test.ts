@@ -116,7 +116,7 @@ describe.concurrent("semic compile", () => {
     expect(r.code).toBe(0);
     const base = `mlp.${semiringNames.join("+")}`;
     expect(r.stdout).toContain(join("all", `${base}.js`));
-    expect(readdirSync(join(tmp, "all")).sort()).toEqual([`${base}.d.ts`, `${base}.js`]); // no temporaries left
+    expect(readdirSync(join(tmp, "all")).sort()).toEqual([`${base}.d.ts`, `${base}.js`, `${base}.wasm`]); // no temporaries left
     const mod = (await import(pathToFileURL(join(tmp, "all", `${base}.js`)).href)) as { createModel: (p: object) => GeneratedModel };
     const { params, inputs } = splitFeeds(graph, feeds);
     const { output, results } = mod.createModel(params).run(inputs);

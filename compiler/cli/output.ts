@@ -11,7 +11,7 @@ import { CliError } from "./load.ts";
  * Writes every file or none: each goes to a temporary file in its target directory first, and
  * the renames happen only once all of them are written (a failure removes the temporaries).
  */
-export function writeFilesAtomically(files: ReadonlyMap<string, string>): void {
+export function writeFilesAtomically(files: ReadonlyMap<string, string | Uint8Array>): void {
   const staged: [tmp: string, final: string][] = [];
   try {
     for (const [path, text] of files) {

@@ -111,30 +111,3 @@ export function scanForward(
     `every readout that depends on it is NaN`;
   return { message, spoiled };
 }
-
-interface Readout {
-  value: Float64Array;
-}
-interface Spoilable {
-  wrt: Record<string, Readout>;
-  branches: Record<string, Readout>;
-  aggregated?: Record<string, Readout>;
-  topPath?: unknown[];
-  topPathValue?: number;
-  topPaths?: unknown[];
-}
-
-/**
- * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
- * drops a top path that starts at such a tensor (it has no meaningful value).
- */
-export function spoilResult(res: Spoilable, nf: NonFinite, ids: Readonly<Record<string, number>>, topFrom: string | undefined): void {
-  const spoiled = (name: string) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
-  for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
-    for (const [name, t] of Object.entries(group)) if (spoiled(name)) t.value.fill(NaN);
-  if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
-    res.topPath = [];
-    res.topPathValue = NaN;
-    delete res.topPaths;
-  }
-}

@@ -26,7 +26,7 @@ const strictByDefault = false;
 
 export function createModel(params) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
-  const memory = newMemory(1);
+  const memory = newMemory(memoryPages);
   const heap = memory.buffer;
   const P = checkTensors("createModel()", "parameter", params, specs.params);
   const v0 = new Float32Array(heap, 64, 4);
@@ -41,12 +41,6 @@ export function createModel(params) {
   const v10_rowmax = new Float32Array(heap, 960, 1);
   const v10_rowsum = new Float32Array(heap, 1024, 1);
   const v11 = new Float32Array(heap, 1088, 1);
-  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
-  const K = wasmKernels(memory);
-  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
-  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
-  const par = K ? threads(memory) : null;
-
   function forward(inputs, fn) {
     const I = checkTensors(fn, "input", inputs, specs.inputs);
     v0.set(I["x"]);
@@ -218,295 +212,293 @@ export function createModel(params) {
   const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
   // Their [byte offset, length], for the scan's WebAssembly fast path.
   const spans = [[64,4], [128,64], [384,16], [448,16], [512,16], null, null, [576,48], [768,3], [832,3], [896,3], [1088,1]];
-  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
   const scanCache = []; // params and constants are scanned once
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 11, outEdges: {} });
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const kernels = instantiateKernels(memory, wasmKernels);
+  const K = kernels?.exports ?? null;
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
+  return makeModel({ forward, backwards, wrt, branches, shapes, names, ops, values, infos: specs.values, scanCache, allFinite, strict: strictByDefault, output: 11, outEdges: {} }, null);
 }
 
+// Bytes of the one memory: every buffer, kernel cache and thread's scratch region.
+const memoryPages = 1;
 
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDDAsAAAAAAAAAAAABAgeRAQsHZndkXzNfMAAAC2Z3ZF8zXzBfZmluAAEHZndkXzRfMAACB2Z3ZF85XzAAAw1jb3VudF9id2RfOV8wAAQNY291bnRfYndkXzZfMAAFDWNvdW50X2J3ZF81XzAABg1jb3VudF9id2RfNF8wAAcNY291bnRfYndkXzNfMAAIBHByZXAACQphbGxfZmluaXRlAAoKpwsLigMFAn8EewJ/AXsBfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQkgA0EEbCEK/QwAAAAAAAAAAAAAAAAAAAAAIQX9DAAAAAAAAAAAAAAAAAAAAAAhBv0MAAAAAAAAAAAAAAAAAAAAACEH/QwAAAAAAAAAAAAAAAAAAAAAIQhBACEEA0AgBEECdP0ABEAhCyAEIApqQQJ0IQwgBSALIAz9AASAAf3mAf3kASEFIAYgCyAM/QAEkAH95gH95AEhBiAHIAsgDP0ABKAB/eYB/eQBIQcgCCALIAz9AASwAf3mAf3kASEIIARBBGoiBEEESA0ACyAJIAkqAsADIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALAAyAJIAkqAsQDIAb9HwCSIAb9HwGSIAb9HwKSIAb9HwOSOALEAyAJIAkqAsgDIAf9HwCSIAf9HwGSIAf9HwKSIAf9HwOSOALIAyAJIAkqAswDIAj9HwCSIAj9HwGSIAj9HwKSIAj9HwOSOALMAyADQQRqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAMgBP0ABIAD/eQBIQUgBCAF/QsEwAMgBP0ABNADIAT9AASQA/3kASEFIAQgBf0LBNADIANBCGoiAyABSA0ACwt3AgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBIAEIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBJAEIANBCGoiAyABSA0ACwueAQMCfwF7An8gACABTgRADwsgACEDA0AgA0ECdCEGIANBEGwhB/0MAAAAAAAAAAAAAAAAAAAAACEFQQAhBANAIAUgBEECdP0ABIAEIAQgB2pBAnT9AATABP3mAf3kASEFIARBBGoiBEEQSA0ACyAGIAYqAsAGIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALABiADQQFqIgMgAUgNAAsLuQEFAn8BfQF7AX8BeyAAIAFOBEAPC0MAAAAAIQVBACEEA0AgBSAEQQJ0KgLAC5IhBSAEQQFqIgRBA0gNAAsgBf0TIQYgACEDA0AgA0ECdCEHIAf9AASACyAG/eQBIQggByAI/QsEgAsgB/0ABJALIAb95AEhCCAHIAj9CwSQCyAH/QAEoAsgBv3kASEIIAcgCP0LBKALIAf9AASwCyAG/eQBIQggByAI/QsEsAsgA0EQaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAKIAT9AASAC/3kASEFIAQgBf0LBMAKIAT9AATQCiAE/QAEkAv95AEhBSAEIAX9CwTQCiADQQhqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgAogBP0ABMAK/eQBIQUgBCAF/QsEgAogBP0ABJAKIAT9AATQCv3kASEFIAQgBf0LBJAKIANBCGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACSAE/QAEgAr95AEhBSAEIAX9CwTACSAE/QAE0AkgBP0ABJAK/eQBIQUgBCAF/QsE0AkgA0EIaiIDIAFIDQALC3QFAn8BfQF7AX8BeyAAIAFOBEAPC0MAAAAAIQVBACEEA0AgBSAEQQJ0KgLACZIhBSAEQQFqIgRBEEgNAAsgBf0TIQYgACEDA0AgA0ECdCEHIAf9AASACSAG/eQBIQggByAI/QsEgAkgA0EEaiIDIAFIDQALCwIAC0YCA3sBfyAAIAFBBGxqIQUCQANAIAAgBU4NASAA/QAEACECIAIgAv3lASIDIAP9QiAE/VAhBCAAQRBqIQAMAAsLIAT9U0ULAI4BBG5hbWUBhgELAAdmd2RfM18wAQtmd2RfM18wX2ZpbgIHZndkXzRfMAMHZndkXzlfMAQNY291bnRfYndkXzlfMAUNY291bnRfYndkXzZfMAYNY291bnRfYndkXzVfMAcNY291bnRfYndkXzRfMAgNY291bnRfYndkXzNfMAkEcHJlcAoKYWxsX2Zpbml0ZQ==";
-const wasmMath = {  };
-// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 41;
-const wasmParallel = [];
+const wasmKernels = {
+  file: new URL("./mlp.count.wasm", import.meta.url), // wasm2wat or wasm-objdump -d prints it
+  memoryFlagAt: 41,
+  math: {},
+};
 const scratchAt = 1664;
-const wasmThreads = { max: 3, scratch: 0, erf: null };
 
-// ---- run-time support (the same in every generated module)
+/** createModel, after fetching the kernels where they cannot be read synchronously (a browser). */
+export async function createModelAsync(params) {
+  await loadKernelFile(wasmKernels);
+  return createModel(params);
+}
 
-// One memory for all buffers: shared (so kernels can run on worker threads) where
-// SharedArrayBuffer exists, else plain.
+// ---- the model object (runtime/module/model.ts)
+// The model object a JS module's createModel returns: forward(), backward(), topPath() and run()
+// over the buffers, kernels and lane functions the generated code supplies. Embedded as text in
+// every JS module (compiler/backends/embed.ts).
+
+/** The model; `walk` is the path walk (runtime/module/paths.ts), null where no semiring selects paths. */
+function makeModel(m, walk) {
+    const states = {};
+    const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
+    const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
+    const stateOf = (name) => (states[name] ??= m.backwards[name]());
+    const walkOf = walk && ((b, start) => walk(m, b, start));
+    return {
+        forward(inputs) {
+            const output = m.forward(inputs, "forward()");
+            const nf = m.strict ? scanForward(m.values, m.infos, m.scanCache, m.allFinite) : null;
+            if (nf)
+                throw new Error(`forward(): ${nf.message}`);
+            return output;
+        },
+        backward(name) {
+            stateOf(checkSemiring("backward()", name, space)).run();
+        },
+        topPath(name, options) {
+            const b = stateOf(checkSemiring("topPath()", name, space));
+            checkTopPath("topPath()", options, space);
+            return walkOf && b.paths && Object.keys(m.wrt).length > 0 ? walkOf(b, options || undefined) : [];
+        },
+        run(inputs, given = {}) {
+            checkRunOptions("run()", given, space);
+            const options = given;
+            const output = m.forward(inputs, "run()");
+            // One pass over the forward values; a non-finite one is a warning, or an error when strict.
+            const nf = scanForward(m.values, m.infos, m.scanCache, m.allFinite);
+            const warnings = [];
+            if (nf) {
+                if (options.strict ?? m.strict)
+                    throw new Error(`run(): ${nf.message}`);
+                warnings.push(nf.message);
+            }
+            const results = {};
+            for (const name of options.semirings ?? Object.keys(m.backwards)) {
+                const b = stateOf(name);
+                b.run();
+                results[name] = semiringResult(m, b, options, nf, walkOf);
+            }
+            return { output, results, warnings };
+        },
+    };
+}
+
+// ---- memory (runtime/module/memory.ts)
+// The one memory of a JS module: every buffer lives in it at a fixed offset, shared with the
+// WebAssembly kernels. Embedded as text in every JS module (compiler/backends/embed.ts).
+/** Shared (so kernels can run on worker threads) where SharedArrayBuffer exists, else plain. */
 function newMemory(pages) {
-  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
-  try {
-    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  } catch {
-    return new WebAssembly.Memory({ initial: pages, maximum: pages });
-  }
-}
-
-// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
-// where synchronous compilation is refused), and the JS loops run instead.
-const wasmModules = {};
-function wasmKernels(memory) {
-  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
-  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-  const key = shared ? "shared" : "plain";
-  try {
-    if (wasmModules[key] === undefined) {
-      const raw = atob(wasmBytes);
-      const bytes = new Uint8Array(raw.length);
-      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
-      wasmModules[key] = new WebAssembly.Module(bytes);
+    if (typeof WebAssembly === "undefined")
+        return { buffer: new ArrayBuffer(pages * 65536) };
+    try {
+        return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     }
-    if (wasmModules[key] === null) return null;
-    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
-  } catch {
-    wasmModules[key] = null;
-    return null;
-  }
-}
-
-// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
-// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
-// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
-// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
-// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
-const workerSource = [
-  "const { workerData } = require('node:worker_threads');",
-  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
-  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
-  "const imports = {};",
-  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
-  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
-  "const fns = names.map((n) => ex[n]);",
-  "Atomics.store(ctrl, base + 5, 1);",
-  "let seen = 0;",
-  "for (;;) {",
-  "  let s = Atomics.load(ctrl, base);",
-  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
-  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
-  "  seen = s;",
-  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
-  "  Atomics.store(ctrl, base + 4, seen);",
-  "  Atomics.notify(ctrl, base + 4);",
-  "}",
-].join("\n");
-
-function threads(memory) {
-  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
-  const proc = globalThis.process;
-  const wt = proc?.getBuiltinModule?.("node:worker_threads");
-  const os = proc?.getBuiltinModule?.("node:os");
-  const module = wasmModules.shared;
-  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
-  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-  if (count < 1) return alone;
-  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
-  for (let w = 0; w < count; w++) {
-    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
-    new wt.Worker(workerSource, { eval: true, workerData }).unref();
-  }
-  let seq = 0, ready = false;
-  return (id, fn, extent, step) => {
-    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
-    const units = Math.ceil(extent / step);
-    if (!ready || units < 2) return fn(0, extent, scratchAt);
-    const parts = Math.min(count + 1, units);
-    const per = Math.ceil(units / parts) * step;
-    seq++;
-    const busy = [];
-    for (let w = 0; w < parts - 1; w++) {
-      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
-      if (lo >= hi) break;
-      const b = w * 8;
-      ctrl[b + 1] = id;
-      ctrl[b + 2] = lo;
-      ctrl[b + 3] = hi;
-      Atomics.store(ctrl, b, seq);
-      Atomics.notify(ctrl, b);
-      busy.push(b);
+    catch {
+        return new WebAssembly.Memory({ initial: pages, maximum: pages });
     }
-    fn(0, Math.min(per, extent), scratchAt);
-    for (const b of busy)
-      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
-  };
 }
 
+// ---- WebAssembly kernels (runtime/module/kernels.ts)
+// The WebAssembly kernels of a JS module: compiled once per module, instantiated per model on its
+// memory. Embedded as text only in modules that have such kernels (compiler/backends/embed.ts).
+// By memory kind; null once compiling failed (no SIMD, or a synchronous compile refused): the JS
+// loops run instead, for every later model too.
+const compiledKernels = {};
+// Kernel files fetched by loadKernelFile, by URL: where they cannot be read synchronously.
+const fetchedKernels = new Map();
+/** Node's fs, for reading a kernel file synchronously. */
+const nodeFs = () => globalThis.process?.getBuiltinModule?.("node:fs");
+/**
+ * Fetches the kernel file where createModel cannot read it synchronously (a browser); a module
+ * with inline kernels, or in Node, needs nothing. Errors name the file and the reason.
+ */
+async function loadKernelFile(kernels) {
+    const file = kernels.file;
+    if (!file || fetchedKernels.has(file.href) || file.protocol === "data:" || (file.protocol === "file:" && nodeFs()))
+        return;
+    let response;
+    try {
+        response = await fetch(file);
+    }
+    catch (e) {
+        throw new Error(`cannot fetch the WebAssembly kernels ${file.href}: ${String(e)}`);
+    }
+    if (!response.ok)
+        throw new Error(`cannot fetch the WebAssembly kernels ${file.href}: ${response.status} ${response.statusText}`);
+    fetchedKernels.set(file.href, new Uint8Array(await response.arrayBuffer()));
+}
+/** The kernels' bytes, a fresh copy (the memory flag may be patched). */
+function kernelBytes(kernels) {
+    if (kernels.code !== undefined)
+        return decode(kernels.code);
+    const file = kernels.file;
+    const fetched = fetchedKernels.get(file.href);
+    if (fetched)
+        return fetched.slice();
+    // A bundler may inline the file as a data: URL.
+    if (file.protocol === "data:" && file.href.includes(";base64,"))
+        return decode(file.href.slice(file.href.indexOf(";base64,") + 8));
+    const fs = nodeFs();
+    if (!fs || file.protocol !== "file:")
+        throw new Error(`createModel(): the WebAssembly kernels ${file.href} are not loaded yet: create the model with await createModelAsync(params) here`);
+    try {
+        return new Uint8Array(fs.readFileSync(file));
+    }
+    catch (e) {
+        const reason = e.code ?? String(e);
+        throw new Error(`createModel(): cannot read the WebAssembly kernels ${file.href} (${reason}); semic compile writes them beside the module`);
+    }
+}
+function decode(base64) {
+    const raw = atob(base64);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++)
+        bytes[i] = raw.charCodeAt(i);
+    return bytes;
+}
+/** The kernels instantiated on `memory`, or null where WebAssembly SIMD is unavailable. */
+function instantiateKernels(memory, kernels) {
+    if (typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory))
+        return null;
+    // A page that is not cross-origin isolated has no SharedArrayBuffer global, yet may create a shared memory.
+    const shared = !(memory.buffer instanceof ArrayBuffer);
+    const key = shared ? "shared" : "plain";
+    // A missing file is an error, not a reason to run the JS loops silently.
+    const bytes = compiledKernels[key] === undefined ? kernelBytes(kernels) : undefined;
+    try {
+        if (bytes) {
+            if (!shared)
+                bytes[kernels.memoryFlagAt] = 0x01;
+            compiledKernels[key] = new WebAssembly.Module(bytes);
+        }
+        const module = compiledKernels[key];
+        if (!module)
+            return null;
+        const instance = new WebAssembly.Instance(module, { env: { memory }, math: kernels.math });
+        return { module, exports: instance.exports };
+    }
+    catch {
+        compiledKernels[key] = null;
+        return null;
+    }
+}
+
+// ---- result assembly (runtime/module/results.ts)
+// Result assembly of one semiring's backward pass: readouts per element, ⊕ over axes, and the
+// whole SemiringResult of run(). The JS and the WebGPU modules embed this file as text
+// (compiler/backends/embed.ts), so it is self-contained apart from other runtime/module files.
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
-
 function unravel(flat, shape) {
-  const index = new Array(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    index[a] = flat % shape[a];
-    flat = Math.floor(flat / shape[a]);
-  }
-  return index;
-}
-
-function ravel(index, shape) {
-  let flat = 0;
-  for (let a = 0; a < shape.length; a++) {
-    const i = index[a] < 0 ? index[a] + shape[a] : index[a];
-    if (!(i >= 0 && i < shape[a])) throw new Error("index [" + index + "] is out of range for shape [" + shape + "]");
-    flat = flat * shape[a] + i;
-  }
-  return flat;
-}
-
-function readLanes(b, id) {
-  return b.adjoints[id].map((lane) => lane.slice());
-}
-
-function readouts(b, lanes, n) {
-  const first = b.readout(...lanes.map((l) => l[0]));
-  const k = first.length;
-  const value = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const r = b.readout(...lanes.map((l) => l[i]));
-    for (let j = 0; j < k; j++) value[i * k + j] = r[j];
-  }
-  return { value, k };
-}
-
-function tensorResult(b, lanes, shape) {
-  const { value, k } = readouts(b, lanes, sizeOf(shape));
-  return {
-    shape: k === 1 ? shape.slice() : [...shape, k],
-    value,
-    lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
-  };
-}
-
-// ⊕ over the given axes.
-function aggregate(b, lanes, shape, axes) {
-  const rank = shape.length;
-  const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
-  for (const a of norm) if (!(a >= 0 && a < rank)) throw new Error("aggregation axis " + a + " is out of range for shape [" + shape + "]");
-  const keep = shape.map((_, a) => !norm.includes(a));
-  const outShape = shape.filter((_, a) => keep[a]);
-  const n = sizeOf(outShape);
-  const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
-  const total = sizeOf(shape);
-  for (let i = 0; i < total; i++) {
-    const idx = unravel(i, shape).filter((_, a) => keep[a]);
-    const o = ravel(idx, outShape);
-    const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
-    for (let l = 0; l < out.length; l++) out[l][o] = sum[l];
-  }
-  return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
-}
-
-// From element p of node, follow at each step the out-edge and child lane whose extended path value
-// ranks where this lane's value ranks among all candidates (consumers in program order, then
-// element order, break ties): the back-pointer, recomputed only along the walked path.
-function walkPath(m, b, node, p, lane) {
-  const { sense, rank, sources, extend } = b.paths;
-  const steps = [{ op: m.ops[node], tensor: m.names[node], index: unravel(p, m.shapes[node]), weight: 1 }];
-  let value = b.adjoints[node][lane][p];
-  while (node !== m.output) {
-    const cands = [];
-    for (const e of m.outEdges[node] ?? []) {
-      const child = b.adjoints[e.node];
-      if (!child) continue;
-      e.edges(p, (q, w) => {
-        for (const l of sources[lane][w >= 0 ? 0 : 1]) {
-          const v = extend(w, child[l][q]);
-          if (Number.isFinite(v)) cands.push({ e, q, w, l, v, order: cands.length });
-        }
-      });
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
     }
-    if (cands.length === 0) break;
-    const dir = sense[lane] === "max" ? -1 : 1;
-    cands.sort((x, y) => (x.v === y.v ? x.order - y.order : x.v < y.v ? -dir : dir));
-    const c = cands[Math.min(rank[lane], cands.length) - 1];
-    steps.push({ op: c.e.op, tensor: c.e.tensor, index: unravel(c.q, c.e.shape), weight: c.w });
-    node = c.e.node;
-    p = c.q;
-    lane = c.l;
-  }
-  return { value, steps };
+    return index;
 }
-
-function topPaths(m, b, result, options) {
-  const from = options?.from ?? Object.keys(m.wrt)[0];
-  const id = m.wrt[from] ?? m.branches[from];
-  if (id === undefined) throw new Error("no tensor \"" + from + "\" to start a top path from");
-  const shape = m.shapes[id];
-  let p;
-  if (options?.index) p = ravel(options.index, shape);
-  else {
-    // The element whose best path is best.
-    const lanes = b.adjoints[id];
-    const first = b.paths.sense[0] === "max" ? 1 : -1;
-    p = 0;
-    for (let i = 1; i < lanes[0].length; i++) if (first * (lanes[0][i] - lanes[0][p]) > 0) p = i;
-  }
-  const lead = b.paths.sense[0];
-  const starts = b.lanes.map((_, l) => l).filter((l) => b.paths.sense[l] === lead).sort((x, y) => b.paths.rank[x] - b.paths.rank[y]);
-  return starts
-    .filter((l) => Number.isFinite(b.adjoints[id][l][p]))
-    .map((l) => walkPath(m, b, id, p, l));
+/** Flat element of `index` (negative entries count from the end). */
+function ravel(index, shape) {
+    let flat = 0;
+    for (let a = 0; a < shape.length; a++) {
+        const i = index[a] < 0 ? index[a] + shape[a] : index[a];
+        if (!(i >= 0 && i < shape[a]))
+            throw new Error(`index [${index.join(",")}] is out of range for shape [${shape.join(",")}]`);
+        flat = flat * shape[a] + i;
+    }
+    return flat;
 }
-
-function makeRunner(m) {
-  const states = {};
-  const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
-  const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
-  const stateOf = (name) => (states[name] ??= m.backwards[name]());
-  const nodeOf = { ...m.branches, ...m.wrt };
-  return {
-    forward(inputs) {
-      const output = m.forward(inputs, "forward()");
-      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
-      if (nf) throw new Error("forward(): " + nf.message);
-      return output;
-    },
-    backward(name) {
-      stateOf(checkSemiring("backward()", name, space)).run();
-    },
-    topPath(name, options) {
-      const b = stateOf(checkSemiring("topPath()", name, space));
-      checkTopPath("topPath()", options, space);
-      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
-    },
-    run(inputs, options = {}) {
-      checkRunOptions("run()", options, space);
-      const output = m.forward(inputs, "run()");
-      // One pass over the forward values; a non-finite one is a warning, or an error when strict.
-      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
-      const warnings = [];
-      if (nf) {
-        if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
-        warnings.push(nf.message);
-      }
-      const results = {};
-      for (const name of options.semirings ?? Object.keys(m.backwards)) {
-        const b = stateOf(name);
-        b.run();
-        const res = { wrt: {}, branches: {} };
-        for (const w of options.wrt ?? Object.keys(m.wrt)) res.wrt[w] = tensorResult(b, readLanes(b, m.wrt[w]), m.shapes[m.wrt[w]]);
-        for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
-        if (options.aggregate) {
-          res.aggregated = {};
-          for (const [w, axes] of Object.entries(options.aggregate)) res.aggregated[w] = aggregate(b, readLanes(b, nodeOf[w]), m.shapes[nodeOf[w]], axes);
-        }
-        if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
-          const paths = topPaths(m, b, res, options.topPath);
-          res.topPath = paths[0]?.steps ?? [];
-          res.topPathValue = paths[0]?.value;
-          if (paths.length > 1) res.topPaths = paths;
-        }
-        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
-        results[name] = res;
-      }
-      return { output, results, warnings };
-    },
-  };
+function readouts(b, lanes, n) {
+    const first = b.readout(...lanes.map((l) => l[0]));
+    const k = first.length;
+    const value = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+        const r = b.readout(...lanes.map((l) => l[i]));
+        for (let j = 0; j < k; j++)
+            value[i * k + j] = r[j];
+    }
+    return { value, k };
 }
-
+/** The readout of every element, and the lanes by name (the caller's copies: kept as given). */
+function tensorResult(b, lanes, shape) {
+    const { value, k } = readouts(b, lanes, sizeOf(shape));
+    return {
+        shape: k === 1 ? shape.slice() : [...shape, k],
+        value,
+        lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
+    };
+}
+/** ⊕ over the given axes (negative axes count from the end). */
+function aggregate(b, lanes, shape, axes) {
+    const rank = shape.length;
+    const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
+    for (const a of norm)
+        if (!(a >= 0 && a < rank))
+            throw new Error(`aggregation axis ${a} is out of range for shape [${shape.join(",")}]`);
+    const keep = shape.map((_, a) => !norm.includes(a));
+    const outShape = shape.filter((_, a) => keep[a]);
+    const n = sizeOf(outShape);
+    const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
+    const total = sizeOf(shape);
+    for (let i = 0; i < total; i++) {
+        const o = ravel(unravel(i, shape).filter((_, a) => keep[a]), outShape);
+        const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
+        for (let l = 0; l < out.length; l++)
+            out[l][o] = sum[l];
+    }
+    return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
+}
+/**
+ * run()'s result for one semiring: readouts of the chosen wrt tensors and every branch, the
+ * requested aggregations, the top paths of a selecting semiring, and NaN where a non-finite
+ * forward value spoils a readout (runtime/module/finite.ts).
+ */
+function semiringResult(g, b, options, nf, walk) {
+    const lanesOf = (id) => b.adjoints[id].map((lane) => lane.slice());
+    const res = { wrt: {}, branches: {} };
+    for (const w of options.wrt ?? Object.keys(g.wrt))
+        res.wrt[w] = tensorResult(b, lanesOf(g.wrt[w]), g.shapes[g.wrt[w]]);
+    for (const [label, id] of Object.entries(g.branches))
+        res.branches[label] = tensorResult(b, lanesOf(id), g.shapes[id]);
+    const nodeOf = { ...g.branches, ...g.wrt };
+    if (options.aggregate) {
+        res.aggregated = {};
+        for (const [w, axes] of Object.entries(options.aggregate))
+            res.aggregated[w] = aggregate(b, lanesOf(nodeOf[w]), g.shapes[nodeOf[w]], axes);
+    }
+    if (walk && b.paths && options.topPath !== false && Object.keys(g.wrt).length > 0) {
+        const paths = walk(b, options.topPath);
+        res.topPath = paths[0]?.steps ?? [];
+        res.topPathValue = paths[0]?.value;
+        if (paths.length > 1)
+            res.topPaths = paths;
+    }
+    const first = Object.keys(g.wrt)[0];
+    if (nf && b.weighted)
+        spoilResult(res, nf, nodeOf, options.topPath ? (options.topPath.from ?? first) : first);
+    return res;
+}
+/**
+ * Sets to NaN the readouts that depend on a non-finite edge weight, and drops a top path that
+ * starts at such a tensor (it has no meaningful value).
+ */
+function spoilResult(res, nf, ids, topFrom) {
+    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
+    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
+        for (const [name, t] of Object.entries(group))
+            if (spoiled(name))
+                t.value.fill(NaN);
+    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
+        res.topPath = [];
+        res.topPathValue = NaN;
+        delete res.topPaths;
+    }
+}
 
 // ---- argument checks (runtime/module/args.ts)
 // Checks of what a generated module is given: params at createModel, inputs and options at run().
@@ -767,20 +759,4 @@ function scanForward(values, infos, cache, allFinite) {
     const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
         `every readout that depends on it is NaN`;
     return { message, spoiled };
-}
-/**
- * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
- * drops a top path that starts at such a tensor (it has no meaningful value).
- */
-function spoilResult(res, nf, ids, topFrom) {
-    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
-    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
-        for (const [name, t] of Object.entries(group))
-            if (spoiled(name))
-                t.value.fill(NaN);
-    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
-        res.topPath = [];
-        res.topPathValue = NaN;
-        delete res.topPaths;
-    }
 }

@@ -26,7 +26,7 @@ const strictByDefault = false;
 
 export function createModel(params) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
-  const memory = newMemory(1);
+  const memory = newMemory(memoryPages);
   const heap = memory.buffer;
   const P = checkTensors("createModel()", "parameter", params, specs.params);
   const v0 = new Float32Array(heap, 64, 4);
@@ -41,12 +41,6 @@ export function createModel(params) {
   const v10_rowmax = new Float32Array(heap, 960, 1);
   const v10_rowsum = new Float32Array(heap, 1024, 1);
   const v11 = new Float32Array(heap, 1088, 1);
-  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
-  const K = wasmKernels(memory);
-  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
-  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
-  const par = K ? threads(memory) : null;
-
   function forward(inputs, fn) {
     const I = checkTensors(fn, "input", inputs, specs.inputs);
     v0.set(I["x"]);
@@ -238,295 +232,293 @@ export function createModel(params) {
   const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
   // Their [byte offset, length], for the scan's WebAssembly fast path.
   const spans = [[64,4], [128,64], [384,16], [448,16], [512,16], null, null, [576,48], [768,3], [832,3], [896,3], [1088,1]];
-  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
   const scanCache = []; // params and constants are scanned once
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 11, outEdges: {} });
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const kernels = instantiateKernels(memory, wasmKernels);
+  const K = kernels?.exports ?? null;
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
+  return makeModel({ forward, backwards, wrt, branches, shapes, names, ops, values, infos: specs.values, scanCache, allFinite, strict: strictByDefault, output: 11, outEdges: {} }, null);
 }
 
+// Bytes of the one memory: every buffer, kernel cache and thread's scratch region.
+const memoryPages = 1;
 
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDDg0AAAAAAAAAAAAAAAECB7IBDQdmd2RfM18wAAALZndkXzNfMF9maW4AAQdmd2RfNF8wAAIHZndkXzlfMAADC3ByZXBfY2FjaGUwAAQObG9nc3VtX2J3ZF85XzAABQ5sb2dzdW1fYndkXzZfMAAGDmxvZ3N1bV9id2RfNV8wAAcObG9nc3VtX2J3ZF80XzAACAtwcmVwX2NhY2hlMQAJDmxvZ3N1bV9id2RfM18wAAoEcHJlcAALCmFsbF9maW5pdGUADAr+hwENigMFAn8EewJ/AXsBfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQkgA0EEbCEK/QwAAAAAAAAAAAAAAAAAAAAAIQX9DAAAAAAAAAAAAAAAAAAAAAAhBv0MAAAAAAAAAAAAAAAAAAAAACEH/QwAAAAAAAAAAAAAAAAAAAAAIQhBACEEA0AgBEECdP0ABEAhCyAEIApqQQJ0IQwgBSALIAz9AASAAf3mAf3kASEFIAYgCyAM/QAEkAH95gH95AEhBiAHIAsgDP0ABKAB/eYB/eQBIQcgCCALIAz9AASwAf3mAf3kASEIIARBBGoiBEEESA0ACyAJIAkqAsADIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALAAyAJIAkqAsQDIAb9HwCSIAb9HwGSIAb9HwKSIAb9HwOSOALEAyAJIAkqAsgDIAf9HwCSIAf9HwGSIAf9HwKSIAf9HwOSOALIAyAJIAkqAswDIAj9HwCSIAj9HwGSIAj9HwKSIAj9HwOSOALMAyADQQRqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAMgBP0ABIAD/eQBIQUgBCAF/QsEwAMgBP0ABNADIAT9AASQA/3kASEFIAQgBf0LBNADIANBCGoiAyABSA0ACwt3AgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBIAEIAT9AATQA/0MAAAAAAAAAAAAAAAAAAAAAP3rASEFIAQgBf0LBJAEIANBCGoiAyABSA0ACwueAQMCfwF7An8gACABTgRADwsgACEDA0AgA0ECdCEGIANBEGwhB/0MAAAAAAAAAAAAAAAAAAAAACEFQQAhBANAIAUgBEECdP0ABIAEIAQgB2pBAnT9AATABP3mAf3kASEFIARBBGoiBEEQSA0ACyAGIAYqAsAGIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOALABiADQQFqIgMgAUgNAAsLrAoCBH8NeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AATABP3gASEIIAhBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEJIAhB////g3j9Ef1OQYCAgPgD/RH9UCEKIAr9DPMENT/zBDU/8wQ1P/MENT/9QyENIAn9DAAAgD8AAIA/AACAPwAAgD8gDf1O/eUBIQkgCiAKIA39Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEKIAogCv3mASEL/Qy7IZA9uyGQPbshkD27IZA9IAr95gH9DLjR67240eu9uNHrvbjR67395AEgCv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAK/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIAr95gH9DL/pET6/6RE+v+kRPr/pET795AEgCv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAK/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIAr95gH9DPz/f778/3++/P9/vvz/f7795AEgCv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAK/eYBIAv95gEgCf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAL/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIAr95AEgCf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEM/QwAAID/AACA/wAAgP8AAID/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhDP0MAADAfwAAwH8AAMB/AADAfyAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIQz9DAAAgH8AAIB/AACAfwAAgH8gDCAI/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBIANIAb9AATQBP3gASEOIA5BF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEPIA5B////g3j9Ef1OQYCAgPgD/RH9UCEQIBD9DPMENT/zBDU/8wQ1P/MENT/9QyETIA/9DAAAgD8AAIA/AACAPwAAgD8gE/1O/eUBIQ8gECAQIBP9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEQIBAgEP3mASER/Qy7IZA9uyGQPbshkD27IZA9IBD95gH9DLjR67240eu9uNHrvbjR67395AEgEP3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAQ/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBD95gH9DL/pET6/6RE+v+kRPr/pET795AEgEP3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAQ/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBD95gH9DPz/f778/3++/P9/vvz/f7795AEgEP3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAQ/eYBIBH95gEgD/0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAR/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBD95AEgD/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASES/QwAAID/AACA/wAAgP8AAID/IBIgDv0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhEv0MAADAfwAAwH8AAMB/AADAfyASIA79DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRL9DAAAgH8AAIB/AACAfwAAgH8gEiAO/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBJANIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLvyUJAn8EewF9BHsBfwx7AX0Bfx17IAAgAU4EQA8LQwAAgP8hCUEAIQQDQCAJIARBAnQqAsALlyEJIARBAWoiBEEDSA0AC/0MAAAAAAAAAAAAAAAAAAAAACEK/QwAAID/AACA/wAAgP8AAID/IQpBACEDA0AgCiADQQJ0/QAEgAv96wEhCiADQQRqIgNBEEgNAAsgCSAK/R8AlyEJIAkgCv0fAZchCSAJIAr9HwKXIQkgCSAK/R8DlyEJIAlDAACA/1sEQEMAAAAAIQkLQQAhBANAIARBAnQgAmogBEECdCoCwAsgCZP9EyELIAv9DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhCyAL/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghDCALIAz9DACAMT8AgDE/AIAxPwCAMT/95gH95QEgDP0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEL/QxnaVA5Z2lQOWdpUDlnaVA5IAv95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgC/3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAL/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIAv95gH9DKqqKj6qqio+qqoqPqqqKj795AEgC/3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASALIAv95gH95gEgC/3kAf0MAACAPwAAgD8AAIA/AACAP/3kASENIA0gDP34AUH/AP0R/a4BQRf9qwH95gH9HwA4AgAgBEEBaiIEQQNIDQALIAAhAwNAIANBAnQhDiAO/QAEgAsgCf0T/eUBIQ8gD/0MpcCwQqXAsEKlwLBCpcCwQv3oAf0MpcCwwqXAsMKlwLDCpcCwwv3pASEPIA/9DDuquD87qrg/O6q4PzuquD/95gH9DAAAAD8AAAA/AAAAPwAAAD/95AH9aCEQIA8gEP0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAQ/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIQ/9DGdpUDlnaVA5Z2lQOWdpUDkgD/3mAf0MzkO3Os5DtzrOQ7c6zkO3Ov3kASAP/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBIA/95gH9DMGpKj3BqSo9wakqPcGpKj395AEgD/3mAf0MqqoqPqqqKj6qqio+qqoqPv3kASAP/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBIA8gD/3mAf3mASAP/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIREgESAQ/fgBQf8A/RH9rgFBF/2rAf3mASEFIA79AASQCyAJ/RP95QEhEiAS/QylwLBCpcCwQqXAsEKlwLBC/egB/QylwLDCpcCwwqXAsMKlwLDC/ekBIRIgEv0MO6q4PzuquD87qrg/O6q4P/3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kAf1oIRMgEiAT/QwAgDE/AIAxPwCAMT8AgDE//eYB/eUBIBP9DIOAXrmDgF65g4BeuYOAXrn95gH95QEhEv0MZ2lQOWdpUDlnaVA5Z2lQOSAS/eYB/QzOQ7c6zkO3Os5DtzrOQ7c6/eQBIBL95gH9DAiJCDwIiQg8CIkIPAiJCDz95AEgEv3mAf0MwakqPcGpKj3BqSo9wakqPf3kASAS/eYB/Qyqqio+qqoqPqqqKj6qqio+/eQBIBL95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEgEiAS/eYB/eYBIBL95AH9DAAAgD8AAIA/AACAPwAAgD/95AEhFCAUIBP9+AFB/wD9Ef2uAUEX/asB/eYBIQYgDv0ABKALIAn9E/3lASEVIBX9DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhFSAV/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghFiAVIBb9DACAMT8AgDE/AIAxPwCAMT/95gH95QEgFv0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEV/QxnaVA5Z2lQOWdpUDlnaVA5IBX95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgFf3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAV/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIBX95gH9DKqqKj6qqio+qqoqPqqqKj795AEgFf3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASAVIBX95gH95gEgFf3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEXIBcgFv34AUH/AP0R/a4BQRf9qwH95gEhByAO/QAEsAsgCf0T/eUBIRggGP0MpcCwQqXAsEKlwLBCpcCwQv3oAf0MpcCwwqXAsMKlwLDCpcCwwv3pASEYIBj9DDuquD87qrg/O6q4PzuquD/95gH9DAAAAD8AAAA/AAAAPwAAAD/95AH9aCEZIBggGf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAZ/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIRj9DGdpUDlnaVA5Z2lQOWdpUDkgGP3mAf0MzkO3Os5DtzrOQ7c6zkO3Ov3kASAY/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBIBj95gH9DMGpKj3BqSo9wakqPcGpKj395AEgGP3mAf0MqqoqPqqqKj6qqio+qqoqPv3kASAY/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBIBggGP3mAf3mASAY/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIRogGiAZ/fgBQf8A/RH9rgFBF/2rAf3mASEIQQAhBANAIARBAnQgAmoqAgAhGyAbQwAAAABcBEAgAyAEQRBsakECdCEcIBv9EyEdIAUgHP0ABMAE/eABIB395gH95AEhBSAGIBz9AATQBP3gASAd/eYB/eQBIQYgByAc/QAE4AT94AEgHf3mAf3kASEHIAggHP0ABPAE/eABIB395gH95AEhCAsgBEEBaiIEQQNIDQALIAn9EyAFIR8gH0EX/awBQf8B/RH9TkH+AP0R/bEB/foBISAgH0H///+DeP0R/U5BgICA+AP9Ef1QISEgIf0M8wQ1P/MENT/zBDU/8wQ1P/1DISQgIP0MAACAPwAAgD8AAIA/AACAPyAk/U795QEhICAhICEgJP1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBISEgISAh/eYBISL9DLshkD27IZA9uyGQPbshkD0gIf3mAf0MuNHrvbjR67240eu9uNHrvf3kASAh/eYB/QwaJe89GiXvPRol7z0aJe89/eQBICH95gH9DE9d/r1PXf69T13+vU9d/r395AEgIf3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAh/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBICH95gH9DKzOTD6szkw+rM5MPqzOTD795AEgIf3mAf0M/P9/vvz/f778/3++/P9/vv3kASAh/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBICH95gEgIv3mASAg/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBICL9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgIf3kASAg/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBISP9DAAAgP8AAID/AACA/wAAgP8gIyAf/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiEj/QwAAMB/AADAfwAAwH8AAMB/ICMgH/0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhI/0MAACAfwAAgH8AAIB/AACAfyAjIB/9DAAAgH8AAIB/AACAfwAAgH/9Qf1S/eQBIR4gDiAe/QsEgAsgCf0TIAYhJiAmQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhJyAmQf///4N4/RH9TkGAgID4A/0R/VAhKCAo/QzzBDU/8wQ1P/MENT/zBDU//UMhKyAn/QwAAIA/AACAPwAAgD8AAIA/ICv9Tv3lASEnICggKCAr/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhKCAoICj95gEhKf0MuyGQPbshkD27IZA9uyGQPSAo/eYB/Qy40eu9uNHrvbjR67240eu9/eQBICj95gH9DBol7z0aJe89GiXvPRol7z395AEgKP3mAf0MT13+vU9d/r1PXf69T13+vf3kASAo/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBICj95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgKP3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAo/eYB/Qz8/3++/P9/vvz/f778/3++/eQBICj95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgKP3mASAp/eYBICf9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgKf0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAo/eQBICf9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhKv0MAACA/wAAgP8AAID/AACA/yAqICb9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SISr9DAAAwH8AAMB/AADAfwAAwH8gKiAm/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEq/QwAAIB/AACAfwAAgH8AAIB/ICogJv0MAACAfwAAgH8AAIB/AACAf/1B/VL95AEhJSAOICX9CwSQCyAJ/RMgByEtIC1BF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEuIC1B////g3j9Ef1OQYCAgPgD/RH9UCEvIC/9DPMENT/zBDU/8wQ1P/MENT/9QyEyIC79DAAAgD8AAIA/AACAPwAAgD8gMv1O/eUBIS4gLyAvIDL9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEvIC8gL/3mASEw/Qy7IZA9uyGQPbshkD27IZA9IC/95gH9DLjR67240eu9uNHrvbjR67395AEgL/3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAv/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIC/95gH9DL/pET6/6RE+v+kRPr/pET795AEgL/3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAv/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIC/95gH9DPz/f778/3++/P9/vvz/f7795AEgL/3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAv/eYBIDD95gEgLv0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAw/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIC/95AEgLv0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEx/QwAAID/AACA/wAAgP8AAID/IDEgLf0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhMf0MAADAfwAAwH8AAMB/AADAfyAxIC39DAAAAAAAAAAAAAAAAAAAAAD9Q/1SITH9DAAAgH8AAIB/AACAfwAAgH8gMSAt/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3kASEsIA4gLP0LBKALIAn9EyAIITQgNEEX/awBQf8B/RH9TkH+AP0R/bEB/foBITUgNEH///+DeP0R/U5BgICA+AP9Ef1QITYgNv0M8wQ1P/MENT/zBDU/8wQ1P/1DITkgNf0MAACAPwAAgD8AAIA/AACAPyA5/U795QEhNSA2IDYgOf1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBITYgNiA2/eYBITf9DLshkD27IZA9uyGQPbshkD0gNv3mAf0MuNHrvbjR67240eu9uNHrvf3kASA2/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIDb95gH9DE9d/r1PXf69T13+vU9d/r395AEgNv3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASA2/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIDb95gH9DKzOTD6szkw+rM5MPqzOTD795AEgNv3mAf0M/P9/vvz/f778/3++/P9/vv3kASA2/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIDb95gEgN/3mASA1/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIDf9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgNv3kASA1/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBITj9DAAAgP8AAID/AACA/wAAgP8gOCA0/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiE4/QwAAMB/AADAfwAAwH8AAMB/IDggNP0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhOP0MAACAfwAAgH8AAIB/AACAfyA4IDT9DAAAgH8AAIB/AACAfwAAgH/9Qf1S/eQBITMgDiAz/QsEsAsgA0EQaiIDIAFIDQALC6URAgJ/GXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATACiEFIAT9AASACyEGIAUgBv3rASEHIAT9AATQCiEIIAT9AASQCyEJIAggCf3rASEK/QwAAID/AACA/wAAgP8AAID/IAf9DAAAgD8AAIA/AACAPwAAgD8gBSAG/eUB/eAB/eEBIQ0gDf0MpcCwQqXAsEKlwLBCpcCwQv3oAf0MpcCwwqXAsMKlwLDCpcCwwv3pASENIA39DDuquD87qrg/O6q4PzuquD/95gH9DAAAAD8AAAA/AAAAPwAAAD/95AH9aCEOIA0gDv0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAO/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIQ39DGdpUDlnaVA5Z2lQOWdpUDkgDf3mAf0MzkO3Os5DtzrOQ7c6zkO3Ov3kASAN/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBIA395gH9DMGpKj3BqSo9wakqPcGpKj395AEgDf3mAf0MqqoqPqqqKj6qqio+qqoqPv3kASAN/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBIA0gDf3mAf3mASAN/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIQ8gDyAO/fgBQf8A/RH9rgFBF/2rAf3mAf3kASEMIAxBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEQIAxB////g3j9Ef1OQYCAgPgD/RH9UCERIBH9DPMENT/zBDU/8wQ1P/MENT/9QyEUIBD9DAAAgD8AAIA/AACAPwAAgD8gFP1O/eUBIRAgESARIBT9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASERIBEgEf3mASES/Qy7IZA9uyGQPbshkD27IZA9IBH95gH9DLjR67240eu9uNHrvbjR67395AEgEf3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAR/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBH95gH9DL/pET6/6RE+v+kRPr/pET795AEgEf3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAR/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBH95gH9DPz/f778/3++/P9/vvz/f7795AEgEf3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAR/eYBIBL95gEgEP0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAS/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBH95AEgEP0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASET/QwAAID/AACA/wAAgP8AAID/IBMgDP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhE/0MAADAfwAAwH8AAMB/AADAfyATIAz9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRP9DAAAgH8AAIB/AACAfwAAgH8gEyAM/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3kASAH/QwAAID/AACA/wAAgP8AAID//UH9UiELIAQgC/0LBMAK/QwAAID/AACA/wAAgP8AAID/IAr9DAAAgD8AAIA/AACAPwAAgD8gCCAJ/eUB/eAB/eEBIRYgFv0MpcCwQqXAsEKlwLBCpcCwQv3oAf0MpcCwwqXAsMKlwLDCpcCwwv3pASEWIBb9DDuquD87qrg/O6q4PzuquD/95gH9DAAAAD8AAAA/AAAAPwAAAD/95AH9aCEXIBYgF/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAX/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIRb9DGdpUDlnaVA5Z2lQOWdpUDkgFv3mAf0MzkO3Os5DtzrOQ7c6zkO3Ov3kASAW/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBIBb95gH9DMGpKj3BqSo9wakqPcGpKj395AEgFv3mAf0MqqoqPqqqKj6qqio+qqoqPv3kASAW/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBIBYgFv3mAf3mASAW/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIRggGCAX/fgBQf8A/RH9rgFBF/2rAf3mAf3kASEVIBVBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEZIBVB////g3j9Ef1OQYCAgPgD/RH9UCEaIBr9DPMENT/zBDU/8wQ1P/MENT/9QyEdIBn9DAAAgD8AAIA/AACAPwAAgD8gHf1O/eUBIRkgGiAaIB39Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEaIBogGv3mASEb/Qy7IZA9uyGQPbshkD27IZA9IBr95gH9DLjR67240eu9uNHrvbjR67395AEgGv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAa/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBr95gH9DL/pET6/6RE+v+kRPr/pET795AEgGv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAa/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBr95gH9DPz/f778/3++/P9/vvz/f7795AEgGv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAa/eYBIBv95gEgGf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAb/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBr95AEgGf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEc/QwAAID/AACA/wAAgP8AAID/IBwgFf0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhHP0MAADAfwAAwH8AAMB/AADAfyAcIBX9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRz9DAAAgH8AAIB/AACAfwAAgH8gHCAV/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3kASAK/QwAAID/AACA/wAAgP8AAID//UH9UiELIAQgC/0LBNAKIANBCGoiAyABSA0ACwulEQICfxl7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgAohBSAE/QAEwAohBiAFIAb96wEhByAE/QAEkAohCCAE/QAE0AohCSAIIAn96wEhCv0MAACA/wAAgP8AAID/AACA/yAH/QwAAIA/AACAPwAAgD8AAIA/IAUgBv3lAf3gAf3hASENIA39DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhDSAN/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghDiANIA79DACAMT8AgDE/AIAxPwCAMT/95gH95QEgDv0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEN/QxnaVA5Z2lQOWdpUDlnaVA5IA395gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgDf3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAN/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIA395gH9DKqqKj6qqio+qqoqPqqqKj795AEgDf3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASANIA395gH95gEgDf3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEPIA8gDv34AUH/AP0R/a4BQRf9qwH95gH95AEhDCAMQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhECAMQf///4N4/RH9TkGAgID4A/0R/VAhESAR/QzzBDU/8wQ1P/MENT/zBDU//UMhFCAQ/QwAAIA/AACAPwAAgD8AAIA/IBT9Tv3lASEQIBEgESAU/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhESARIBH95gEhEv0MuyGQPbshkD27IZA9uyGQPSAR/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIBH95gH9DBol7z0aJe89GiXvPRol7z395AEgEf3mAf0MT13+vU9d/r1PXf69T13+vf3kASAR/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIBH95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgEf3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAR/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIBH95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgEf3mASAS/eYBIBD9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgEv0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAR/eQBIBD9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhE/0MAACA/wAAgP8AAID/AACA/yATIAz9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRP9DAAAwH8AAMB/AADAfwAAwH8gEyAM/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiET/QwAAIB/AACAfwAAgH8AAIB/IBMgDP0MAACAfwAAgH8AAIB/AACAf/1B/VL95AEgB/0MAACA/wAAgP8AAID/AACA//1B/VIhCyAEIAv9CwSACv0MAACA/wAAgP8AAID/AACA/yAK/QwAAIA/AACAPwAAgD8AAIA/IAggCf3lAf3gAf3hASEWIBb9DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhFiAW/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghFyAWIBf9DACAMT8AgDE/AIAxPwCAMT/95gH95QEgF/0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEW/QxnaVA5Z2lQOWdpUDlnaVA5IBb95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgFv3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAW/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIBb95gH9DKqqKj6qqio+qqoqPqqqKj795AEgFv3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASAWIBb95gH95gEgFv3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEYIBggF/34AUH/AP0R/a4BQRf9qwH95gH95AEhFSAVQRf9rAFB/wH9Ef1OQf4A/RH9sQH9+gEhGSAVQf///4N4/RH9TkGAgID4A/0R/VAhGiAa/QzzBDU/8wQ1P/MENT/zBDU//UMhHSAZ/QwAAIA/AACAPwAAgD8AAIA/IB39Tv3lASEZIBogGiAd/U795AH9DAAAgD8AAIA/AACAPwAAgD/95QEhGiAaIBr95gEhG/0MuyGQPbshkD27IZA9uyGQPSAa/eYB/Qy40eu9uNHrvbjR67240eu9/eQBIBr95gH9DBol7z0aJe89GiXvPRol7z395AEgGv3mAf0MT13+vU9d/r1PXf69T13+vf3kASAa/eYB/Qy/6RE+v+kRPr/pET6/6RE+/eQBIBr95gH9DFCuKr5Qriq+UK4qvlCuKr795AEgGv3mAf0MrM5MPqzOTD6szkw+rM5MPv3kASAa/eYB/Qz8/3++/P9/vvz/f778/3++/eQBIBr95gH9DKqqqj6qqqo+qqqqPqqqqj795AEgGv3mASAb/eYBIBn9DIOAXrmDgF65g4BeuYOAXrn95gH95AEgG/0MAAAAvwAAAL8AAAC/AAAAv/3mAf3kASAa/eQBIBn9DACAMT8AgDE/AIAxPwCAMT/95gH95AEhHP0MAACA/wAAgP8AAID/AACA/yAcIBX9DAAAAAAAAAAAAAAAAAAAAAD9Qf1SIRz9DAAAwH8AAMB/AADAfwAAwH8gHCAV/QwAAAAAAAAAAAAAAAAAAAAA/UP9UiEc/QwAAIB/AACAfwAAgH8AAIB/IBwgFf0MAACAfwAAgH8AAIB/AACAf/1B/VL95AEgCv0MAACA/wAAgP8AAID/AACA//1B/VIhCyAEIAv9CwSQCiADQQhqIgMgAUgNAAsL7xsCAn8leyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAJIQX9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9Uv3gASEGIAZBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEHIAZB////g3j9Ef1OQYCAgPgD/RH9UCEIIAj9DPMENT/zBDU/8wQ1P/MENT/9QyELIAf9DAAAgD8AAIA/AACAPwAAgD8gC/1O/eUBIQcgCCAIIAv9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEIIAggCP3mASEJ/Qy7IZA9uyGQPbshkD27IZA9IAj95gH9DLjR67240eu9uNHrvbjR67395AEgCP3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAI/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIAj95gH9DL/pET6/6RE+v+kRPr/pET795AEgCP3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAI/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIAj95gH9DPz/f778/3++/P9/vvz/f7795AEgCP3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAI/eYBIAn95gEgB/0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAJ/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIAj95AEgB/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEK/QwAAID/AACA/wAAgP8AAID/IAogBv0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhCv0MAADAfwAAwH8AAMB/AADAfyAKIAb9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIQr9DAAAgH8AAIB/AACAfwAAgH8gCiAG/QwAAIB/AACAfwAAgH8AAIB//UH9UiAE/QAEgAr95AEhDCAFIAz96wEhDSAE/QAE0AkhDv0MAACAPwAAgD8AAIA/AACAP/0MAAAAAAAAAAAAAAAAAAAAACAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD9RP1S/eABIQ8gD0EX/awBQf8B/RH9TkH+AP0R/bEB/foBIRAgD0H///+DeP0R/U5BgICA+AP9Ef1QIREgEf0M8wQ1P/MENT/zBDU/8wQ1P/1DIRQgEP0MAACAPwAAgD8AAIA/AACAPyAU/U795QEhECARIBEgFP1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIREgESAR/eYBIRL9DLshkD27IZA9uyGQPbshkD0gEf3mAf0MuNHrvbjR67240eu9uNHrvf3kASAR/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIBH95gH9DE9d/r1PXf69T13+vU9d/r395AEgEf3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAR/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIBH95gH9DKzOTD6szkw+rM5MPqzOTD795AEgEf3mAf0M/P9/vvz/f778/3++/P9/vv3kASAR/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIBH95gEgEv3mASAQ/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIBL9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgEf3kASAQ/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIRP9DAAAgP8AAID/AACA/wAAgP8gEyAP/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiET/QwAAMB/AADAfwAAwH8AAMB/IBMgD/0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhE/0MAACAfwAAgH8AAIB/AACAfyATIA/9DAAAgH8AAIB/AACAfwAAgH/9Qf1SIAT9AASQCv3kASEVIA4gFf3rASEW/QwAAID/AACA/wAAgP8AAID/IA39DAAAgD8AAIA/AACAPwAAgD8gBSAM/eUB/eAB/eEBIRkgGf0MpcCwQqXAsEKlwLBCpcCwQv3oAf0MpcCwwqXAsMKlwLDCpcCwwv3pASEZIBn9DDuquD87qrg/O6q4PzuquD/95gH9DAAAAD8AAAA/AAAAPwAAAD/95AH9aCEaIBkgGv0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAa/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIRn9DGdpUDlnaVA5Z2lQOWdpUDkgGf3mAf0MzkO3Os5DtzrOQ7c6zkO3Ov3kASAZ/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBIBn95gH9DMGpKj3BqSo9wakqPcGpKj395AEgGf3mAf0MqqoqPqqqKj6qqio+qqoqPv3kASAZ/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBIBkgGf3mAf3mASAZ/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIRsgGyAa/fgBQf8A/RH9rgFBF/2rAf3mAf3kASEYIBhBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEcIBhB////g3j9Ef1OQYCAgPgD/RH9UCEdIB39DPMENT/zBDU/8wQ1P/MENT/9QyEgIBz9DAAAgD8AAIA/AACAPwAAgD8gIP1O/eUBIRwgHSAdICD9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEdIB0gHf3mASEe/Qy7IZA9uyGQPbshkD27IZA9IB395gH9DLjR67240eu9uNHrvbjR67395AEgHf3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAd/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIB395gH9DL/pET6/6RE+v+kRPr/pET795AEgHf3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAd/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIB395gH9DPz/f778/3++/P9/vvz/f7795AEgHf3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAd/eYBIB795gEgHP0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAe/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIB395AEgHP0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEf/QwAAID/AACA/wAAgP8AAID/IB8gGP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhH/0MAADAfwAAwH8AAMB/AADAfyAfIBj9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIR/9DAAAgH8AAIB/AACAfwAAgH8gHyAY/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3kASAN/QwAAID/AACA/wAAgP8AAID//UH9UiEXIAQgF/0LBMAJ/QwAAID/AACA/wAAgP8AAID/IBb9DAAAgD8AAIA/AACAPwAAgD8gDiAV/eUB/eAB/eEBISIgIv0MpcCwQqXAsEKlwLBCpcCwQv3oAf0MpcCwwqXAsMKlwLDCpcCwwv3pASEiICL9DDuquD87qrg/O6q4PzuquD/95gH9DAAAAD8AAAA/AAAAPwAAAD/95AH9aCEjICIgI/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAj/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBISL9DGdpUDlnaVA5Z2lQOWdpUDkgIv3mAf0MzkO3Os5DtzrOQ7c6zkO3Ov3kASAi/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBICL95gH9DMGpKj3BqSo9wakqPcGpKj395AEgIv3mAf0MqqoqPqqqKj6qqio+qqoqPv3kASAi/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBICIgIv3mAf3mASAi/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBISQgJCAj/fgBQf8A/RH9rgFBF/2rAf3mAf3kASEhICFBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASElICFB////g3j9Ef1OQYCAgPgD/RH9UCEmICb9DPMENT/zBDU/8wQ1P/MENT/9QyEpICX9DAAAgD8AAIA/AACAPwAAgD8gKf1O/eUBISUgJiAmICn9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEmICYgJv3mASEn/Qy7IZA9uyGQPbshkD27IZA9ICb95gH9DLjR67240eu9uNHrvbjR67395AEgJv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAm/eYB/QxPXf69T13+vU9d/r1PXf69/eQBICb95gH9DL/pET6/6RE+v+kRPr/pET795AEgJv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAm/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBICb95gH9DPz/f778/3++/P9/vvz/f7795AEgJv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAm/eYBICf95gEgJf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAn/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBICb95AEgJf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEo/QwAAID/AACA/wAAgP8AAID/ICggIf0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhKP0MAADAfwAAwH8AAMB/AADAfyAoICH9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SISj9DAAAgH8AAIB/AACAfwAAgH8gKCAh/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3kASAW/QwAAID/AACA/wAAgP8AAID//UH9UiEXIAQgF/0LBNAJIANBCGoiAyABSA0ACwu5BQIEfwd7IAAgAU4EQA8LIAAhAwNAIANBBGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABIAB/eABIQggCEEX/awBQf8B/RH9TkH+AP0R/bEB/foBIQkgCEH///+DeP0R/U5BgICA+AP9Ef1QIQogCv0M8wQ1P/MENT/zBDU/8wQ1P/1DIQ0gCf0MAACAPwAAgD8AAIA/AACAPyAN/U795QEhCSAKIAogDf1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIQogCiAK/eYBIQv9DLshkD27IZA9uyGQPbshkD0gCv3mAf0MuNHrvbjR67240eu9uNHrvf3kASAK/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIAr95gH9DE9d/r1PXf69T13+vU9d/r395AEgCv3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAK/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIAr95gH9DKzOTD6szkw+rM5MPqzOTD795AEgCv3mAf0M/P9/vvz/f778/3++/P9/vv3kASAK/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIAr95gEgC/3mASAJ/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIAv9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgCv3kASAJ/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIQz9DAAAgP8AAID/AACA/wAAgP8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiEM/QwAAMB/AADAfwAAwH8AAMB/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhDP0MAACAfwAAgH8AAIB/AACAfyAMIAj9DAAAgH8AAIB/AACAfwAAgH/9Qf1SIQcgBiAH/QsEwA4gBEEEaiIEQQRIDQALIANBAWoiAyABSA0ACwuyDQgCfwF7AX0EewF/A3sBfQd7IAAgAU4EQA8LQwAAgP8hBkEAIQQDQCAGIARBAnQqAsAJlyEGIARBAWoiBEEQSA0AC/0MAAAAAAAAAAAAAAAAAAAAACEH/QwAAID/AACA/wAAgP8AAID/IQdBACEDA0AgByADQQJ0/QAEgAn96wEhByADQQRqIgNBBEgNAAsgBiAH/R8AlyEGIAYgB/0fAZchBiAGIAf9HwKXIQYgBiAH/R8DlyEGIAZDAACA/1sEQEMAAAAAIQYLQQAhBANAIARBAnQgAmogBEECdCoCwAkgBpP9EyEIIAj9DKXAsEKlwLBCpcCwQqXAsEL96AH9DKXAsMKlwLDCpcCwwqXAsML96QEhCCAI/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/WghCSAIIAn9DACAMT8AgDE/AIAxPwCAMT/95gH95QEgCf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3lASEI/QxnaVA5Z2lQOWdpUDlnaVA5IAj95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEgCP3mAf0MCIkIPAiJCDwIiQg8CIkIPP3kASAI/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIAj95gH9DKqqKj6qqio+qqoqPqqqKj795AEgCP3mAf0MAAAAPwAAAD8AAAA/AAAAP/3kASAIIAj95gH95gEgCP3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEKIAogCf34AUH/AP0R/a4BQRf9qwH95gH9HwA4AgAgBEEBaiIEQRBIDQALIAAhAwNAIANBAnQhCyAL/QAEgAkgBv0T/eUBIQwgDP0MpcCwQqXAsEKlwLBCpcCwQv3oAf0MpcCwwqXAsMKlwLDCpcCwwv3pASEMIAz9DDuquD87qrg/O6q4PzuquD/95gH9DAAAAD8AAAA/AAAAPwAAAD/95AH9aCENIAwgDf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAN/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIQz9DGdpUDlnaVA5Z2lQOWdpUDkgDP3mAf0MzkO3Os5DtzrOQ7c6zkO3Ov3kASAM/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBIAz95gH9DMGpKj3BqSo9wakqPcGpKj395AEgDP3mAf0MqqoqPqqqKj6qqio+qqoqPv3kASAM/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBIAwgDP3mAf3mASAM/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIQ4gDiAN/fgBQf8A/RH9rgFBF/2rAf3mASEFQQAhBANAIARBAnQgAmoqAgAhDyAPQwAAAABcBEAgBSADIARBBGxqQQJ0/QAEgAH94AEgD/0T/eYB/eQBIQULIARBAWoiBEEQSA0ACyAG/RMgBSERIBFBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASESIBFB////g3j9Ef1OQYCAgPgD/RH9UCETIBP9DPMENT/zBDU/8wQ1P/MENT/9QyEWIBL9DAAAgD8AAIA/AACAPwAAgD8gFv1O/eUBIRIgEyATIBb9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASETIBMgE/3mASEU/Qy7IZA9uyGQPbshkD27IZA9IBP95gH9DLjR67240eu9uNHrvbjR67395AEgE/3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAT/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIBP95gH9DL/pET6/6RE+v+kRPr/pET795AEgE/3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAT/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIBP95gH9DPz/f778/3++/P9/vvz/f7795AEgE/3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAT/eYBIBT95gEgEv0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAU/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIBP95AEgEv0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEV/QwAAID/AACA/wAAgP8AAID/IBUgEf0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhFf0MAADAfwAAwH8AAMB/AADAfyAVIBH9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRX9DAAAgH8AAIB/AACAfwAAgH8gFSAR/QwAAIB/AACAfwAAgH8AAIB//UH9Uv3kASEQIAsgEP0LBIAJIANBBGoiAyABSA0ACwsSAEEAQQNBABAEQQBBEEEAEAkLRgIDewF/IAAgAUEEbGohBQJAA0AgACAFTg0BIAD9AAQAIQIgAiAC/eUBIgMgA/1CIAT9UCEEIABBEGohAAwACwsgBP1TRQsArQEEbmFtZQGlAQ0AB2Z3ZF8zXzABC2Z3ZF8zXzBfZmluAgdmd2RfNF8wAwdmd2RfOV8wBAtwcmVwX2NhY2hlMAUObG9nc3VtX2J3ZF85XzAGDmxvZ3N1bV9id2RfNl8wBw5sb2dzdW1fYndkXzVfMAgObG9nc3VtX2J3ZF80XzAJC3ByZXBfY2FjaGUxCg5sb2dzdW1fYndkXzNfMAsEcHJlcAwKYWxsX2Zpbml0ZQ==";
-const wasmMath = {  };
-// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 41;
-const wasmParallel = [];
+const wasmKernels = {
+  file: new URL("./mlp.logsum.wasm", import.meta.url), // wasm2wat or wasm-objdump -d prints it
+  memoryFlagAt: 41,
+  math: {},
+};
 const scratchAt = 2112;
-const wasmThreads = { max: 3, scratch: 64, erf: null };
 
-// ---- run-time support (the same in every generated module)
+/** createModel, after fetching the kernels where they cannot be read synchronously (a browser). */
+export async function createModelAsync(params) {
+  await loadKernelFile(wasmKernels);
+  return createModel(params);
+}
 
-// One memory for all buffers: shared (so kernels can run on worker threads) where
-// SharedArrayBuffer exists, else plain.
+// ---- the model object (runtime/module/model.ts)
+// The model object a JS module's createModel returns: forward(), backward(), topPath() and run()
+// over the buffers, kernels and lane functions the generated code supplies. Embedded as text in
+// every JS module (compiler/backends/embed.ts).
+
+/** The model; `walk` is the path walk (runtime/module/paths.ts), null where no semiring selects paths. */
+function makeModel(m, walk) {
+    const states = {};
+    const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
+    const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
+    const stateOf = (name) => (states[name] ??= m.backwards[name]());
+    const walkOf = walk && ((b, start) => walk(m, b, start));
+    return {
+        forward(inputs) {
+            const output = m.forward(inputs, "forward()");
+            const nf = m.strict ? scanForward(m.values, m.infos, m.scanCache, m.allFinite) : null;
+            if (nf)
+                throw new Error(`forward(): ${nf.message}`);
+            return output;
+        },
+        backward(name) {
+            stateOf(checkSemiring("backward()", name, space)).run();
+        },
+        topPath(name, options) {
+            const b = stateOf(checkSemiring("topPath()", name, space));
+            checkTopPath("topPath()", options, space);
+            return walkOf && b.paths && Object.keys(m.wrt).length > 0 ? walkOf(b, options || undefined) : [];
+        },
+        run(inputs, given = {}) {
+            checkRunOptions("run()", given, space);
+            const options = given;
+            const output = m.forward(inputs, "run()");
+            // One pass over the forward values; a non-finite one is a warning, or an error when strict.
+            const nf = scanForward(m.values, m.infos, m.scanCache, m.allFinite);
+            const warnings = [];
+            if (nf) {
+                if (options.strict ?? m.strict)
+                    throw new Error(`run(): ${nf.message}`);
+                warnings.push(nf.message);
+            }
+            const results = {};
+            for (const name of options.semirings ?? Object.keys(m.backwards)) {
+                const b = stateOf(name);
+                b.run();
+                results[name] = semiringResult(m, b, options, nf, walkOf);
+            }
+            return { output, results, warnings };
+        },
+    };
+}
+
+// ---- memory (runtime/module/memory.ts)
+// The one memory of a JS module: every buffer lives in it at a fixed offset, shared with the
+// WebAssembly kernels. Embedded as text in every JS module (compiler/backends/embed.ts).
+/** Shared (so kernels can run on worker threads) where SharedArrayBuffer exists, else plain. */
 function newMemory(pages) {
-  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
-  try {
-    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  } catch {
-    return new WebAssembly.Memory({ initial: pages, maximum: pages });
-  }
-}
-
-// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
-// where synchronous compilation is refused), and the JS loops run instead.
-const wasmModules = {};
-function wasmKernels(memory) {
-  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
-  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-  const key = shared ? "shared" : "plain";
-  try {
-    if (wasmModules[key] === undefined) {
-      const raw = atob(wasmBytes);
-      const bytes = new Uint8Array(raw.length);
-      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
-      wasmModules[key] = new WebAssembly.Module(bytes);
+    if (typeof WebAssembly === "undefined")
+        return { buffer: new ArrayBuffer(pages * 65536) };
+    try {
+        return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     }
-    if (wasmModules[key] === null) return null;
-    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
-  } catch {
-    wasmModules[key] = null;
-    return null;
-  }
-}
-
-// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
-// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
-// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
-// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
-// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
-const workerSource = [
-  "const { workerData } = require('node:worker_threads');",
-  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
-  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
-  "const imports = {};",
-  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
-  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
-  "const fns = names.map((n) => ex[n]);",
-  "Atomics.store(ctrl, base + 5, 1);",
-  "let seen = 0;",
-  "for (;;) {",
-  "  let s = Atomics.load(ctrl, base);",
-  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
-  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
-  "  seen = s;",
-  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
-  "  Atomics.store(ctrl, base + 4, seen);",
-  "  Atomics.notify(ctrl, base + 4);",
-  "}",
-].join("\n");
-
-function threads(memory) {
-  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
-  const proc = globalThis.process;
-  const wt = proc?.getBuiltinModule?.("node:worker_threads");
-  const os = proc?.getBuiltinModule?.("node:os");
-  const module = wasmModules.shared;
-  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
-  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-  if (count < 1) return alone;
-  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
-  for (let w = 0; w < count; w++) {
-    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
-    new wt.Worker(workerSource, { eval: true, workerData }).unref();
-  }
-  let seq = 0, ready = false;
-  return (id, fn, extent, step) => {
-    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
-    const units = Math.ceil(extent / step);
-    if (!ready || units < 2) return fn(0, extent, scratchAt);
-    const parts = Math.min(count + 1, units);
-    const per = Math.ceil(units / parts) * step;
-    seq++;
-    const busy = [];
-    for (let w = 0; w < parts - 1; w++) {
-      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
-      if (lo >= hi) break;
-      const b = w * 8;
-      ctrl[b + 1] = id;
-      ctrl[b + 2] = lo;
-      ctrl[b + 3] = hi;
-      Atomics.store(ctrl, b, seq);
-      Atomics.notify(ctrl, b);
-      busy.push(b);
+    catch {
+        return new WebAssembly.Memory({ initial: pages, maximum: pages });
     }
-    fn(0, Math.min(per, extent), scratchAt);
-    for (const b of busy)
-      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
-  };
 }
 
+// ---- WebAssembly kernels (runtime/module/kernels.ts)
+// The WebAssembly kernels of a JS module: compiled once per module, instantiated per model on its
+// memory. Embedded as text only in modules that have such kernels (compiler/backends/embed.ts).
+// By memory kind; null once compiling failed (no SIMD, or a synchronous compile refused): the JS
+// loops run instead, for every later model too.
+const compiledKernels = {};
+// Kernel files fetched by loadKernelFile, by URL: where they cannot be read synchronously.
+const fetchedKernels = new Map();
+/** Node's fs, for reading a kernel file synchronously. */
+const nodeFs = () => globalThis.process?.getBuiltinModule?.("node:fs");
+/**
+ * Fetches the kernel file where createModel cannot read it synchronously (a browser); a module
+ * with inline kernels, or in Node, needs nothing. Errors name the file and the reason.
+ */
+async function loadKernelFile(kernels) {
+    const file = kernels.file;
+    if (!file || fetchedKernels.has(file.href) || file.protocol === "data:" || (file.protocol === "file:" && nodeFs()))
+        return;
+    let response;
+    try {
+        response = await fetch(file);
+    }
+    catch (e) {
+        throw new Error(`cannot fetch the WebAssembly kernels ${file.href}: ${String(e)}`);
+    }
+    if (!response.ok)
+        throw new Error(`cannot fetch the WebAssembly kernels ${file.href}: ${response.status} ${response.statusText}`);
+    fetchedKernels.set(file.href, new Uint8Array(await response.arrayBuffer()));
+}
+/** The kernels' bytes, a fresh copy (the memory flag may be patched). */
+function kernelBytes(kernels) {
+    if (kernels.code !== undefined)
+        return decode(kernels.code);
+    const file = kernels.file;
+    const fetched = fetchedKernels.get(file.href);
+    if (fetched)
+        return fetched.slice();
+    // A bundler may inline the file as a data: URL.
+    if (file.protocol === "data:" && file.href.includes(";base64,"))
+        return decode(file.href.slice(file.href.indexOf(";base64,") + 8));
+    const fs = nodeFs();
+    if (!fs || file.protocol !== "file:")
+        throw new Error(`createModel(): the WebAssembly kernels ${file.href} are not loaded yet: create the model with await createModelAsync(params) here`);
+    try {
+        return new Uint8Array(fs.readFileSync(file));
+    }
+    catch (e) {
+        const reason = e.code ?? String(e);
+        throw new Error(`createModel(): cannot read the WebAssembly kernels ${file.href} (${reason}); semic compile writes them beside the module`);
+    }
+}
+function decode(base64) {
+    const raw = atob(base64);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++)
+        bytes[i] = raw.charCodeAt(i);
+    return bytes;
+}
+/** The kernels instantiated on `memory`, or null where WebAssembly SIMD is unavailable. */
+function instantiateKernels(memory, kernels) {
+    if (typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory))
+        return null;
+    // A page that is not cross-origin isolated has no SharedArrayBuffer global, yet may create a shared memory.
+    const shared = !(memory.buffer instanceof ArrayBuffer);
+    const key = shared ? "shared" : "plain";
+    // A missing file is an error, not a reason to run the JS loops silently.
+    const bytes = compiledKernels[key] === undefined ? kernelBytes(kernels) : undefined;
+    try {
+        if (bytes) {
+            if (!shared)
+                bytes[kernels.memoryFlagAt] = 0x01;
+            compiledKernels[key] = new WebAssembly.Module(bytes);
+        }
+        const module = compiledKernels[key];
+        if (!module)
+            return null;
+        const instance = new WebAssembly.Instance(module, { env: { memory }, math: kernels.math });
+        return { module, exports: instance.exports };
+    }
+    catch {
+        compiledKernels[key] = null;
+        return null;
+    }
+}
+
+// ---- result assembly (runtime/module/results.ts)
+// Result assembly of one semiring's backward pass: readouts per element, ⊕ over axes, and the
+// whole SemiringResult of run(). The JS and the WebGPU modules embed this file as text
+// (compiler/backends/embed.ts), so it is self-contained apart from other runtime/module files.
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
-
 function unravel(flat, shape) {
-  const index = new Array(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    index[a] = flat % shape[a];
-    flat = Math.floor(flat / shape[a]);
-  }
-  return index;
-}
-
-function ravel(index, shape) {
-  let flat = 0;
-  for (let a = 0; a < shape.length; a++) {
-    const i = index[a] < 0 ? index[a] + shape[a] : index[a];
-    if (!(i >= 0 && i < shape[a])) throw new Error("index [" + index + "] is out of range for shape [" + shape + "]");
-    flat = flat * shape[a] + i;
-  }
-  return flat;
-}
-
-function readLanes(b, id) {
-  return b.adjoints[id].map((lane) => lane.slice());
-}
-
-function readouts(b, lanes, n) {
-  const first = b.readout(...lanes.map((l) => l[0]));
-  const k = first.length;
-  const value = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const r = b.readout(...lanes.map((l) => l[i]));
-    for (let j = 0; j < k; j++) value[i * k + j] = r[j];
-  }
-  return { value, k };
-}
-
-function tensorResult(b, lanes, shape) {
-  const { value, k } = readouts(b, lanes, sizeOf(shape));
-  return {
-    shape: k === 1 ? shape.slice() : [...shape, k],
-    value,
-    lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
-  };
-}
-
-// ⊕ over the given axes.
-function aggregate(b, lanes, shape, axes) {
-  const rank = shape.length;
-  const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
-  for (const a of norm) if (!(a >= 0 && a < rank)) throw new Error("aggregation axis " + a + " is out of range for shape [" + shape + "]");
-  const keep = shape.map((_, a) => !norm.includes(a));
-  const outShape = shape.filter((_, a) => keep[a]);
-  const n = sizeOf(outShape);
-  const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
-  const total = sizeOf(shape);
-  for (let i = 0; i < total; i++) {
-    const idx = unravel(i, shape).filter((_, a) => keep[a]);
-    const o = ravel(idx, outShape);
-    const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
-    for (let l = 0; l < out.length; l++) out[l][o] = sum[l];
-  }
-  return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
-}
-
-// From element p of node, follow at each step the out-edge and child lane whose extended path value
-// ranks where this lane's value ranks among all candidates (consumers in program order, then
-// element order, break ties): the back-pointer, recomputed only along the walked path.
-function walkPath(m, b, node, p, lane) {
-  const { sense, rank, sources, extend } = b.paths;
-  const steps = [{ op: m.ops[node], tensor: m.names[node], index: unravel(p, m.shapes[node]), weight: 1 }];
-  let value = b.adjoints[node][lane][p];
-  while (node !== m.output) {
-    const cands = [];
-    for (const e of m.outEdges[node] ?? []) {
-      const child = b.adjoints[e.node];
-      if (!child) continue;
-      e.edges(p, (q, w) => {
-        for (const l of sources[lane][w >= 0 ? 0 : 1]) {
-          const v = extend(w, child[l][q]);
-          if (Number.isFinite(v)) cands.push({ e, q, w, l, v, order: cands.length });
-        }
-      });
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
     }
-    if (cands.length === 0) break;
-    const dir = sense[lane] === "max" ? -1 : 1;
-    cands.sort((x, y) => (x.v === y.v ? x.order - y.order : x.v < y.v ? -dir : dir));
-    const c = cands[Math.min(rank[lane], cands.length) - 1];
-    steps.push({ op: c.e.op, tensor: c.e.tensor, index: unravel(c.q, c.e.shape), weight: c.w });
-    node = c.e.node;
-    p = c.q;
-    lane = c.l;
-  }
-  return { value, steps };
+    return index;
 }
-
-function topPaths(m, b, result, options) {
-  const from = options?.from ?? Object.keys(m.wrt)[0];
-  const id = m.wrt[from] ?? m.branches[from];
-  if (id === undefined) throw new Error("no tensor \"" + from + "\" to start a top path from");
-  const shape = m.shapes[id];
-  let p;
-  if (options?.index) p = ravel(options.index, shape);
-  else {
-    // The element whose best path is best.
-    const lanes = b.adjoints[id];
-    const first = b.paths.sense[0] === "max" ? 1 : -1;
-    p = 0;
-    for (let i = 1; i < lanes[0].length; i++) if (first * (lanes[0][i] - lanes[0][p]) > 0) p = i;
-  }
-  const lead = b.paths.sense[0];
-  const starts = b.lanes.map((_, l) => l).filter((l) => b.paths.sense[l] === lead).sort((x, y) => b.paths.rank[x] - b.paths.rank[y]);
-  return starts
-    .filter((l) => Number.isFinite(b.adjoints[id][l][p]))
-    .map((l) => walkPath(m, b, id, p, l));
+/** Flat element of `index` (negative entries count from the end). */
+function ravel(index, shape) {
+    let flat = 0;
+    for (let a = 0; a < shape.length; a++) {
+        const i = index[a] < 0 ? index[a] + shape[a] : index[a];
+        if (!(i >= 0 && i < shape[a]))
+            throw new Error(`index [${index.join(",")}] is out of range for shape [${shape.join(",")}]`);
+        flat = flat * shape[a] + i;
+    }
+    return flat;
 }
-
-function makeRunner(m) {
-  const states = {};
-  const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
-  const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
-  const stateOf = (name) => (states[name] ??= m.backwards[name]());
-  const nodeOf = { ...m.branches, ...m.wrt };
-  return {
-    forward(inputs) {
-      const output = m.forward(inputs, "forward()");
-      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
-      if (nf) throw new Error("forward(): " + nf.message);
-      return output;
-    },
-    backward(name) {
-      stateOf(checkSemiring("backward()", name, space)).run();
-    },
-    topPath(name, options) {
-      const b = stateOf(checkSemiring("topPath()", name, space));
-      checkTopPath("topPath()", options, space);
-      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
-    },
-    run(inputs, options = {}) {
-      checkRunOptions("run()", options, space);
-      const output = m.forward(inputs, "run()");
-      // One pass over the forward values; a non-finite one is a warning, or an error when strict.
-      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
-      const warnings = [];
-      if (nf) {
-        if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
-        warnings.push(nf.message);
-      }
-      const results = {};
-      for (const name of options.semirings ?? Object.keys(m.backwards)) {
-        const b = stateOf(name);
-        b.run();
-        const res = { wrt: {}, branches: {} };
-        for (const w of options.wrt ?? Object.keys(m.wrt)) res.wrt[w] = tensorResult(b, readLanes(b, m.wrt[w]), m.shapes[m.wrt[w]]);
-        for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
-        if (options.aggregate) {
-          res.aggregated = {};
-          for (const [w, axes] of Object.entries(options.aggregate)) res.aggregated[w] = aggregate(b, readLanes(b, nodeOf[w]), m.shapes[nodeOf[w]], axes);
-        }
-        if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
-          const paths = topPaths(m, b, res, options.topPath);
-          res.topPath = paths[0]?.steps ?? [];
-          res.topPathValue = paths[0]?.value;
-          if (paths.length > 1) res.topPaths = paths;
-        }
-        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
-        results[name] = res;
-      }
-      return { output, results, warnings };
-    },
-  };
+function readouts(b, lanes, n) {
+    const first = b.readout(...lanes.map((l) => l[0]));
+    const k = first.length;
+    const value = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+        const r = b.readout(...lanes.map((l) => l[i]));
+        for (let j = 0; j < k; j++)
+            value[i * k + j] = r[j];
+    }
+    return { value, k };
 }
-
+/** The readout of every element, and the lanes by name (the caller's copies: kept as given). */
+function tensorResult(b, lanes, shape) {
+    const { value, k } = readouts(b, lanes, sizeOf(shape));
+    return {
+        shape: k === 1 ? shape.slice() : [...shape, k],
+        value,
+        lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
+    };
+}
+/** ⊕ over the given axes (negative axes count from the end). */
+function aggregate(b, lanes, shape, axes) {
+    const rank = shape.length;
+    const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
+    for (const a of norm)
+        if (!(a >= 0 && a < rank))
+            throw new Error(`aggregation axis ${a} is out of range for shape [${shape.join(",")}]`);
+    const keep = shape.map((_, a) => !norm.includes(a));
+    const outShape = shape.filter((_, a) => keep[a]);
+    const n = sizeOf(outShape);
+    const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
+    const total = sizeOf(shape);
+    for (let i = 0; i < total; i++) {
+        const o = ravel(unravel(i, shape).filter((_, a) => keep[a]), outShape);
+        const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
+        for (let l = 0; l < out.length; l++)
+            out[l][o] = sum[l];
+    }
+    return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
+}
+/**
+ * run()'s result for one semiring: readouts of the chosen wrt tensors and every branch, the
+ * requested aggregations, the top paths of a selecting semiring, and NaN where a non-finite
+ * forward value spoils a readout (runtime/module/finite.ts).
+ */
+function semiringResult(g, b, options, nf, walk) {
+    const lanesOf = (id) => b.adjoints[id].map((lane) => lane.slice());
+    const res = { wrt: {}, branches: {} };
+    for (const w of options.wrt ?? Object.keys(g.wrt))
+        res.wrt[w] = tensorResult(b, lanesOf(g.wrt[w]), g.shapes[g.wrt[w]]);
+    for (const [label, id] of Object.entries(g.branches))
+        res.branches[label] = tensorResult(b, lanesOf(id), g.shapes[id]);
+    const nodeOf = { ...g.branches, ...g.wrt };
+    if (options.aggregate) {
+        res.aggregated = {};
+        for (const [w, axes] of Object.entries(options.aggregate))
+            res.aggregated[w] = aggregate(b, lanesOf(nodeOf[w]), g.shapes[nodeOf[w]], axes);
+    }
+    if (walk && b.paths && options.topPath !== false && Object.keys(g.wrt).length > 0) {
+        const paths = walk(b, options.topPath);
+        res.topPath = paths[0]?.steps ?? [];
+        res.topPathValue = paths[0]?.value;
+        if (paths.length > 1)
+            res.topPaths = paths;
+    }
+    const first = Object.keys(g.wrt)[0];
+    if (nf && b.weighted)
+        spoilResult(res, nf, nodeOf, options.topPath ? (options.topPath.from ?? first) : first);
+    return res;
+}
+/**
+ * Sets to NaN the readouts that depend on a non-finite edge weight, and drops a top path that
+ * starts at such a tensor (it has no meaningful value).
+ */
+function spoilResult(res, nf, ids, topFrom) {
+    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
+    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
+        for (const [name, t] of Object.entries(group))
+            if (spoiled(name))
+                t.value.fill(NaN);
+    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
+        res.topPath = [];
+        res.topPathValue = NaN;
+        delete res.topPaths;
+    }
+}
 
 // ---- argument checks (runtime/module/args.ts)
 // Checks of what a generated module is given: params at createModel, inputs and options at run().
@@ -787,20 +779,4 @@ function scanForward(values, infos, cache, allFinite) {
     const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
         `every readout that depends on it is NaN`;
     return { message, spoiled };
-}
-/**
- * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
- * drops a top path that starts at such a tensor (it has no meaningful value).
- */
-function spoilResult(res, nf, ids, topFrom) {
-    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
-    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
-        for (const [name, t] of Object.entries(group))
-            if (spoiled(name))
-                t.value.fill(NaN);
-    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
-        res.topPath = [];
-        res.topPathValue = NaN;
-        delete res.topPaths;
-    }
 }

@@ -26,7 +26,7 @@ const strictByDefault = false;
 
 export function createModel(params) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
-  const memory = newMemory(1);
+  const memory = newMemory(memoryPages);
   const heap = memory.buffer;
   const P = checkTensors("createModel()", "parameter", params, specs.params);
   const v0 = new Float32Array(heap, 64, 4);
@@ -41,12 +41,6 @@ export function createModel(params) {
   const v10_rowmax = new Float32Array(heap, 960, 1);
   const v10_rowsum = new Float32Array(heap, 1024, 1);
   const v11 = new Float32Array(heap, 1088, 1);
-  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
-  const K = wasmKernels(memory);
-  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
-  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
-  const par = K ? threads(memory) : null;
-
   function forward(inputs, fn) {
     const I = checkTensors(fn, "input", inputs, specs.inputs);
     v0.set(I["x"]);
@@ -270,295 +264,359 @@ export function createModel(params) {
   const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
   // Their [byte offset, length], for the scan's WebAssembly fast path.
   const spans = [[64,4], [128,64], [384,16], [448,16], [512,16], null, null, [576,48], [768,3], [832,3], [896,3], [1088,1]];
-  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
   const scanCache = []; // params and constants are scanned once
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 11, outEdges: outEdges });
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const kernels = instantiateKernels(memory, wasmKernels);
+  const K = kernels?.exports ?? null;
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
+  return makeModel({ forward, backwards, wrt, branches, shapes, names, ops, values, infos: specs.values, scanCache, allFinite, strict: strictByDefault, output: 11, outEdges: outEdges }, topPaths);
 }
 
+// Bytes of the one memory: every buffer, kernel cache and thread's scratch region.
+const memoryPages = 1;
 
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDDg0AAAAAAAAAAAAAAAECB7IBDQdmd2RfM18wAAALZndkXzNfMF9maW4AAQdmd2RfNF8wAAIHZndkXzlfMAADC3ByZXBfY2FjaGUwAAQObWF4YWJzX2J3ZF85XzAABQ5tYXhhYnNfYndkXzZfMAAGDm1heGFic19id2RfNV8wAAcObWF4YWJzX2J3ZF80XzAACAtwcmVwX2NhY2hlMQAJDm1heGFic19id2RfM18wAAoEcHJlcAALCmFsbF9maW5pdGUADArcJg2KAwUCfwR7An8BewF/IAAgAU4EQA8LIAAhAwNAIANBAnQhCSADQQRsIQr9DAAAAAAAAAAAAAAAAAAAAAAhBf0MAAAAAAAAAAAAAAAAAAAAACEG/QwAAAAAAAAAAAAAAAAAAAAAIQf9DAAAAAAAAAAAAAAAAAAAAAAhCEEAIQQDQCAEQQJ0/QAEQCELIAQgCmpBAnQhDCAFIAsgDP0ABIAB/eYB/eQBIQUgBiALIAz9AASQAf3mAf3kASEGIAcgCyAM/QAEoAH95gH95AEhByAIIAsgDP0ABLAB/eYB/eQBIQggBEEEaiIEQQRIDQALIAkgCSoCwAMgBf0fAJIgBf0fAZIgBf0fApIgBf0fA5I4AsADIAkgCSoCxAMgBv0fAJIgBv0fAZIgBv0fApIgBv0fA5I4AsQDIAkgCSoCyAMgB/0fAJIgB/0fAZIgB/0fApIgB/0fA5I4AsgDIAkgCSoCzAMgCP0fAJIgCP0fAZIgCP0fApIgCP0fA5I4AswDIANBBGoiAyABSA0ACwthAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATAAyAE/QAEgAP95AEhBSAEIAX9CwTAAyAE/QAE0AMgBP0ABJAD/eQBIQUgBCAF/QsE0AMgA0EIaiIDIAFIDQALC3cCAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/esBIQUgBCAF/QsEgAQgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/esBIQUgBCAF/QsEkAQgA0EIaiIDIAFIDQALC54BAwJ/AXsCfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQYgA0EQbCEH/QwAAAAAAAAAAAAAAAAAAAAAIQVBACEEA0AgBSAEQQJ0/QAEgAQgBCAHakECdP0ABMAE/eYB/eQBIQUgBEEEaiIEQRBIDQALIAYgBioCwAYgBf0fAJIgBf0fAZIgBf0fApIgBf0fA5I4AsAGIANBAWoiAyABSA0ACwusCgIEfw17IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABMAE/eABIQggCEEX/awBQf8B/RH9TkH+AP0R/bEB/foBIQkgCEH///+DeP0R/U5BgICA+AP9Ef1QIQogCv0M8wQ1P/MENT/zBDU/8wQ1P/1DIQ0gCf0MAACAPwAAgD8AAIA/AACAPyAN/U795QEhCSAKIAogDf1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIQogCiAK/eYBIQv9DLshkD27IZA9uyGQPbshkD0gCv3mAf0MuNHrvbjR67240eu9uNHrvf3kASAK/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIAr95gH9DE9d/r1PXf69T13+vU9d/r395AEgCv3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAK/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIAr95gH9DKzOTD6szkw+rM5MPqzOTD795AEgCv3mAf0M/P9/vvz/f778/3++/P9/vv3kASAK/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIAr95gEgC/3mASAJ/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIAv9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgCv3kASAJ/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIQz9DAAAgP8AAID/AACA/wAAgP8gDCAI/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiEM/QwAAMB/AADAfwAAwH8AAMB/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhDP0MAACAfwAAgH8AAIB/AACAfyAMIAj9DAAAgH8AAIB/AACAfwAAgH/9Qf1SIQcgBiAH/QsEgA0gBv0ABNAE/eABIQ4gDkEX/awBQf8B/RH9TkH+AP0R/bEB/foBIQ8gDkH///+DeP0R/U5BgICA+AP9Ef1QIRAgEP0M8wQ1P/MENT/zBDU/8wQ1P/1DIRMgD/0MAACAPwAAgD8AAIA/AACAPyAT/U795QEhDyAQIBAgE/1O/eQB/QwAAIA/AACAPwAAgD8AAIA//eUBIRAgECAQ/eYBIRH9DLshkD27IZA9uyGQPbshkD0gEP3mAf0MuNHrvbjR67240eu9uNHrvf3kASAQ/eYB/QwaJe89GiXvPRol7z0aJe89/eQBIBD95gH9DE9d/r1PXf69T13+vU9d/r395AEgEP3mAf0Mv+kRPr/pET6/6RE+v+kRPv3kASAQ/eYB/QxQriq+UK4qvlCuKr5Qriq+/eQBIBD95gH9DKzOTD6szkw+rM5MPqzOTD795AEgEP3mAf0M/P9/vvz/f778/3++/P9/vv3kASAQ/eYB/Qyqqqo+qqqqPqqqqj6qqqo+/eQBIBD95gEgEf3mASAP/QyDgF65g4BeuYOAXrmDgF65/eYB/eQBIBH9DAAAAL8AAAC/AAAAvwAAAL/95gH95AEgEP3kASAP/QwAgDE/AIAxPwCAMT8AgDE//eYB/eQBIRL9DAAAgP8AAID/AACA/wAAgP8gEiAO/QwAAAAAAAAAAAAAAAAAAAAA/UH9UiES/QwAAMB/AADAfwAAwH8AAMB/IBIgDv0MAAAAAAAAAAAAAAAAAAAAAP1D/VIhEv0MAACAfwAAgH8AAIB/AACAfyASIA79DAAAgH8AAIB/AACAfwAAgH/9Qf1SIQcgBiAH/QsEkA0gBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwuRAgYCfwR7AX8BfQF/AnsgACABTgRADwsgACEDA0AgA0ECdCEJIAn9AASACyEFIAn9AASQCyEGIAn9AASgCyEHIAn9AASwCyEIQQAhBANAIARBAnQqAsALIQogCkMAAID/XARAIAMgBEEQbGpBAnQhCyAK/RMhDCAFIAv9AASADSAM/eQB/esBIQ0gDSEFIAYgC/0ABJANIAz95AH96wEhDSANIQYgByAL/QAEoA0gDP3kAf3rASENIA0hByAIIAv9AASwDSAM/eQB/esBIQ0gDSEICyAEQQFqIgRBA0gNAAsgCSAF/QsEgAsgCSAG/QsEkAsgCSAH/QsEoAsgCSAI/QsEsAsgA0EQaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMAKIAT9AASAC/3rASEFIAQgBf0LBMAKIAT9AATQCiAE/QAEkAv96wEhBSAEIAX9CwTQCiADQQhqIgMgAUgNAAsLYQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgAogBP0ABMAK/esBIQUgBCAF/QsEgAogBP0ABJAKIAT9AATQCv3rASEFIAQgBf0LBJAKIANBCGoiAyABSA0ACwurCwICfw17IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAn9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABMAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9Uv3gASEGIAZBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEHIAZB////g3j9Ef1OQYCAgPgD/RH9UCEIIAj9DPMENT/zBDU/8wQ1P/MENT/9QyELIAf9DAAAgD8AAIA/AACAPwAAgD8gC/1O/eUBIQcgCCAIIAv9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEIIAggCP3mASEJ/Qy7IZA9uyGQPbshkD27IZA9IAj95gH9DLjR67240eu9uNHrvbjR67395AEgCP3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAI/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIAj95gH9DL/pET6/6RE+v+kRPr/pET795AEgCP3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAI/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIAj95gH9DPz/f778/3++/P9/vvz/f7795AEgCP3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAI/eYBIAn95gEgB/0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAJ/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIAj95AEgB/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEK/QwAAID/AACA/wAAgP8AAID/IAogBv0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhCv0MAADAfwAAwH8AAMB/AADAfyAKIAb9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIQr9DAAAgH8AAIB/AACAfwAAgH8gCiAG/QwAAIB/AACAfwAAgH8AAIB//UH9UiAE/QAEgAr95AH96wEhBSAEIAX9CwTACSAE/QAE0An9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9Uv3gASEMIAxBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASENIAxB////g3j9Ef1OQYCAgPgD/RH9UCEOIA79DPMENT/zBDU/8wQ1P/MENT/9QyERIA39DAAAgD8AAIA/AACAPwAAgD8gEf1O/eUBIQ0gDiAOIBH9Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEOIA4gDv3mASEP/Qy7IZA9uyGQPbshkD27IZA9IA795gH9DLjR67240eu9uNHrvbjR67395AEgDv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAO/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIA795gH9DL/pET6/6RE+v+kRPr/pET795AEgDv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAO/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIA795gH9DPz/f778/3++/P9/vvz/f7795AEgDv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAO/eYBIA/95gEgDf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAP/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIA795AEgDf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEQ/QwAAID/AACA/wAAgP8AAID/IBAgDP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhEP0MAADAfwAAwH8AAMB/AADAfyAQIAz9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIRD9DAAAgH8AAIB/AACAfwAAgH8gECAM/QwAAIB/AACAfwAAgH8AAIB//UH9UiAE/QAEkAr95AH96wEhBSAEIAX9CwTQCSADQQhqIgMgAUgNAAsLuQUCBH8HeyAAIAFOBEAPCyAAIQMDQCADQQRsIQVBACEEA0AgBSAEakECdCEGIAb9AASAAf3gASEIIAhBF/2sAUH/Af0R/U5B/gD9Ef2xAf36ASEJIAhB////g3j9Ef1OQYCAgPgD/RH9UCEKIAr9DPMENT/zBDU/8wQ1P/MENT/9QyENIAn9DAAAgD8AAIA/AACAPwAAgD8gDf1O/eUBIQkgCiAKIA39Tv3kAf0MAACAPwAAgD8AAIA/AACAP/3lASEKIAogCv3mASEL/Qy7IZA9uyGQPbshkD27IZA9IAr95gH9DLjR67240eu9uNHrvbjR67395AEgCv3mAf0MGiXvPRol7z0aJe89GiXvPf3kASAK/eYB/QxPXf69T13+vU9d/r1PXf69/eQBIAr95gH9DL/pET6/6RE+v+kRPr/pET795AEgCv3mAf0MUK4qvlCuKr5Qriq+UK4qvv3kASAK/eYB/Qyszkw+rM5MPqzOTD6szkw+/eQBIAr95gH9DPz/f778/3++/P9/vvz/f7795AEgCv3mAf0MqqqqPqqqqj6qqqo+qqqqPv3kASAK/eYBIAv95gEgCf0Mg4BeuYOAXrmDgF65g4Beuf3mAf3kASAL/QwAAAC/AAAAvwAAAL8AAAC//eYB/eQBIAr95AEgCf0MAIAxPwCAMT8AgDE/AIAxP/3mAf3kASEM/QwAAID/AACA/wAAgP8AAID/IAwgCP0MAAAAAAAAAAAAAAAAAAAAAP1B/VIhDP0MAADAfwAAwH8AAMB/AADAfyAMIAj9DAAAAAAAAAAAAAAAAAAAAAD9Q/1SIQz9DAAAgH8AAIB/AACAfwAAgH8gDCAI/QwAAIB/AACAfwAAgH8AAIB//UH9UiEHIAYgB/0LBMAOIARBBGoiBEEESA0ACyADQQFqIgMgAUgNAAsLjAEFAn8BewF/AX0BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQYgBv0ABIAJIQVBACEEA0AgBEECdCoCwAkhByAHQwAAgP9cBEAgBSADIARBBGxqQQJ0/QAEwA4gB/0T/eQB/esBIQggCCEFCyAEQQFqIgRBEEgNAAsgBiAF/QsEgAkgA0EEaiIDIAFIDQALCxIAQQBBA0EAEARBAEEQQQAQCQtGAgN7AX8gACABQQRsaiEFAkADQCAAIAVODQEgAP0ABAAhAiACIAL95QEiAyAD/UIgBP1QIQQgAEEQaiEADAALCyAE/VNFCwCtAQRuYW1lAaUBDQAHZndkXzNfMAELZndkXzNfMF9maW4CB2Z3ZF80XzADB2Z3ZF85XzAEC3ByZXBfY2FjaGUwBQ5tYXhhYnNfYndkXzlfMAYObWF4YWJzX2J3ZF82XzAHDm1heGFic19id2RfNV8wCA5tYXhhYnNfYndkXzRfMAkLcHJlcF9jYWNoZTEKDm1heGFic19id2RfM18wCwRwcmVwDAphbGxfZmluaXRl";
-const wasmMath = {  };
-// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 41;
-const wasmParallel = [];
+const wasmKernels = {
+  file: new URL("./mlp.maxabs.wasm", import.meta.url), // wasm2wat or wasm-objdump -d prints it
+  memoryFlagAt: 41,
+  math: {},
+};
 const scratchAt = 2112;
-const wasmThreads = { max: 3, scratch: 0, erf: null };
 
-// ---- run-time support (the same in every generated module)
+/** createModel, after fetching the kernels where they cannot be read synchronously (a browser). */
+export async function createModelAsync(params) {
+  await loadKernelFile(wasmKernels);
+  return createModel(params);
+}
 
-// One memory for all buffers: shared (so kernels can run on worker threads) where
-// SharedArrayBuffer exists, else plain.
+// ---- the model object (runtime/module/model.ts)
+// The model object a JS module's createModel returns: forward(), backward(), topPath() and run()
+// over the buffers, kernels and lane functions the generated code supplies. Embedded as text in
+// every JS module (compiler/backends/embed.ts).
+
+/** The model; `walk` is the path walk (runtime/module/paths.ts), null where no semiring selects paths. */
+function makeModel(m, walk) {
+    const states = {};
+    const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
+    const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
+    const stateOf = (name) => (states[name] ??= m.backwards[name]());
+    const walkOf = walk && ((b, start) => walk(m, b, start));
+    return {
+        forward(inputs) {
+            const output = m.forward(inputs, "forward()");
+            const nf = m.strict ? scanForward(m.values, m.infos, m.scanCache, m.allFinite) : null;
+            if (nf)
+                throw new Error(`forward(): ${nf.message}`);
+            return output;
+        },
+        backward(name) {
+            stateOf(checkSemiring("backward()", name, space)).run();
+        },
+        topPath(name, options) {
+            const b = stateOf(checkSemiring("topPath()", name, space));
+            checkTopPath("topPath()", options, space);
+            return walkOf && b.paths && Object.keys(m.wrt).length > 0 ? walkOf(b, options || undefined) : [];
+        },
+        run(inputs, given = {}) {
+            checkRunOptions("run()", given, space);
+            const options = given;
+            const output = m.forward(inputs, "run()");
+            // One pass over the forward values; a non-finite one is a warning, or an error when strict.
+            const nf = scanForward(m.values, m.infos, m.scanCache, m.allFinite);
+            const warnings = [];
+            if (nf) {
+                if (options.strict ?? m.strict)
+                    throw new Error(`run(): ${nf.message}`);
+                warnings.push(nf.message);
+            }
+            const results = {};
+            for (const name of options.semirings ?? Object.keys(m.backwards)) {
+                const b = stateOf(name);
+                b.run();
+                results[name] = semiringResult(m, b, options, nf, walkOf);
+            }
+            return { output, results, warnings };
+        },
+    };
+}
+
+// ---- memory (runtime/module/memory.ts)
+// The one memory of a JS module: every buffer lives in it at a fixed offset, shared with the
+// WebAssembly kernels. Embedded as text in every JS module (compiler/backends/embed.ts).
+/** Shared (so kernels can run on worker threads) where SharedArrayBuffer exists, else plain. */
 function newMemory(pages) {
-  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
-  try {
-    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  } catch {
-    return new WebAssembly.Memory({ initial: pages, maximum: pages });
-  }
-}
-
-// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
-// where synchronous compilation is refused), and the JS loops run instead.
-const wasmModules = {};
-function wasmKernels(memory) {
-  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
-  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-  const key = shared ? "shared" : "plain";
-  try {
-    if (wasmModules[key] === undefined) {
-      const raw = atob(wasmBytes);
-      const bytes = new Uint8Array(raw.length);
-      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
-      wasmModules[key] = new WebAssembly.Module(bytes);
+    if (typeof WebAssembly === "undefined")
+        return { buffer: new ArrayBuffer(pages * 65536) };
+    try {
+        return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     }
-    if (wasmModules[key] === null) return null;
-    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
-  } catch {
-    wasmModules[key] = null;
-    return null;
-  }
-}
-
-// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
-// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
-// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
-// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
-// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
-const workerSource = [
-  "const { workerData } = require('node:worker_threads');",
-  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
-  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
-  "const imports = {};",
-  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
-  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
-  "const fns = names.map((n) => ex[n]);",
-  "Atomics.store(ctrl, base + 5, 1);",
-  "let seen = 0;",
-  "for (;;) {",
-  "  let s = Atomics.load(ctrl, base);",
-  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
-  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
-  "  seen = s;",
-  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
-  "  Atomics.store(ctrl, base + 4, seen);",
-  "  Atomics.notify(ctrl, base + 4);",
-  "}",
-].join("\n");
-
-function threads(memory) {
-  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
-  const proc = globalThis.process;
-  const wt = proc?.getBuiltinModule?.("node:worker_threads");
-  const os = proc?.getBuiltinModule?.("node:os");
-  const module = wasmModules.shared;
-  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
-  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-  if (count < 1) return alone;
-  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
-  for (let w = 0; w < count; w++) {
-    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
-    new wt.Worker(workerSource, { eval: true, workerData }).unref();
-  }
-  let seq = 0, ready = false;
-  return (id, fn, extent, step) => {
-    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
-    const units = Math.ceil(extent / step);
-    if (!ready || units < 2) return fn(0, extent, scratchAt);
-    const parts = Math.min(count + 1, units);
-    const per = Math.ceil(units / parts) * step;
-    seq++;
-    const busy = [];
-    for (let w = 0; w < parts - 1; w++) {
-      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
-      if (lo >= hi) break;
-      const b = w * 8;
-      ctrl[b + 1] = id;
-      ctrl[b + 2] = lo;
-      ctrl[b + 3] = hi;
-      Atomics.store(ctrl, b, seq);
-      Atomics.notify(ctrl, b);
-      busy.push(b);
+    catch {
+        return new WebAssembly.Memory({ initial: pages, maximum: pages });
     }
-    fn(0, Math.min(per, extent), scratchAt);
-    for (const b of busy)
-      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
-  };
 }
 
+// ---- WebAssembly kernels (runtime/module/kernels.ts)
+// The WebAssembly kernels of a JS module: compiled once per module, instantiated per model on its
+// memory. Embedded as text only in modules that have such kernels (compiler/backends/embed.ts).
+// By memory kind; null once compiling failed (no SIMD, or a synchronous compile refused): the JS
+// loops run instead, for every later model too.
+const compiledKernels = {};
+// Kernel files fetched by loadKernelFile, by URL: where they cannot be read synchronously.
+const fetchedKernels = new Map();
+/** Node's fs, for reading a kernel file synchronously. */
+const nodeFs = () => globalThis.process?.getBuiltinModule?.("node:fs");
+/**
+ * Fetches the kernel file where createModel cannot read it synchronously (a browser); a module
+ * with inline kernels, or in Node, needs nothing. Errors name the file and the reason.
+ */
+async function loadKernelFile(kernels) {
+    const file = kernels.file;
+    if (!file || fetchedKernels.has(file.href) || file.protocol === "data:" || (file.protocol === "file:" && nodeFs()))
+        return;
+    let response;
+    try {
+        response = await fetch(file);
+    }
+    catch (e) {
+        throw new Error(`cannot fetch the WebAssembly kernels ${file.href}: ${String(e)}`);
+    }
+    if (!response.ok)
+        throw new Error(`cannot fetch the WebAssembly kernels ${file.href}: ${response.status} ${response.statusText}`);
+    fetchedKernels.set(file.href, new Uint8Array(await response.arrayBuffer()));
+}
+/** The kernels' bytes, a fresh copy (the memory flag may be patched). */
+function kernelBytes(kernels) {
+    if (kernels.code !== undefined)
+        return decode(kernels.code);
+    const file = kernels.file;
+    const fetched = fetchedKernels.get(file.href);
+    if (fetched)
+        return fetched.slice();
+    // A bundler may inline the file as a data: URL.
+    if (file.protocol === "data:" && file.href.includes(";base64,"))
+        return decode(file.href.slice(file.href.indexOf(";base64,") + 8));
+    const fs = nodeFs();
+    if (!fs || file.protocol !== "file:")
+        throw new Error(`createModel(): the WebAssembly kernels ${file.href} are not loaded yet: create the model with await createModelAsync(params) here`);
+    try {
+        return new Uint8Array(fs.readFileSync(file));
+    }
+    catch (e) {
+        const reason = e.code ?? String(e);
+        throw new Error(`createModel(): cannot read the WebAssembly kernels ${file.href} (${reason}); semic compile writes them beside the module`);
+    }
+}
+function decode(base64) {
+    const raw = atob(base64);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++)
+        bytes[i] = raw.charCodeAt(i);
+    return bytes;
+}
+/** The kernels instantiated on `memory`, or null where WebAssembly SIMD is unavailable. */
+function instantiateKernels(memory, kernels) {
+    if (typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory))
+        return null;
+    // A page that is not cross-origin isolated has no SharedArrayBuffer global, yet may create a shared memory.
+    const shared = !(memory.buffer instanceof ArrayBuffer);
+    const key = shared ? "shared" : "plain";
+    // A missing file is an error, not a reason to run the JS loops silently.
+    const bytes = compiledKernels[key] === undefined ? kernelBytes(kernels) : undefined;
+    try {
+        if (bytes) {
+            if (!shared)
+                bytes[kernels.memoryFlagAt] = 0x01;
+            compiledKernels[key] = new WebAssembly.Module(bytes);
+        }
+        const module = compiledKernels[key];
+        if (!module)
+            return null;
+        const instance = new WebAssembly.Instance(module, { env: { memory }, math: kernels.math });
+        return { module, exports: instance.exports };
+    }
+    catch {
+        compiledKernels[key] = null;
+        return null;
+    }
+}
+
+// ---- result assembly (runtime/module/results.ts)
+// Result assembly of one semiring's backward pass: readouts per element, ⊕ over axes, and the
+// whole SemiringResult of run(). The JS and the WebGPU modules embed this file as text
+// (compiler/backends/embed.ts), so it is self-contained apart from other runtime/module files.
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
-
 function unravel(flat, shape) {
-  const index = new Array(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    index[a] = flat % shape[a];
-    flat = Math.floor(flat / shape[a]);
-  }
-  return index;
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return index;
 }
-
+/** Flat element of `index` (negative entries count from the end). */
 function ravel(index, shape) {
-  let flat = 0;
-  for (let a = 0; a < shape.length; a++) {
-    const i = index[a] < 0 ? index[a] + shape[a] : index[a];
-    if (!(i >= 0 && i < shape[a])) throw new Error("index [" + index + "] is out of range for shape [" + shape + "]");
-    flat = flat * shape[a] + i;
-  }
-  return flat;
+    let flat = 0;
+    for (let a = 0; a < shape.length; a++) {
+        const i = index[a] < 0 ? index[a] + shape[a] : index[a];
+        if (!(i >= 0 && i < shape[a]))
+            throw new Error(`index [${index.join(",")}] is out of range for shape [${shape.join(",")}]`);
+        flat = flat * shape[a] + i;
+    }
+    return flat;
 }
-
-function readLanes(b, id) {
-  return b.adjoints[id].map((lane) => lane.slice());
-}
-
 function readouts(b, lanes, n) {
-  const first = b.readout(...lanes.map((l) => l[0]));
-  const k = first.length;
-  const value = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const r = b.readout(...lanes.map((l) => l[i]));
-    for (let j = 0; j < k; j++) value[i * k + j] = r[j];
-  }
-  return { value, k };
+    const first = b.readout(...lanes.map((l) => l[0]));
+    const k = first.length;
+    const value = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+        const r = b.readout(...lanes.map((l) => l[i]));
+        for (let j = 0; j < k; j++)
+            value[i * k + j] = r[j];
+    }
+    return { value, k };
 }
-
+/** The readout of every element, and the lanes by name (the caller's copies: kept as given). */
 function tensorResult(b, lanes, shape) {
-  const { value, k } = readouts(b, lanes, sizeOf(shape));
-  return {
-    shape: k === 1 ? shape.slice() : [...shape, k],
-    value,
-    lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
-  };
+    const { value, k } = readouts(b, lanes, sizeOf(shape));
+    return {
+        shape: k === 1 ? shape.slice() : [...shape, k],
+        value,
+        lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
+    };
+}
+/** ⊕ over the given axes (negative axes count from the end). */
+function aggregate(b, lanes, shape, axes) {
+    const rank = shape.length;
+    const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
+    for (const a of norm)
+        if (!(a >= 0 && a < rank))
+            throw new Error(`aggregation axis ${a} is out of range for shape [${shape.join(",")}]`);
+    const keep = shape.map((_, a) => !norm.includes(a));
+    const outShape = shape.filter((_, a) => keep[a]);
+    const n = sizeOf(outShape);
+    const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
+    const total = sizeOf(shape);
+    for (let i = 0; i < total; i++) {
+        const o = ravel(unravel(i, shape).filter((_, a) => keep[a]), outShape);
+        const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
+        for (let l = 0; l < out.length; l++)
+            out[l][o] = sum[l];
+    }
+    return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
+}
+/**
+ * run()'s result for one semiring: readouts of the chosen wrt tensors and every branch, the
+ * requested aggregations, the top paths of a selecting semiring, and NaN where a non-finite
+ * forward value spoils a readout (runtime/module/finite.ts).
+ */
+function semiringResult(g, b, options, nf, walk) {
+    const lanesOf = (id) => b.adjoints[id].map((lane) => lane.slice());
+    const res = { wrt: {}, branches: {} };
+    for (const w of options.wrt ?? Object.keys(g.wrt))
+        res.wrt[w] = tensorResult(b, lanesOf(g.wrt[w]), g.shapes[g.wrt[w]]);
+    for (const [label, id] of Object.entries(g.branches))
+        res.branches[label] = tensorResult(b, lanesOf(id), g.shapes[id]);
+    const nodeOf = { ...g.branches, ...g.wrt };
+    if (options.aggregate) {
+        res.aggregated = {};
+        for (const [w, axes] of Object.entries(options.aggregate))
+            res.aggregated[w] = aggregate(b, lanesOf(nodeOf[w]), g.shapes[nodeOf[w]], axes);
+    }
+    if (walk && b.paths && options.topPath !== false && Object.keys(g.wrt).length > 0) {
+        const paths = walk(b, options.topPath);
+        res.topPath = paths[0]?.steps ?? [];
+        res.topPathValue = paths[0]?.value;
+        if (paths.length > 1)
+            res.topPaths = paths;
+    }
+    const first = Object.keys(g.wrt)[0];
+    if (nf && b.weighted)
+        spoilResult(res, nf, nodeOf, options.topPath ? (options.topPath.from ?? first) : first);
+    return res;
+}
+/**
+ * Sets to NaN the readouts that depend on a non-finite edge weight, and drops a top path that
+ * starts at such a tensor (it has no meaningful value).
+ */
+function spoilResult(res, nf, ids, topFrom) {
+    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
+    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
+        for (const [name, t] of Object.entries(group))
+            if (spoiled(name))
+                t.value.fill(NaN);
+    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
+        res.topPath = [];
+        res.topPathValue = NaN;
+        delete res.topPaths;
+    }
 }
 
-// ⊕ over the given axes.
-function aggregate(b, lanes, shape, axes) {
-  const rank = shape.length;
-  const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
-  for (const a of norm) if (!(a >= 0 && a < rank)) throw new Error("aggregation axis " + a + " is out of range for shape [" + shape + "]");
-  const keep = shape.map((_, a) => !norm.includes(a));
-  const outShape = shape.filter((_, a) => keep[a]);
-  const n = sizeOf(outShape);
-  const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
-  const total = sizeOf(shape);
-  for (let i = 0; i < total; i++) {
-    const idx = unravel(i, shape).filter((_, a) => keep[a]);
-    const o = ravel(idx, outShape);
-    const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
-    for (let l = 0; l < out.length; l++) out[l][o] = sum[l];
-  }
-  return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
-}
+// ---- top-path walk (runtime/module/paths.ts)
+// The top-path walk of selecting semirings (maxprod, topk…): from one element of a wrt tensor or
+// branch to the output, over the adjoints of the last backward pass. Embedded as text only in
+// modules that compile such a semiring (compiler/backends/embed.ts).
 
 // From element p of node, follow at each step the out-edge and child lane whose extended path value
 // ranks where this lane's value ranks among all candidates (consumers in program order, then
 // element order, break ties): the back-pointer, recomputed only along the walked path.
 function walkPath(m, b, node, p, lane) {
-  const { sense, rank, sources, extend } = b.paths;
-  const steps = [{ op: m.ops[node], tensor: m.names[node], index: unravel(p, m.shapes[node]), weight: 1 }];
-  let value = b.adjoints[node][lane][p];
-  while (node !== m.output) {
-    const cands = [];
-    for (const e of m.outEdges[node] ?? []) {
-      const child = b.adjoints[e.node];
-      if (!child) continue;
-      e.edges(p, (q, w) => {
-        for (const l of sources[lane][w >= 0 ? 0 : 1]) {
-          const v = extend(w, child[l][q]);
-          if (Number.isFinite(v)) cands.push({ e, q, w, l, v, order: cands.length });
+    const { sense, rank, sources, extend } = b.paths;
+    const steps = [{ op: m.ops[node], tensor: m.names[node], index: unravel(p, m.shapes[node]), weight: 1 }];
+    const value = b.adjoints[node][lane][p];
+    while (node !== m.output) {
+        const cands = [];
+        for (const e of m.outEdges[node] ?? []) {
+            const child = b.adjoints[e.node];
+            if (!child)
+                continue;
+            e.edges(p, (q, w) => {
+                for (const l of sources[lane][w >= 0 ? 0 : 1]) {
+                    const v = extend(w, child[l][q]);
+                    if (Number.isFinite(v))
+                        cands.push({ e, q, w, l, v, order: cands.length });
+                }
+            });
         }
-      });
+        if (cands.length === 0)
+            break;
+        const dir = sense[lane] === "max" ? -1 : 1;
+        cands.sort((x, y) => (x.v === y.v ? x.order - y.order : x.v < y.v ? -dir : dir));
+        const c = cands[Math.min(rank[lane], cands.length) - 1];
+        steps.push({ op: c.e.op, tensor: c.e.tensor, index: unravel(c.q, c.e.shape), weight: c.w });
+        node = c.e.node;
+        p = c.q;
+        lane = c.l;
     }
-    if (cands.length === 0) break;
-    const dir = sense[lane] === "max" ? -1 : 1;
-    cands.sort((x, y) => (x.v === y.v ? x.order - y.order : x.v < y.v ? -dir : dir));
-    const c = cands[Math.min(rank[lane], cands.length) - 1];
-    steps.push({ op: c.e.op, tensor: c.e.tensor, index: unravel(c.q, c.e.shape), weight: c.w });
-    node = c.e.node;
-    p = c.q;
-    lane = c.l;
-  }
-  return { value, steps };
+    return { value, steps };
 }
-
-function topPaths(m, b, result, options) {
-  const from = options?.from ?? Object.keys(m.wrt)[0];
-  const id = m.wrt[from] ?? m.branches[from];
-  if (id === undefined) throw new Error("no tensor \"" + from + "\" to start a top path from");
-  const shape = m.shapes[id];
-  let p;
-  if (options?.index) p = ravel(options.index, shape);
-  else {
-    // The element whose best path is best.
+/**
+ * The top paths from one element (options.index, or the element whose best path is best), one per
+ * lane of the leading sense in rank order, skipping lanes that hold no path there.
+ */
+function topPaths(m, b, options) {
+    const paths = b.paths;
+    const from = options?.from ?? Object.keys(m.wrt)[0];
+    const id = m.wrt[from] ?? m.branches[from];
+    if (id === undefined)
+        throw new Error(`no tensor "${from}" to start a top path from`);
     const lanes = b.adjoints[id];
-    const first = b.paths.sense[0] === "max" ? 1 : -1;
-    p = 0;
-    for (let i = 1; i < lanes[0].length; i++) if (first * (lanes[0][i] - lanes[0][p]) > 0) p = i;
-  }
-  const lead = b.paths.sense[0];
-  const starts = b.lanes.map((_, l) => l).filter((l) => b.paths.sense[l] === lead).sort((x, y) => b.paths.rank[x] - b.paths.rank[y]);
-  return starts
-    .filter((l) => Number.isFinite(b.adjoints[id][l][p]))
-    .map((l) => walkPath(m, b, id, p, l));
+    let p = 0;
+    if (options?.index)
+        p = ravel(options.index, m.shapes[id]);
+    else {
+        const first = paths.sense[0] === "max" ? 1 : -1;
+        for (let i = 1; i < lanes[0].length; i++)
+            if (first * (lanes[0][i] - lanes[0][p]) > 0)
+                p = i;
+    }
+    const lead = paths.sense[0];
+    const starts = b.lanes
+        .map((_, l) => l)
+        .filter((l) => paths.sense[l] === lead)
+        .sort((x, y) => paths.rank[x] - paths.rank[y]);
+    return starts.filter((l) => Number.isFinite(lanes[l][p])).map((l) => walkPath(m, b, id, p, l));
 }
-
-function makeRunner(m) {
-  const states = {};
-  const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
-  const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
-  const stateOf = (name) => (states[name] ??= m.backwards[name]());
-  const nodeOf = { ...m.branches, ...m.wrt };
-  return {
-    forward(inputs) {
-      const output = m.forward(inputs, "forward()");
-      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
-      if (nf) throw new Error("forward(): " + nf.message);
-      return output;
-    },
-    backward(name) {
-      stateOf(checkSemiring("backward()", name, space)).run();
-    },
-    topPath(name, options) {
-      const b = stateOf(checkSemiring("topPath()", name, space));
-      checkTopPath("topPath()", options, space);
-      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
-    },
-    run(inputs, options = {}) {
-      checkRunOptions("run()", options, space);
-      const output = m.forward(inputs, "run()");
-      // One pass over the forward values; a non-finite one is a warning, or an error when strict.
-      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
-      const warnings = [];
-      if (nf) {
-        if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
-        warnings.push(nf.message);
-      }
-      const results = {};
-      for (const name of options.semirings ?? Object.keys(m.backwards)) {
-        const b = stateOf(name);
-        b.run();
-        const res = { wrt: {}, branches: {} };
-        for (const w of options.wrt ?? Object.keys(m.wrt)) res.wrt[w] = tensorResult(b, readLanes(b, m.wrt[w]), m.shapes[m.wrt[w]]);
-        for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
-        if (options.aggregate) {
-          res.aggregated = {};
-          for (const [w, axes] of Object.entries(options.aggregate)) res.aggregated[w] = aggregate(b, readLanes(b, nodeOf[w]), m.shapes[nodeOf[w]], axes);
-        }
-        if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
-          const paths = topPaths(m, b, res, options.topPath);
-          res.topPath = paths[0]?.steps ?? [];
-          res.topPathValue = paths[0]?.value;
-          if (paths.length > 1) res.topPaths = paths;
-        }
-        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
-        results[name] = res;
-      }
-      return { output, results, warnings };
-    },
-  };
-}
-
 
 // ---- argument checks (runtime/module/args.ts)
 // Checks of what a generated module is given: params at createModel, inputs and options at run().
@@ -819,20 +877,4 @@ function scanForward(values, infos, cache, allFinite) {
     const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
         `every readout that depends on it is NaN`;
     return { message, spoiled };
-}
-/**
- * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
- * drops a top path that starts at such a tensor (it has no meaningful value).
- */
-function spoilResult(res, nf, ids, topFrom) {
-    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
-    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
-        for (const [name, t] of Object.entries(group))
-            if (spoiled(name))
-                t.value.fill(NaN);
-    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
-        res.topPath = [];
-        res.topPathValue = NaN;
-        delete res.topPaths;
-    }
 }

@@ -26,7 +26,7 @@ const strictByDefault = false;
 
 export function createModel(params) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
-  const memory = newMemory(1);
+  const memory = newMemory(memoryPages);
   const heap = memory.buffer;
   const P = checkTensors("createModel()", "parameter", params, specs.params);
   const v0 = new Float32Array(heap, 64, 4);
@@ -41,12 +41,6 @@ export function createModel(params) {
   const v10_rowmax = new Float32Array(heap, 960, 1);
   const v10_rowsum = new Float32Array(heap, 1024, 1);
   const v11 = new Float32Array(heap, 1088, 1);
-  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
-  const K = wasmKernels(memory);
-  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
-  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
-  const par = K ? threads(memory) : null;
-
   function forward(inputs, fn) {
     const I = checkTensors(fn, "input", inputs, specs.inputs);
     v0.set(I["x"]);
@@ -329,295 +323,359 @@ export function createModel(params) {
   const values = [v0, v1, v2, v3, v4, null, null, v7, v8, v9, v10, v11];
   // Their [byte offset, length], for the scan's WebAssembly fast path.
   const spans = [[64,4], [128,64], [384,16], [448,16], [512,16], null, null, [576,48], [768,3], [832,3], [896,3], [1088,1]];
-  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
   const scanCache = []; // params and constants are scanned once
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 11, outEdges: outEdges });
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const kernels = instantiateKernels(memory, wasmKernels);
+  const K = kernels?.exports ?? null;
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
+  return makeModel({ forward, backwards, wrt, branches, shapes, names, ops, values, infos: specs.values, scanCache, allFinite, strict: strictByDefault, output: 11, outEdges: outEdges }, topPaths);
 }
 
+// Bytes of the one memory: every buffer, kernel cache and thread's scratch region.
+const memoryPages = 1;
 
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDDAsAAAAAAAAAAAABAgebAQsHZndkXzNfMAAAC2Z3ZF8zXzBfZmluAAEHZndkXzRfMAACB2Z3ZF85XzAAAw9tYXhwcm9kX2J3ZF85XzAABA9tYXhwcm9kX2J3ZF82XzAABQ9tYXhwcm9kX2J3ZF81XzAABg9tYXhwcm9kX2J3ZF80XzAABw9tYXhwcm9kX2J3ZF8zXzAACARwcmVwAAkKYWxsX2Zpbml0ZQAKCvsYC4oDBQJ/BHsCfwF7AX8gACABTgRADwsgACEDA0AgA0ECdCEJIANBBGwhCv0MAAAAAAAAAAAAAAAAAAAAACEF/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEIQQAhBANAIARBAnT9AARAIQsgBCAKakECdCEMIAUgCyAM/QAEgAH95gH95AEhBSAGIAsgDP0ABJAB/eYB/eQBIQYgByALIAz9AASgAf3mAf3kASEHIAggCyAM/QAEsAH95gH95AEhCCAEQQRqIgRBBEgNAAsgCSAJKgLAAyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAMgCSAJKgLEAyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxAMgCSAJKgLIAyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCyAMgCSAJKgLMAyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCzAMgA0EEaiIDIAFIDQALC2ECAn8BeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABMADIAT9AASAA/3kASEFIAQgBf0LBMADIAT9AATQAyAE/QAEkAP95AEhBSAEIAX9CwTQAyADQQhqIgMgAUgNAAsLdwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSABCAE/QAE0AP9DAAAAAAAAAAAAAAAAAAAAAD96wEhBSAEIAX9CwSQBCADQQhqIgMgAUgNAAsLngEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQRBsIQf9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIARBAnT9AASABCAEIAdqQQJ0/QAEwAT95gH95AEhBSAEQQRqIgRBEEgNAAsgBiAGKgLABiAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwAYgA0EBaiIDIAFIDQALC+EGBgJ/CHsCfwJ9AX8UeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQ0gDf0ABIANIQUgDf0ABMANIQYgDf0ABJANIQcgDf0ABNANIQggDf0ABKANIQkgDf0ABOANIQogDf0ABLANIQsgDf0ABPANIQxBACEEA0AgBEECdCEOIA4qAoAOIQ8gDioCwA4hECADIARBEGxqQQJ0IREgEf0ABMAEIRIgD/0TIRMgEP0TIRQgEf0ABNAEIRUgEf0ABOAEIRYgEf0ABPAEIRcgD0MAAID/XCAQQwAAgH9ccgRAIA9DAACA/1sEQAUgDyAQYCAPIA+TQwAAAABbcSAQIBCTQwAAAABbcQRAIBIgE/3mASEYIBIgFP3mASEZIBUgE/3mASEaIBUgFP3mASEbIBYgE/3mASEcIBYgFP3mASEdIBcgE/3mASEeIBcgFP3mASEfIAUgGCAZ/esB/esBISAgBiAYIBn96gH96gEhISAgIQUgISEGIAcgGiAb/esB/esBISAgCCAaIBv96gH96gEhISAgIQcgISEIIAkgHCAd/esB/esBISAgCiAcIB396gH96gEhISAgIQkgISEKIAsgHiAf/esB/esBISAgDCAeIB/96gH96gEhISAgIQsgISEMBSAS/QwAAAAAAAAAAAAAAAAAAAAA/UYhIiAV/QwAAAAAAAAAAAAAAAAAAAAA/UYhIyAW/QwAAAAAAAAAAAAAAAAAAAAA/UYhJCAX/QwAAAAAAAAAAAAAAAAAAAAA/UYhJSAFIBIgEyAUICL9Uv3mAf3rASEgIAYgEiAUIBMgIv1S/eYB/eoBISEgICEFICEhBiAHIBUgEyAUICP9Uv3mAf3rASEgIAggFSAUIBMgI/1S/eYB/eoBISEgICEHICEhCCAJIBYgEyAUICT9Uv3mAf3rASEgIAogFiAUIBMgJP1S/eYB/eoBISEgICEJICEhCiALIBcgEyAUICX9Uv3mAf3rASEgIAwgFyAUIBMgJf1S/eYB/eoBISEgICELICEhDAsLCyAEQQFqIgRBA0gNAAsgDSAF/QsEgA0gDSAG/QsEwA0gDSAH/QsEkA0gDSAI/QsE0A0gDSAJ/QsEoA0gDSAK/QsE4A0gDSAL/QsEsA0gDSAM/QsE8A0gA0EQaiIDIAFIDQALC6kCAgJ/BnsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AASADSEFIAX9DAAAgP8AAID/AACA/wAAgP/9QSEGIAT9AASQDSEHIAf9DAAAgP8AAID/AACA/wAAgP/9QSEIIAT9AASADP0MAACA/wAAgP8AAID/AACA/yAFIAb9Uv3rASEJIAT9AATADP0MAACAfwAAgH8AAIB/AACAfyAE/QAEwA0gBv1S/eoBIQogBCAJ/QsEgAwgBCAK/QsEwAwgBP0ABJAM/QwAAID/AACA/wAAgP8AAID/IAcgCP1S/esBIQkgBP0ABNAM/QwAAIB/AACAfwAAgH8AAIB/IAT9AATQDSAI/VL96gEhCiAEIAn9CwSQDCAEIAr9CwTQDCADQQhqIgMgAUgNAAsLqQICAn8GeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQQgBP0ABIAMIQUgBf0MAACA/wAAgP8AAID/AACA//1BIQYgBP0ABJAMIQcgB/0MAACA/wAAgP8AAID/AACA//1BIQggBP0ABIAL/QwAAID/AACA/wAAgP8AAID/IAUgBv1S/esBIQkgBP0ABMAL/QwAAIB/AACAfwAAgH8AAIB/IAT9AATADCAG/VL96gEhCiAEIAn9CwSACyAEIAr9CwTACyAE/QAEkAv9DAAAgP8AAID/AACA/wAAgP8gByAI/VL96wEhCSAE/QAE0Av9DAAAgH8AAIB/AACAfwAAgH8gBP0ABNAMIAj9Uv3qASEKIAQgCf0LBJALIAQgCv0LBNALIANBCGoiAyABSA0ACwuTBAICfwx7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgAshBSAF/QwAAID/AACA/wAAgP8AAID//UEhBv0MAACAPwAAgD8AAIA/AACAP/0MAAAAAAAAAAAAAAAAAAAAACAE/QAEwAP9DAAAAAAAAAAAAAAAAAAAAAD9RP1SIQcgB/0MAAAAAAAAAAAAAAAAAAAAAP1GIQggBP0ABMALIQkgBP0ABJALIQogCv0MAACA/wAAgP8AAID/AACA//1BIQv9DAAAgD8AAIA/AACAPwAAgD/9DAAAAAAAAAAAAAAAAAAAAAAgBP0ABNAD/QwAAAAAAAAAAAAAAAAAAAAA/UT9UiEMIAz9DAAAAAAAAAAAAAAAAAAAAAD9RiENIAT9AATQCyEOIAT9AASACv0MAACA/wAAgP8AAID/AACA/yAHIAUgCSAI/VL95gEgBv1S/esBIQ8gBP0ABMAK/QwAAIB/AACAfwAAgH8AAIB/IAcgCSAFIAj9Uv3mASAG/VL96gEhECAEIA/9CwSACiAEIBD9CwTACiAE/QAEkAr9DAAAgP8AAID/AACA/wAAgP8gDCAKIA4gDf1S/eYBIAv9Uv3rASEPIAT9AATQCv0MAACAfwAAgH8AAIB/AACAfyAMIA4gCiAN/VL95gEgC/1S/eoBIRAgBCAP/QsEkAogBCAQ/QsE0AogA0EIaiIDIAFIDQALC9oCBQJ/AnsCfwJ9CHsgACABTgRADwsgACEDA0AgA0ECdCEHIAf9AASACSEFIAf9AATACSEGQQAhBANAIARBAnQhCCAIKgKACiEJIAgqAsAKIQogAyAEQQRsakECdP0ABIABIQsgCf0TIQwgCv0TIQ0gCUMAAID/XCAKQwAAgH9ccgRAIAlDAACA/1sEQAUgCSAKYCAJIAmTQwAAAABbcSAKIAqTQwAAAABbcQRAIAsgDP3mASEOIAsgDf3mASEPIAUgDiAP/esB/esBIRAgBiAOIA/96gH96gEhESAQIQUgESEGBSAL/QwAAAAAAAAAAAAAAAAAAAAA/UYhEiAFIAsgDCANIBL9Uv3mAf3rASEQIAYgCyANIAwgEv1S/eYB/eoBIREgECEFIBEhBgsLCyAEQQFqIgRBEEgNAAsgByAF/QsEgAkgByAG/QsEwAkgA0EEaiIDIAFIDQALCwIAC0YCA3sBfyAAIAFBBGxqIQUCQANAIAAgBU4NASAA/QAEACECIAIgAv3lASIDIAP9QiAE/VAhBCAAQRBqIQAMAAsLIAT9U0ULAJgBBG5hbWUBkAELAAdmd2RfM18wAQtmd2RfM18wX2ZpbgIHZndkXzRfMAMHZndkXzlfMAQPbWF4cHJvZF9id2RfOV8wBQ9tYXhwcm9kX2J3ZF82XzAGD21heHByb2RfYndkXzVfMAcPbWF4cHJvZF9id2RfNF8wCA9tYXhwcm9kX2J3ZF8zXzAJBHByZXAKCmFsbF9maW5pdGU=";
-const wasmMath = {  };
-// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 41;
-const wasmParallel = [];
+const wasmKernels = {
+  file: new URL("./mlp.maxprod.wasm", import.meta.url), // wasm2wat or wasm-objdump -d prints it
+  memoryFlagAt: 41,
+  math: {},
+};
 const scratchAt = 2176;
-const wasmThreads = { max: 3, scratch: 0, erf: null };
 
-// ---- run-time support (the same in every generated module)
+/** createModel, after fetching the kernels where they cannot be read synchronously (a browser). */
+export async function createModelAsync(params) {
+  await loadKernelFile(wasmKernels);
+  return createModel(params);
+}
 
-// One memory for all buffers: shared (so kernels can run on worker threads) where
-// SharedArrayBuffer exists, else plain.
+// ---- the model object (runtime/module/model.ts)
+// The model object a JS module's createModel returns: forward(), backward(), topPath() and run()
+// over the buffers, kernels and lane functions the generated code supplies. Embedded as text in
+// every JS module (compiler/backends/embed.ts).
+
+/** The model; `walk` is the path walk (runtime/module/paths.ts), null where no semiring selects paths. */
+function makeModel(m, walk) {
+    const states = {};
+    const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
+    const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
+    const stateOf = (name) => (states[name] ??= m.backwards[name]());
+    const walkOf = walk && ((b, start) => walk(m, b, start));
+    return {
+        forward(inputs) {
+            const output = m.forward(inputs, "forward()");
+            const nf = m.strict ? scanForward(m.values, m.infos, m.scanCache, m.allFinite) : null;
+            if (nf)
+                throw new Error(`forward(): ${nf.message}`);
+            return output;
+        },
+        backward(name) {
+            stateOf(checkSemiring("backward()", name, space)).run();
+        },
+        topPath(name, options) {
+            const b = stateOf(checkSemiring("topPath()", name, space));
+            checkTopPath("topPath()", options, space);
+            return walkOf && b.paths && Object.keys(m.wrt).length > 0 ? walkOf(b, options || undefined) : [];
+        },
+        run(inputs, given = {}) {
+            checkRunOptions("run()", given, space);
+            const options = given;
+            const output = m.forward(inputs, "run()");
+            // One pass over the forward values; a non-finite one is a warning, or an error when strict.
+            const nf = scanForward(m.values, m.infos, m.scanCache, m.allFinite);
+            const warnings = [];
+            if (nf) {
+                if (options.strict ?? m.strict)
+                    throw new Error(`run(): ${nf.message}`);
+                warnings.push(nf.message);
+            }
+            const results = {};
+            for (const name of options.semirings ?? Object.keys(m.backwards)) {
+                const b = stateOf(name);
+                b.run();
+                results[name] = semiringResult(m, b, options, nf, walkOf);
+            }
+            return { output, results, warnings };
+        },
+    };
+}
+
+// ---- memory (runtime/module/memory.ts)
+// The one memory of a JS module: every buffer lives in it at a fixed offset, shared with the
+// WebAssembly kernels. Embedded as text in every JS module (compiler/backends/embed.ts).
+/** Shared (so kernels can run on worker threads) where SharedArrayBuffer exists, else plain. */
 function newMemory(pages) {
-  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
-  try {
-    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  } catch {
-    return new WebAssembly.Memory({ initial: pages, maximum: pages });
-  }
-}
-
-// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
-// where synchronous compilation is refused), and the JS loops run instead.
-const wasmModules = {};
-function wasmKernels(memory) {
-  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
-  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-  const key = shared ? "shared" : "plain";
-  try {
-    if (wasmModules[key] === undefined) {
-      const raw = atob(wasmBytes);
-      const bytes = new Uint8Array(raw.length);
-      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
-      wasmModules[key] = new WebAssembly.Module(bytes);
+    if (typeof WebAssembly === "undefined")
+        return { buffer: new ArrayBuffer(pages * 65536) };
+    try {
+        return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     }
-    if (wasmModules[key] === null) return null;
-    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
-  } catch {
-    wasmModules[key] = null;
-    return null;
-  }
-}
-
-// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
-// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
-// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
-// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
-// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
-const workerSource = [
-  "const { workerData } = require('node:worker_threads');",
-  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
-  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
-  "const imports = {};",
-  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
-  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
-  "const fns = names.map((n) => ex[n]);",
-  "Atomics.store(ctrl, base + 5, 1);",
-  "let seen = 0;",
-  "for (;;) {",
-  "  let s = Atomics.load(ctrl, base);",
-  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
-  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
-  "  seen = s;",
-  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
-  "  Atomics.store(ctrl, base + 4, seen);",
-  "  Atomics.notify(ctrl, base + 4);",
-  "}",
-].join("\n");
-
-function threads(memory) {
-  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
-  const proc = globalThis.process;
-  const wt = proc?.getBuiltinModule?.("node:worker_threads");
-  const os = proc?.getBuiltinModule?.("node:os");
-  const module = wasmModules.shared;
-  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
-  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-  if (count < 1) return alone;
-  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
-  for (let w = 0; w < count; w++) {
-    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
-    new wt.Worker(workerSource, { eval: true, workerData }).unref();
-  }
-  let seq = 0, ready = false;
-  return (id, fn, extent, step) => {
-    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
-    const units = Math.ceil(extent / step);
-    if (!ready || units < 2) return fn(0, extent, scratchAt);
-    const parts = Math.min(count + 1, units);
-    const per = Math.ceil(units / parts) * step;
-    seq++;
-    const busy = [];
-    for (let w = 0; w < parts - 1; w++) {
-      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
-      if (lo >= hi) break;
-      const b = w * 8;
-      ctrl[b + 1] = id;
-      ctrl[b + 2] = lo;
-      ctrl[b + 3] = hi;
-      Atomics.store(ctrl, b, seq);
-      Atomics.notify(ctrl, b);
-      busy.push(b);
+    catch {
+        return new WebAssembly.Memory({ initial: pages, maximum: pages });
     }
-    fn(0, Math.min(per, extent), scratchAt);
-    for (const b of busy)
-      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
-  };
 }
 
+// ---- WebAssembly kernels (runtime/module/kernels.ts)
+// The WebAssembly kernels of a JS module: compiled once per module, instantiated per model on its
+// memory. Embedded as text only in modules that have such kernels (compiler/backends/embed.ts).
+// By memory kind; null once compiling failed (no SIMD, or a synchronous compile refused): the JS
+// loops run instead, for every later model too.
+const compiledKernels = {};
+// Kernel files fetched by loadKernelFile, by URL: where they cannot be read synchronously.
+const fetchedKernels = new Map();
+/** Node's fs, for reading a kernel file synchronously. */
+const nodeFs = () => globalThis.process?.getBuiltinModule?.("node:fs");
+/**
+ * Fetches the kernel file where createModel cannot read it synchronously (a browser); a module
+ * with inline kernels, or in Node, needs nothing. Errors name the file and the reason.
+ */
+async function loadKernelFile(kernels) {
+    const file = kernels.file;
+    if (!file || fetchedKernels.has(file.href) || file.protocol === "data:" || (file.protocol === "file:" && nodeFs()))
+        return;
+    let response;
+    try {
+        response = await fetch(file);
+    }
+    catch (e) {
+        throw new Error(`cannot fetch the WebAssembly kernels ${file.href}: ${String(e)}`);
+    }
+    if (!response.ok)
+        throw new Error(`cannot fetch the WebAssembly kernels ${file.href}: ${response.status} ${response.statusText}`);
+    fetchedKernels.set(file.href, new Uint8Array(await response.arrayBuffer()));
+}
+/** The kernels' bytes, a fresh copy (the memory flag may be patched). */
+function kernelBytes(kernels) {
+    if (kernels.code !== undefined)
+        return decode(kernels.code);
+    const file = kernels.file;
+    const fetched = fetchedKernels.get(file.href);
+    if (fetched)
+        return fetched.slice();
+    // A bundler may inline the file as a data: URL.
+    if (file.protocol === "data:" && file.href.includes(";base64,"))
+        return decode(file.href.slice(file.href.indexOf(";base64,") + 8));
+    const fs = nodeFs();
+    if (!fs || file.protocol !== "file:")
+        throw new Error(`createModel(): the WebAssembly kernels ${file.href} are not loaded yet: create the model with await createModelAsync(params) here`);
+    try {
+        return new Uint8Array(fs.readFileSync(file));
+    }
+    catch (e) {
+        const reason = e.code ?? String(e);
+        throw new Error(`createModel(): cannot read the WebAssembly kernels ${file.href} (${reason}); semic compile writes them beside the module`);
+    }
+}
+function decode(base64) {
+    const raw = atob(base64);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++)
+        bytes[i] = raw.charCodeAt(i);
+    return bytes;
+}
+/** The kernels instantiated on `memory`, or null where WebAssembly SIMD is unavailable. */
+function instantiateKernels(memory, kernels) {
+    if (typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory))
+        return null;
+    // A page that is not cross-origin isolated has no SharedArrayBuffer global, yet may create a shared memory.
+    const shared = !(memory.buffer instanceof ArrayBuffer);
+    const key = shared ? "shared" : "plain";
+    // A missing file is an error, not a reason to run the JS loops silently.
+    const bytes = compiledKernels[key] === undefined ? kernelBytes(kernels) : undefined;
+    try {
+        if (bytes) {
+            if (!shared)
+                bytes[kernels.memoryFlagAt] = 0x01;
+            compiledKernels[key] = new WebAssembly.Module(bytes);
+        }
+        const module = compiledKernels[key];
+        if (!module)
+            return null;
+        const instance = new WebAssembly.Instance(module, { env: { memory }, math: kernels.math });
+        return { module, exports: instance.exports };
+    }
+    catch {
+        compiledKernels[key] = null;
+        return null;
+    }
+}
+
+// ---- result assembly (runtime/module/results.ts)
+// Result assembly of one semiring's backward pass: readouts per element, ⊕ over axes, and the
+// whole SemiringResult of run(). The JS and the WebGPU modules embed this file as text
+// (compiler/backends/embed.ts), so it is self-contained apart from other runtime/module files.
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
-
 function unravel(flat, shape) {
-  const index = new Array(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    index[a] = flat % shape[a];
-    flat = Math.floor(flat / shape[a]);
-  }
-  return index;
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
+    }
+    return index;
 }
-
+/** Flat element of `index` (negative entries count from the end). */
 function ravel(index, shape) {
-  let flat = 0;
-  for (let a = 0; a < shape.length; a++) {
-    const i = index[a] < 0 ? index[a] + shape[a] : index[a];
-    if (!(i >= 0 && i < shape[a])) throw new Error("index [" + index + "] is out of range for shape [" + shape + "]");
-    flat = flat * shape[a] + i;
-  }
-  return flat;
+    let flat = 0;
+    for (let a = 0; a < shape.length; a++) {
+        const i = index[a] < 0 ? index[a] + shape[a] : index[a];
+        if (!(i >= 0 && i < shape[a]))
+            throw new Error(`index [${index.join(",")}] is out of range for shape [${shape.join(",")}]`);
+        flat = flat * shape[a] + i;
+    }
+    return flat;
 }
-
-function readLanes(b, id) {
-  return b.adjoints[id].map((lane) => lane.slice());
-}
-
 function readouts(b, lanes, n) {
-  const first = b.readout(...lanes.map((l) => l[0]));
-  const k = first.length;
-  const value = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const r = b.readout(...lanes.map((l) => l[i]));
-    for (let j = 0; j < k; j++) value[i * k + j] = r[j];
-  }
-  return { value, k };
+    const first = b.readout(...lanes.map((l) => l[0]));
+    const k = first.length;
+    const value = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+        const r = b.readout(...lanes.map((l) => l[i]));
+        for (let j = 0; j < k; j++)
+            value[i * k + j] = r[j];
+    }
+    return { value, k };
 }
-
+/** The readout of every element, and the lanes by name (the caller's copies: kept as given). */
 function tensorResult(b, lanes, shape) {
-  const { value, k } = readouts(b, lanes, sizeOf(shape));
-  return {
-    shape: k === 1 ? shape.slice() : [...shape, k],
-    value,
-    lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
-  };
+    const { value, k } = readouts(b, lanes, sizeOf(shape));
+    return {
+        shape: k === 1 ? shape.slice() : [...shape, k],
+        value,
+        lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
+    };
+}
+/** ⊕ over the given axes (negative axes count from the end). */
+function aggregate(b, lanes, shape, axes) {
+    const rank = shape.length;
+    const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
+    for (const a of norm)
+        if (!(a >= 0 && a < rank))
+            throw new Error(`aggregation axis ${a} is out of range for shape [${shape.join(",")}]`);
+    const keep = shape.map((_, a) => !norm.includes(a));
+    const outShape = shape.filter((_, a) => keep[a]);
+    const n = sizeOf(outShape);
+    const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
+    const total = sizeOf(shape);
+    for (let i = 0; i < total; i++) {
+        const o = ravel(unravel(i, shape).filter((_, a) => keep[a]), outShape);
+        const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
+        for (let l = 0; l < out.length; l++)
+            out[l][o] = sum[l];
+    }
+    return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
+}
+/**
+ * run()'s result for one semiring: readouts of the chosen wrt tensors and every branch, the
+ * requested aggregations, the top paths of a selecting semiring, and NaN where a non-finite
+ * forward value spoils a readout (runtime/module/finite.ts).
+ */
+function semiringResult(g, b, options, nf, walk) {
+    const lanesOf = (id) => b.adjoints[id].map((lane) => lane.slice());
+    const res = { wrt: {}, branches: {} };
+    for (const w of options.wrt ?? Object.keys(g.wrt))
+        res.wrt[w] = tensorResult(b, lanesOf(g.wrt[w]), g.shapes[g.wrt[w]]);
+    for (const [label, id] of Object.entries(g.branches))
+        res.branches[label] = tensorResult(b, lanesOf(id), g.shapes[id]);
+    const nodeOf = { ...g.branches, ...g.wrt };
+    if (options.aggregate) {
+        res.aggregated = {};
+        for (const [w, axes] of Object.entries(options.aggregate))
+            res.aggregated[w] = aggregate(b, lanesOf(nodeOf[w]), g.shapes[nodeOf[w]], axes);
+    }
+    if (walk && b.paths && options.topPath !== false && Object.keys(g.wrt).length > 0) {
+        const paths = walk(b, options.topPath);
+        res.topPath = paths[0]?.steps ?? [];
+        res.topPathValue = paths[0]?.value;
+        if (paths.length > 1)
+            res.topPaths = paths;
+    }
+    const first = Object.keys(g.wrt)[0];
+    if (nf && b.weighted)
+        spoilResult(res, nf, nodeOf, options.topPath ? (options.topPath.from ?? first) : first);
+    return res;
+}
+/**
+ * Sets to NaN the readouts that depend on a non-finite edge weight, and drops a top path that
+ * starts at such a tensor (it has no meaningful value).
+ */
+function spoilResult(res, nf, ids, topFrom) {
+    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
+    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
+        for (const [name, t] of Object.entries(group))
+            if (spoiled(name))
+                t.value.fill(NaN);
+    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
+        res.topPath = [];
+        res.topPathValue = NaN;
+        delete res.topPaths;
+    }
 }
 
-// ⊕ over the given axes.
-function aggregate(b, lanes, shape, axes) {
-  const rank = shape.length;
-  const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
-  for (const a of norm) if (!(a >= 0 && a < rank)) throw new Error("aggregation axis " + a + " is out of range for shape [" + shape + "]");
-  const keep = shape.map((_, a) => !norm.includes(a));
-  const outShape = shape.filter((_, a) => keep[a]);
-  const n = sizeOf(outShape);
-  const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
-  const total = sizeOf(shape);
-  for (let i = 0; i < total; i++) {
-    const idx = unravel(i, shape).filter((_, a) => keep[a]);
-    const o = ravel(idx, outShape);
-    const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
-    for (let l = 0; l < out.length; l++) out[l][o] = sum[l];
-  }
-  return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
-}
+// ---- top-path walk (runtime/module/paths.ts)
+// The top-path walk of selecting semirings (maxprod, topk…): from one element of a wrt tensor or
+// branch to the output, over the adjoints of the last backward pass. Embedded as text only in
+// modules that compile such a semiring (compiler/backends/embed.ts).
 
 // From element p of node, follow at each step the out-edge and child lane whose extended path value
 // ranks where this lane's value ranks among all candidates (consumers in program order, then
 // element order, break ties): the back-pointer, recomputed only along the walked path.
 function walkPath(m, b, node, p, lane) {
-  const { sense, rank, sources, extend } = b.paths;
-  const steps = [{ op: m.ops[node], tensor: m.names[node], index: unravel(p, m.shapes[node]), weight: 1 }];
-  let value = b.adjoints[node][lane][p];
-  while (node !== m.output) {
-    const cands = [];
-    for (const e of m.outEdges[node] ?? []) {
-      const child = b.adjoints[e.node];
-      if (!child) continue;
-      e.edges(p, (q, w) => {
-        for (const l of sources[lane][w >= 0 ? 0 : 1]) {
-          const v = extend(w, child[l][q]);
-          if (Number.isFinite(v)) cands.push({ e, q, w, l, v, order: cands.length });
+    const { sense, rank, sources, extend } = b.paths;
+    const steps = [{ op: m.ops[node], tensor: m.names[node], index: unravel(p, m.shapes[node]), weight: 1 }];
+    const value = b.adjoints[node][lane][p];
+    while (node !== m.output) {
+        const cands = [];
+        for (const e of m.outEdges[node] ?? []) {
+            const child = b.adjoints[e.node];
+            if (!child)
+                continue;
+            e.edges(p, (q, w) => {
+                for (const l of sources[lane][w >= 0 ? 0 : 1]) {
+                    const v = extend(w, child[l][q]);
+                    if (Number.isFinite(v))
+                        cands.push({ e, q, w, l, v, order: cands.length });
+                }
+            });
         }
-      });
+        if (cands.length === 0)
+            break;
+        const dir = sense[lane] === "max" ? -1 : 1;
+        cands.sort((x, y) => (x.v === y.v ? x.order - y.order : x.v < y.v ? -dir : dir));
+        const c = cands[Math.min(rank[lane], cands.length) - 1];
+        steps.push({ op: c.e.op, tensor: c.e.tensor, index: unravel(c.q, c.e.shape), weight: c.w });
+        node = c.e.node;
+        p = c.q;
+        lane = c.l;
     }
-    if (cands.length === 0) break;
-    const dir = sense[lane] === "max" ? -1 : 1;
-    cands.sort((x, y) => (x.v === y.v ? x.order - y.order : x.v < y.v ? -dir : dir));
-    const c = cands[Math.min(rank[lane], cands.length) - 1];
-    steps.push({ op: c.e.op, tensor: c.e.tensor, index: unravel(c.q, c.e.shape), weight: c.w });
-    node = c.e.node;
-    p = c.q;
-    lane = c.l;
-  }
-  return { value, steps };
+    return { value, steps };
 }
-
-function topPaths(m, b, result, options) {
-  const from = options?.from ?? Object.keys(m.wrt)[0];
-  const id = m.wrt[from] ?? m.branches[from];
-  if (id === undefined) throw new Error("no tensor \"" + from + "\" to start a top path from");
-  const shape = m.shapes[id];
-  let p;
-  if (options?.index) p = ravel(options.index, shape);
-  else {
-    // The element whose best path is best.
+/**
+ * The top paths from one element (options.index, or the element whose best path is best), one per
+ * lane of the leading sense in rank order, skipping lanes that hold no path there.
+ */
+function topPaths(m, b, options) {
+    const paths = b.paths;
+    const from = options?.from ?? Object.keys(m.wrt)[0];
+    const id = m.wrt[from] ?? m.branches[from];
+    if (id === undefined)
+        throw new Error(`no tensor "${from}" to start a top path from`);
     const lanes = b.adjoints[id];
-    const first = b.paths.sense[0] === "max" ? 1 : -1;
-    p = 0;
-    for (let i = 1; i < lanes[0].length; i++) if (first * (lanes[0][i] - lanes[0][p]) > 0) p = i;
-  }
-  const lead = b.paths.sense[0];
-  const starts = b.lanes.map((_, l) => l).filter((l) => b.paths.sense[l] === lead).sort((x, y) => b.paths.rank[x] - b.paths.rank[y]);
-  return starts
-    .filter((l) => Number.isFinite(b.adjoints[id][l][p]))
-    .map((l) => walkPath(m, b, id, p, l));
+    let p = 0;
+    if (options?.index)
+        p = ravel(options.index, m.shapes[id]);
+    else {
+        const first = paths.sense[0] === "max" ? 1 : -1;
+        for (let i = 1; i < lanes[0].length; i++)
+            if (first * (lanes[0][i] - lanes[0][p]) > 0)
+                p = i;
+    }
+    const lead = paths.sense[0];
+    const starts = b.lanes
+        .map((_, l) => l)
+        .filter((l) => paths.sense[l] === lead)
+        .sort((x, y) => paths.rank[x] - paths.rank[y]);
+    return starts.filter((l) => Number.isFinite(lanes[l][p])).map((l) => walkPath(m, b, id, p, l));
 }
-
-function makeRunner(m) {
-  const states = {};
-  const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
-  const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
-  const stateOf = (name) => (states[name] ??= m.backwards[name]());
-  const nodeOf = { ...m.branches, ...m.wrt };
-  return {
-    forward(inputs) {
-      const output = m.forward(inputs, "forward()");
-      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
-      if (nf) throw new Error("forward(): " + nf.message);
-      return output;
-    },
-    backward(name) {
-      stateOf(checkSemiring("backward()", name, space)).run();
-    },
-    topPath(name, options) {
-      const b = stateOf(checkSemiring("topPath()", name, space));
-      checkTopPath("topPath()", options, space);
-      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
-    },
-    run(inputs, options = {}) {
-      checkRunOptions("run()", options, space);
-      const output = m.forward(inputs, "run()");
-      // One pass over the forward values; a non-finite one is a warning, or an error when strict.
-      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
-      const warnings = [];
-      if (nf) {
-        if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
-        warnings.push(nf.message);
-      }
-      const results = {};
-      for (const name of options.semirings ?? Object.keys(m.backwards)) {
-        const b = stateOf(name);
-        b.run();
-        const res = { wrt: {}, branches: {} };
-        for (const w of options.wrt ?? Object.keys(m.wrt)) res.wrt[w] = tensorResult(b, readLanes(b, m.wrt[w]), m.shapes[m.wrt[w]]);
-        for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
-        if (options.aggregate) {
-          res.aggregated = {};
-          for (const [w, axes] of Object.entries(options.aggregate)) res.aggregated[w] = aggregate(b, readLanes(b, nodeOf[w]), m.shapes[nodeOf[w]], axes);
-        }
-        if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
-          const paths = topPaths(m, b, res, options.topPath);
-          res.topPath = paths[0]?.steps ?? [];
-          res.topPathValue = paths[0]?.value;
-          if (paths.length > 1) res.topPaths = paths;
-        }
-        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
-        results[name] = res;
-      }
-      return { output, results, warnings };
-    },
-  };
-}
-
 
 // ---- argument checks (runtime/module/args.ts)
 // Checks of what a generated module is given: params at createModel, inputs and options at run().
@@ -878,20 +936,4 @@ function scanForward(values, infos, cache, allFinite) {
     const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
         `every readout that depends on it is NaN`;
     return { message, spoiled };
-}
-/**
- * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
- * drops a top path that starts at such a tensor (it has no meaningful value).
- */
-function spoilResult(res, nf, ids, topFrom) {
-    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
-    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
-        for (const [name, t] of Object.entries(group))
-            if (spoiled(name))
-                t.value.fill(NaN);
-    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
-        res.topPath = [];
-        res.topPathValue = NaN;
-        delete res.topPaths;
-    }
 }

@@ -58,3 +58,5 @@ export interface Model {
 }
 export declare const meta: { name: string; inputs: { name: string; shape: number[]; dtype: "f32" | "i32" }[]; params: { name: string; shape: number[] }[]; semirings: { name: SemiringName; lanes: string[]; reads: string; paths: boolean }[]; wrt: { name: WrtName; shape: number[] }[]; branches: { label: BranchLabel; shape: number[] }[] };
 export declare function createModel(params: Params): Model;
+/** createModel, after fetching the WebAssembly kernels beside the module where they cannot be read synchronously (a browser). */
+export declare function createModelAsync(params: Params): Promise<Model>;

@@ -12,7 +12,7 @@ const golden = (name: string) => readFileSync(new URL(`../golden/${name}`, impor
 describe.concurrent("compile(model, options)", () => {
   test("a DSL file: the golden module, named as semic compile names it", async () => {
     const r = await compile(MLP, { semirings: ["sumprod", "maxprod", "entropy"] });
-    expect([...r.files.keys()]).toEqual(["mlp.sumprod+maxprod+entropy.js", "mlp.sumprod+maxprod+entropy.d.ts"]);
+    expect([...r.files.keys()]).toEqual(["mlp.sumprod+maxprod+entropy.js", "mlp.sumprod+maxprod+entropy.d.ts", "mlp.sumprod+maxprod+entropy.wasm"]);
     expect(r.dts).toBe(golden("mlp.sumprod+maxprod+entropy.d.ts"));
     expect(r.semirings.map((s) => s.name)).toEqual(["sumprod", "maxprod", "entropy"]);
     expect(r.graph.name).toBe("mlp");
@@ -29,7 +29,7 @@ describe.concurrent("compile(model, options)", () => {
     const withoutLocs = (js: string) => js.replace(/"loc":"[^"]*"/g, '"loc":…');
     expect(fromIr.js).toContain('"loc":"mlp.ir:2:3"');
     expect(withoutLocs(fromIr.js)).toBe(withoutLocs(golden("mlp.maxprod.js")));
-    expect([...fromIr.files.keys()]).toEqual(["mlp.maxprod.js", "mlp.maxprod.d.ts"]);
+    expect([...fromIr.files.keys()]).toEqual(["mlp.maxprod.js", "mlp.maxprod.d.ts", "mlp.maxprod.wasm"]);
   });
 
   test("the wgsl target: host module, declarations and one WGSL source per pass", async () => {

@@ -57,7 +57,7 @@ const apiScript = `import { compile, importModule } from "semic";
 import { readJsonTensors } from "semic/runtime";
 
 const compiled = await compile("dot.ts", { semirings: ["sumprod", "maxprod"], config: { n: "3" } });
-const { createModel } = await importModule(compiled.js);
+const { createModel } = await importModule(compiled);
 const w = readJsonTensors('{"w": [0.5, -2, 3]}').get("w").data;
 const { output, results } = createModel({ w }).run({ x: [1, 2, 4] });
 console.log(JSON.stringify({ files: [...compiled.files.keys()], output, grad: Array.from(results.sumprod.wrt.x.value), best: results.maxprod.topPathValue }));
@@ -129,7 +129,7 @@ describe.concurrent("the installed package", () => {
     // The same model compiled and run here from the sources.
     const ref = await compile(join(ROOT, "examples/mlp.ts"), { semirings: ["sumprod"], precision: "f64" });
     const tensors = (file: string) => Object.fromEntries([...loadTensorFile(join(ROOT, "examples", file))].map(([k, t]) => [k, t.data]));
-    const want = (await importModule(ref.js)).createModel(tensors("mlp.params.json")).run(tensors("mlp.inputs.json"));
+    const want = (await importModule(ref)).createModel(tensors("mlp.params.json")).run(tensors("mlp.inputs.json"));
     expect(got.output).toBeCloseTo(want.output, 10);
     expect(got.results.sumprod.wrt.x.value).toEqual(Array.from(want.results["sumprod"]!.wrt["x"]!.value));
   });

@@ -10,12 +10,11 @@ import type { BackwardPlan } from "../../backward.ts";
 import type { BufferInfo, Step } from "../../kernel.ts";
 import { adjointBuffer, adjointBuffers, backwardSteps, forwardBuffers, forwardSteps, valueBuffer } from "../../schedule.ts";
 import { CodeBuilder } from "../emit.ts";
-import { moduleRuntimeSource } from "../embed.ts";
+import { declarationSource, jsModuleRuntime } from "../embed.ts";
 import { liftReadsWeight, tensorSpecs, valueInfos } from "../moduleSpecs.ts";
 import { renderOutEdges, tensorName } from "./edges.ts";
 import { JsExpr, renderKernel, type RenderState } from "./render.ts";
 import { jsHelpers } from "./scalar.ts";
-import { walkerSource } from "./walker.ts";
 import { hostImports, KernelCompiler, type KernelOptions } from "./vectorize.ts";
 import { allFiniteFunc } from "./allFinite.ts";
 import { FuncBuilder, ModuleBuilder } from "./wasm.ts";
@@ -34,11 +33,19 @@ export interface JsModuleOptions {
   readonly threads?: boolean;
   /** A non-finite forward value is an error, not a warning, unless run() says otherwise. */
   readonly strict?: boolean;
+  /**
+   * The file name of the WebAssembly kernels beside the module (e.g. "mlp.maxprod.wasm"), loaded
+   * from `new URL(name, import.meta.url)`; the module then also exports createModelAsync. Without
+   * it the kernels are inline (base64), for modules imported from memory.
+   */
+  readonly wasmFile?: string;
 }
 
 export interface JsModule {
   readonly js: string;
   readonly dts: string;
+  /** The kernels file's name and bytes, when `wasmFile` was given and any kernel compiled. */
+  readonly wasm?: { readonly file: string; readonly bytes: Uint8Array };
 }
 
 const json = (x: unknown) => JSON.stringify(x);
@@ -134,12 +141,6 @@ function layoutBuffers(bufs: readonly { name: string; shape: readonly number[]; 
   return layout;
 }
 
-/** Stands for the memory size in pages until every kernel (and cache) is compiled. */
-const PAGES = "__SEMIC_MEMORY_PAGES__";
-
-/** Stand for the scratch region's address and size per thread until every kernel is compiled. */
-const SCRATCH_AT = "__SEMIC_SCRATCH_AT__";
-
 /** A function `(a0, a1, …) => [lane expressions]` for host-side (non-loop) uses. */
 function laneFn(params: readonly string[], exprs: readonly S.Sx[], state: RenderState): string {
   const js = new JsExpr((n) => n);
@@ -227,7 +228,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   // ---- createModel
   out.open(`export function createModel(params) {`);
   out.line(`// Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.`);
-  out.line(`const memory = newMemory(${PAGES});`);
+  out.line(`const memory = newMemory(memoryPages);`);
   out.line(`const heap = memory.buffer;`);
   out.line(`const P = checkTensors("createModel()", "parameter", params, specs.params);`);
   const view = (b: { name: string; shape: readonly number[]; dtype: string }) =>
@@ -245,12 +246,6 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     }
     out.line(`const ${b.name} = ${view(b)};`);
   }
-  out.line(`// Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).`);
-  out.line(`const K = wasmKernels(memory);`);
-  out.line(`if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)`);
-  out.line(`// Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).`);
-  out.line(`const par = K ? threads(memory) : null;`);
-  out.line();
   out.open(`function forward(inputs, fn) {`);
   out.line(`const I = checkTensors(fn, "input", inputs, specs.inputs);`);
   for (const n of inputs) out.line(`${valueBuffer(g, n.id)}.set(I[${json(tensorName(n))}]);`);
@@ -306,12 +301,8 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   const spans = infos.map((v) => (valueBuffer(g, v.node) === `v${v.node}` ? json([layout.offsets.get(`v${v.node}`), sizeOf(v.shape)]) : "null"));
   out.line(`// Their [byte offset, length], for the scan's WebAssembly fast path.`);
   out.line(`const spans = [${spans.join(", ")}];`);
-  out.line(`const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;`);
   out.line(`const scanCache = []; // params and constants are scanned once`);
-  out.line(`return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} });`);
-  out.close();
-  out.line();
-  // The WebAssembly kernels: compiled once per module, instantiated per model on its memory.
+  // The kernels' code, caches and scratch are final only now: their memory and instantiation come last.
   const imports = hostImports(precision, unaryOps);
   if (imports.includes("erf")) state.helpers.add("erf");
   if (wasm) {
@@ -328,34 +319,64 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   mod.memoryPages = layout.pages;
   const bytes = wasm && wasm.names.size > 0 ? mod.encode() : undefined;
   if (bytes && !WebAssembly.validate(bytes)) new WebAssembly.Module(bytes); // throws, saying where
+  const parallel = bytes ? (wasm?.parallel ?? []) : [];
+  if (bytes) {
+    out.line(`// Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).`);
+    out.line(`const kernels = instantiateKernels(memory, wasmKernels);`);
+    out.line(`const K = kernels?.exports ?? null;`);
+    out.line(`if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)`);
+    if (parallel.length > 0) {
+      out.line(`// Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).`);
+      out.line(`const par = kernels ? startThreads(memory, kernels.module, wasmThreads) : null;`);
+    }
+  } else out.line(`const K = null; // no kernel compiled to WebAssembly: the JS loops run`);
+  out.line(`const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;`);
+  const model = `{ forward, backwards, wrt, branches, shapes, names, ops, values, infos: specs.values, scanCache, allFinite, strict: strictByDefault, output: ${g.output}, outEdges: ${pathSemirings.length > 0 ? "outEdges" : "{}"} }`;
+  out.line(`return makeModel(${model}, ${pathSemirings.length > 0 ? "topPaths" : "null"});`);
+  out.close();
   out.line();
-  out.line(`// ${wasm?.names.size ?? 0} kernels as WebAssembly SIMD (${precision === "f32" ? "f32x4" : "f64x2"} lanes), from the same kernels as the JS loops.`);
-  out.line(`const wasmBytes = ${bytes ? json(Buffer.from(bytes).toString("base64")) : "null"};`);
-  out.line(`const wasmMath = { ${imports.map((m) => (m === "erf" ? "erf" : `${m}: Math.${m}`)).join(", ")} };`);
-  out.line(`// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).`);
-  out.line(`const wasmMemoryFlagAt = ${mod.memoryFlagAt};`);
-  out.line(`const wasmParallel = ${json(wasm?.parallel ?? [])};`);
-  out.line(`const scratchAt = ${SCRATCH_AT};`);
-  out.line(`const wasmThreads = { max: ${MAX_WORKERS}, scratch: ${scratchBytes}, erf: ${imports.includes("erf") ? json(jsHelpers["erf"]) : "null"} };`);
+  out.line(`// Bytes of the one memory: every buffer, kernel cache and thread's scratch region.`);
+  out.line(`const memoryPages = ${layout.pages};`);
+  if (bytes) {
+    out.line();
+    out.line(`// ${wasm!.names.size} kernels as WebAssembly SIMD (${precision === "f32" ? "f32x4" : "f64x2"} lanes), from the same kernels as the JS loops.`);
+    out.open(`const wasmKernels = {`);
+    if (opts.wasmFile) out.line(`file: new URL(${json(`./${opts.wasmFile}`)}, import.meta.url), // wasm2wat or wasm-objdump -d prints it`);
+    else out.line(`code: ${json(Buffer.from(bytes).toString("base64"))},`);
+    out.line(`memoryFlagAt: ${mod.memoryFlagAt},`);
+    const math = imports.map((m) => (m === "erf" ? "erf" : `${m}: Math.${m}`));
+    out.line(`math: ${math.length > 0 ? `{ ${math.join(", ")} }` : "{}"},`);
+    out.close(`};`);
+    out.line(`const scratchAt = ${scratchAt};`);
+    if (parallel.length > 0) {
+      const split = { kernels: parallel, max: MAX_WORKERS, scratchAt, scratch: scratchBytes, math: imports, erf: imports.includes("erf") ? jsHelpers["erf"] : null };
+      out.line(`const wasmThreads = ${json(split)};`);
+    }
+  }
+  if (opts.wasmFile) {
+    out.line();
+    out.line(`/** createModel, after fetching the kernels where they cannot be read synchronously (a browser). */`);
+    out.open(`export async function createModelAsync(params) {`);
+    if (bytes) out.line(`await loadKernelFile(wasmKernels);`);
+    out.line(`return createModel(params);`);
+    out.close();
+  }
   if (opts.profile) {
     out.line(`let __t = 0;`);
     out.line(`const __prof = (label, t0) => { const p = (globalThis.__semicProfile ??= {}); p[label] = (p[label] ?? 0) + performance.now() - t0; };`);
   }
   out.line();
   for (const h of [...state.helpers].sort()) out.lines(jsHelpers[h]!.split("\n")).line();
-  out.lines(walkerSource.split("\n"));
-  out.line();
-  out.lines(moduleRuntimeSource().split("\n"));
-
-  const js = out.toString().replace(PAGES, String(layout.pages)).replace(SCRATCH_AT, String(scratchAt));
-  return { js, dts: renderDts(g, semirings, inputs, params, plan) };
+  out.lines(jsModuleRuntime({ kernels: !!bytes, threads: parallel.length > 0, paths: pathSemirings.length > 0 }).split("\n"));
+  const dts = renderDts(g, semirings, inputs, params, plan, !!opts.wasmFile);
+  return { js: out.toString(), dts, ...(bytes && opts.wasmFile ? { wasm: { file: opts.wasmFile, bytes } } : {}) };
 }
 
-function renderDts(g: Graph, semirings: readonly Semiring[], inputs: readonly Node[], params: readonly Node[], plan: BackwardPlan): string {
+function renderDts(g: Graph, semirings: readonly Semiring[], inputs: readonly Node[], params: readonly Node[], plan: BackwardPlan, async: boolean): string {
   const key = (s: string) => json(s);
   const out = new CodeBuilder();
   out.line(`// Generated by semic from model "${g.name}". Do not edit.`);
-  out.lines(dtsTypes.split("\n"));
+  out.lines(dtsTypes().split("\n"));
   out.open(`export interface Inputs {`);
   for (const n of inputs) out.line(`/** ${n.type.dtype}[${n.type.shape.join(",")}] */ ${key(tensorName(n))}: ArrayLike<number>;`);
   out.close();
@@ -377,42 +398,12 @@ function renderDts(g: Graph, semirings: readonly Semiring[], inputs: readonly No
   out.close();
   out.line(`export declare const meta: { name: string; inputs: { name: string; shape: number[]; dtype: "f32" | "i32" }[]; params: { name: string; shape: number[] }[]; semirings: { name: SemiringName; lanes: string[]; reads: string; paths: boolean }[]; wrt: { name: WrtName; shape: number[] }[]; branches: { label: BranchLabel; shape: number[] }[] };`);
   out.line(`export declare function createModel(params: Params): Model;`);
+  if (async) {
+    out.line(`/** createModel, after fetching the WebAssembly kernels beside the module where they cannot be read synchronously (a browser). */`);
+    out.line(`export declare function createModelAsync(params: Params): Promise<Model>;`);
+  }
   return out.toString();
 }
 
 /** The result types every generated module declares (the WGSL module's .d.ts shares them). */
-export const dtsTypes = `export interface Tensor {
-  /** Shape of the value (the tensor's shape, plus [k] when the readout has k values). */
-  shape: number[];
-  /** The semiring's readout per element (gradient, top path product, entropy…). */
-  value: Float64Array;
-  /** The raw semiring lanes per element. */
-  lanes: Record<string, Float32Array | Float64Array>;
-}
-export interface PathStep {
-  op: string;
-  tensor: string;
-  index: number[];
-  /** Local derivative of the edge taken (1 for the starting element). */
-  weight: number;
-}
-export interface SemiringResult<W extends string, B extends string> {
-  wrt: Record<W, Tensor>;
-  branches: Record<B, Tensor>;
-  aggregated?: Record<string, Tensor & { axes: number[] }>;
-  /** Selecting semirings: the best path from the chosen element to the output. */
-  topPath?: PathStep[];
-  topPathValue?: number;
-  /** topk: the k best paths. */
-  topPaths?: { value: number; steps: PathStep[] }[];
-}
-export interface RunOptions<S extends string, W extends string> {
-  semirings?: S[];
-  wrt?: W[];
-  /** ⊕ over these axes of a wrt tensor or branch, e.g. { embeddings: [1] } per token. */
-  aggregate?: Record<string, number[]>;
-  /** Where the top path starts (default: the best element of the first wrt tensor); false: none. */
-  topPath?: { from?: string; index?: number[] } | false;
-  /** A non-finite forward value throws instead of being a warning (default: as compiled, --strict). */
-  strict?: boolean;
-}`;
+export const dtsTypes = (): string => declarationSource("module/types.ts");

@@ -1,6 +1,6 @@
 // A whole generated WGSL module: one WGSL source per pass (the shared forward pass, one backward
 // per semiring) and a standalone JS module that owns the GPU buffers and dispatches the kernels
-// through the embedded host driver (runtime/webgpu.ts), with the JS walker for top paths.
+// through the embedded host driver (runtime/webgpu.ts), with the JS module's result assembly.
 
 import { SemicError, type Graph } from "../../../ir/graph.ts";
 import { opRules } from "../../../ir/ops/index.ts";
@@ -11,11 +11,9 @@ import type { Step } from "../../kernel.ts";
 import { adjointBuffers, backwardSteps, forwardBuffers, forwardSteps, valueBuffer } from "../../schedule.ts";
 import { CodeBuilder } from "../emit.ts";
 import { jsHelpers } from "../js/scalar.ts";
-import { walkerSource } from "../js/walker.ts";
 import type { WgslBufferSpec, WgslModelSpec, WgslSemiringSpec, WgslStep } from "../../../runtime/webgpu.ts";
 import { builtinDeps, wgslBuiltins } from "./builtins.ts";
-import { driverSource } from "./driver.ts";
-import { moduleRuntimeSource } from "../embed.ts";
+import { wgslModuleRuntime } from "../embed.ts";
 import { tensorSpecs, valueInfos } from "../moduleSpecs.ts";
 import { hostSource, tensorName } from "./host.ts";
 import { kernelBuffers, legalizeKernel, type Layout, type LegalKernel, type Place } from "../../kernels/legalize.ts";
@@ -230,14 +228,10 @@ function renderJs(plan: BackwardPlan, semirings: readonly Semiring[], spec: Wgsl
   out.line(`return createWgslModel(device, spec, wgsl, host, params);`);
   out.close();
   out.line();
-  out.lines(hostSource(plan, semirings).trimEnd().split("\n"));
+  const host = hostSource(plan, semirings);
+  out.lines(host.code.trimEnd().split("\n"));
   out.line();
-  for (const h of Object.keys(jsHelpers).sort()) out.lines(jsHelpers[h]!.split("\n")).line();
-  out.lines(walkerSource.trimEnd().split("\n"));
-  out.line();
-  out.lines(moduleRuntimeSource().split("\n"));
-  out.line();
-  out.line(`// ---- WebGPU host driver (runtime/webgpu.ts)`);
-  out.lines(driverSource().split("\n"));
+  for (const h of [...host.helpers].sort()) out.lines(jsHelpers[h]!.split("\n")).line();
+  out.lines(wgslModuleRuntime({ paths: semirings.some((s) => s.traits.path) }).split("\n"));
   return out.toString();
 }
