@@ -57,7 +57,7 @@ const strictByDefault = false;
 
 export function createModel(params) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
-  const memory = newMemory(1);
+  const memory = newMemory(memoryPages);
   const heap = memory.buffer;
   const P = checkTensors("createModel()", "parameter", params, specs.params);
   const v0 = new Int32Array(heap, 64, 6);
@@ -103,12 +103,6 @@ export function createModel(params) {
   const v42_rowmax = new Float32Array(heap, 13376, 1);
   const v42_rowsum = new Float32Array(heap, 13440, 1);
   const v43 = new Float32Array(heap, 13504, 1);
-  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
-  const K = wasmKernels(memory);
-  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
-  // Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).
-  const par = K ? threads(memory) : null;
-
   function forward(inputs, fn) {
     const I = checkTensors(fn, "input", inputs, specs.inputs);
     v0.set(I["ids"]);
@@ -1035,295 +1029,293 @@ export function createModel(params) {
   const values = [v1, v2, v3, v4, null, null, null, null, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24, v25, v26, v27, v28, v29, v30, v31, v32, v33, v34, null, v36, v37, v38, v39, v40, v41, v42, v43];
   // Their [byte offset, length], for the scan's WebAssembly fast path.
   const spans = [[128,192], [896,96], [1280,96], [1664,96], null, null, null, null, [2048,256], [3072,16], [3136,96], [3520,96], [3904,96], [4288,256], [5312,16], [5376,96], [5760,96], [6144,96], [6528,256], [7552,16], [7616,96], [8000,96], [8384,96], [8768,96], [9152,36], [9344,1], [9408,36], [9600,36], [9920,96], [10304,96], [10688,96], [11072,256], [12096,16], [12160,96], null, [12544,96], [12928,16], [12992,16], [13056,32], [13184,2], [13248,2], [13312,2], [13504,1]];
-  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
   const scanCache = []; // params and constants are scanned once
-  return makeRunner({ forward, backwards, wrt, branches, shapes, names, ops, values, scanCache, allFinite, output: 43, outEdges: {} });
+  // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
+  const kernels = instantiateKernels(memory, wasmKernels);
+  const K = kernels?.exports ?? null;
+  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
+  const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
+  return makeModel({ forward, backwards, wrt, branches, shapes, names, ops, values, infos: specs.values, scanCache, allFinite, strict: strictByDefault, output: 43, outEdges: {} }, null);
 }
 
+// Bytes of the one memory: every buffer, kernel cache and thread's scratch region.
+const memoryPages = 1;
 
 // 57 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
-const wasmBytes = "AGFzbQEAAAABEANgA39/fwBgAABgAn9/AX8CEAEDZW52Bm1lbW9yeQIDAQEDPDsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAgfzBjsHZndkXzJfMAAAB2Z3ZF80XzAAAQhmd2RfMTFfMAACDGZ3ZF8xMV8wX2ZpbgADCGZ3ZF8xMl8wAAQIZndkXzEzXzAABQhmd2RfMTZfMAAGDGZ3ZF8xNl8wX2ZpbgAHCGZ3ZF8xN18wAAgIZndkXzE4XzAACQhmd2RfMjFfMAAKDGZ3ZF8yMV8wX2ZpbgALCGZ3ZF8yMl8wAAwIZndkXzIzXzAADQhmd2RfMjRfMAAOCGZ3ZF8yNV8wAA8IZndkXzI3XzAAEAhmd2RfMjhfMAARCGZ3ZF8yOF8xABIIZndkXzI4XzIAEwhmd2RfMjlfMAAUCGZ3ZF8zMF8wABUIZndkXzMxXzAAFghmd2RfMzRfMAAXDGZ3ZF8zNF8wX2ZpbgAYCGZ3ZF8zNl8wABkIZndkXzM3XzAAGghmd2RfMzhfMAAbCGZ3ZF80MV8wABwQc3VtcHJvZF9id2RfNDFfMAAdEHN1bXByb2RfYndkXzM4XzAAHhBzdW1wcm9kX2J3ZF8zN18wAB8Qc3VtcHJvZF9id2RfMzZfMAAgEHN1bXByb2RfYndkXzM2XzEAIRBzdW1wcm9kX2J3ZF8zNV8wACIQc3VtcHJvZF9id2RfMzRfMAAjEHN1bXByb2RfYndkXzMxXzAAJBBzdW1wcm9kX2J3ZF8zMF8wACUQc3VtcHJvZF9id2RfMjlfMAAmEHN1bXByb2RfYndkXzI5XzEAJxBzdW1wcm9kX2J3ZF8yOF8wACgQc3VtcHJvZF9id2RfMjdfMAApEHN1bXByb2RfYndkXzI1XzAAKhBzdW1wcm9kX2J3ZF8yNV8xACsQc3VtcHJvZF9id2RfMjRfMAAsEHN1bXByb2RfYndkXzIzXzAALRBzdW1wcm9kX2J3ZF8yMl8wAC4Qc3VtcHJvZF9id2RfMjFfMAAvEHN1bXByb2RfYndkXzE4XzAAMBBzdW1wcm9kX2J3ZF8xN18wADEQc3VtcHJvZF9id2RfMTZfMAAyEHN1bXByb2RfYndkXzEzXzAAMxBzdW1wcm9kX2J3ZF8xMl8wADQQc3VtcHJvZF9id2RfMTFfMAA1D3N1bXByb2RfYndkXzhfMAA2D3N1bXByb2RfYndkXzdfMAA3D3N1bXByb2RfYndkXzZfMAA4BHByZXAAOQphbGxfZmluaXRlADoK0XA7iQECCH8BeyAAIAFOBEAPCyAAIQMDQCADQRBsIQUgA0ECdCEGIAYoAkAhByAHQRBsIQhBACEEA0AgBCAFakECdCEJIAQgCGpBAnQhCiAK/QAEgAEhCyAJIAv9CwSAByAK/QAEkAEhCyAJIAv9CwSQByAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC34CBH8BeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AASAByAG/QAEgAr95AEhByAGIAf9CwSADSAG/QAEkAcgBv0ABJAK/eQBIQcgBiAH/QsEkA0gBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwvmBQYDfwh7BX8BewF/BXsgACABTgRADwsgACEDA0AgA0EQbCEOQQAhBANAIAQgDmohDyAPQQJ0IRAgBEEQbCER/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEI/QwAAAAAAAAAAAAAAAAAAAAAIQn9DAAAAAAAAAAAAAAAAAAAAAAhCv0MAAAAAAAAAAAAAAAAAAAAACEL/QwAAAAAAAAAAAAAAAAAAAAAIQz9DAAAAAAAAAAAAAAAAAAAAAAhDUEAIQUDQCAFIA5qQQJ0IRIgEv0ABIANIRMgBSARakECdCEUIBT9AASAECEVIBT9AATAECEWIBT9AASAESEXIBT9AATAESEYIBL9AATADSEZIAYgEyAV/eYB/eQBIQYgByATIBb95gH95AEhByAIIBMgF/3mAf3kASEIIAkgEyAY/eYB/eQBIQkgCiAZIBX95gH95AEhCiALIBkgFv3mAf3kASELIAwgGSAX/eYB/eQBIQwgDSAZIBj95gH95AEhDSAFQQRqIgVBEEgNAAsgECAQKgLAGCAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCwBggECAQKgLEGCAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgCxBggECAQKgLIGCAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCyBggECAQKgLMGCAJ/R8AkiAJ/R8BkiAJ/R8CkiAJ/R8DkjgCzBggECAQKgKAGSAK/R8AkiAK/R8BkiAK/R8CkiAK/R8DkjgCgBkgECAQKgKEGSAL/R8AkiAL/R8BkiAL/R8CkiAL/R8DkjgChBkgECAQKgKIGSAM/R8AkiAM/R8BkiAM/R8CkiAM/R8DkjgCiBkgECAQKgKMGSAN/R8AkiAN/R8BkiAN/R8CkiAN/R8DkjgCjBkgBEEEaiIEQRBIDQALIANBAmoiAyABSA0ACwuFAQIFfwF7IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAEIAVqQQJ0IQYgBEECdCEHIAb9AATAGCAH/QAEgBj95AEhCCAGIAj9CwTAGCAG/QAE0BggB/0ABJAY/eQBIQggBiAI/QsE0BggBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwtqAgR/AXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEwBghByAGIAf9CwTAGyAG/QAE0BghByAGIAf9CwTQGyAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC2oCBH8BeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AATAGyEHIAYgB/0LBMAeIAb9AATQGyEHIAYgB/0LBNAeIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsL5gUGA38IewV/AXsBfwV7IAAgAU4EQA8LIAAhAwNAIANBEGwhDkEAIQQDQCAEIA5qIQ8gD0ECdCEQIARBEGwhEf0MAAAAAAAAAAAAAAAAAAAAACEG/QwAAAAAAAAAAAAAAAAAAAAAIQf9DAAAAAAAAAAAAAAAAAAAAAAhCP0MAAAAAAAAAAAAAAAAAAAAACEJ/QwAAAAAAAAAAAAAAAAAAAAAIQr9DAAAAAAAAAAAAAAAAAAAAAAhC/0MAAAAAAAAAAAAAAAAAAAAACEM/QwAAAAAAAAAAAAAAAAAAAAAIQ1BACEFA0AgBSAOakECdCESIBL9AASADSETIAUgEWpBAnQhFCAU/QAEwCEhFSAU/QAEgCIhFiAU/QAEwCIhFyAU/QAEgCMhGCAS/QAEwA0hGSAGIBMgFf3mAf3kASEGIAcgEyAW/eYB/eQBIQcgCCATIBf95gH95AEhCCAJIBMgGP3mAf3kASEJIAogGSAV/eYB/eQBIQogCyAZIBb95gH95AEhCyAMIBkgF/3mAf3kASEMIA0gGSAY/eYB/eQBIQ0gBUEEaiIFQRBIDQALIBAgECoCgCogBv0fAJIgBv0fAZIgBv0fApIgBv0fA5I4AoAqIBAgECoChCogB/0fAJIgB/0fAZIgB/0fApIgB/0fA5I4AoQqIBAgECoCiCogCP0fAJIgCP0fAZIgCP0fApIgCP0fA5I4AogqIBAgECoCjCogCf0fAJIgCf0fAZIgCf0fApIgCf0fA5I4AowqIBAgECoCwCogCv0fAJIgCv0fAZIgCv0fApIgCv0fA5I4AsAqIBAgECoCxCogC/0fAJIgC/0fAZIgC/0fApIgC/0fA5I4AsQqIBAgECoCyCogDP0fAJIgDP0fAZIgDP0fApIgDP0fA5I4AsgqIBAgECoCzCogDf0fAJIgDf0fAZIgDf0fApIgDf0fA5I4AswqIARBBGoiBEEQSA0ACyADQQJqIgMgAUgNAAsLhQECBX8BeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBCAFakECdCEGIARBAnQhByAG/QAEgCogB/0ABMAp/eQBIQggBiAI/QsEgCogBv0ABJAqIAf9AATQKf3kASEIIAYgCP0LBJAqIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLagIEfwF7IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABIAqIQcgBiAH/QsEgC0gBv0ABJAqIQcgBiAH/QsEkC0gBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwtqAgR/AXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEgC0hByAGIAf9CwSAMCAG/QAEkC0hByAGIAf9CwSQMCAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC+YFBgN/CHsFfwF7AX8FeyAAIAFOBEAPCyAAIQMDQCADQRBsIQ5BACEEA0AgBCAOaiEPIA9BAnQhECAEQRBsIRH9DAAAAAAAAAAAAAAAAAAAAAAhBv0MAAAAAAAAAAAAAAAAAAAAACEH/QwAAAAAAAAAAAAAAAAAAAAAIQj9DAAAAAAAAAAAAAAAAAAAAAAhCf0MAAAAAAAAAAAAAAAAAAAAACEK/QwAAAAAAAAAAAAAAAAAAAAAIQv9DAAAAAAAAAAAAAAAAAAAAAAhDP0MAAAAAAAAAAAAAAAAAAAAACENQQAhBQNAIAUgDmpBAnQhEiAS/QAEgA0hEyAFIBFqQQJ0IRQgFP0ABIAzIRUgFP0ABMAzIRYgFP0ABIA0IRcgFP0ABMA0IRggEv0ABMANIRkgBiATIBX95gH95AEhBiAHIBMgFv3mAf3kASEHIAggEyAX/eYB/eQBIQggCSATIBj95gH95AEhCSAKIBkgFf3mAf3kASEKIAsgGSAW/eYB/eQBIQsgDCAZIBf95gH95AEhDCANIBkgGP3mAf3kASENIAVBBGoiBUEQSA0ACyAQIBAqAsA7IAb9HwCSIAb9HwGSIAb9HwKSIAb9HwOSOALAOyAQIBAqAsQ7IAf9HwCSIAf9HwGSIAf9HwKSIAf9HwOSOALEOyAQIBAqAsg7IAj9HwCSIAj9HwGSIAj9HwKSIAj9HwOSOALIOyAQIBAqAsw7IAn9HwCSIAn9HwGSIAn9HwKSIAn9HwOSOALMOyAQIBAqAoA8IAr9HwCSIAr9HwGSIAr9HwKSIAr9HwOSOAKAPCAQIBAqAoQ8IAv9HwCSIAv9HwGSIAv9HwKSIAv9HwOSOAKEPCAQIBAqAog8IAz9HwCSIAz9HwGSIAz9HwKSIAz9HwOSOAKIPCAQIBAqAow8IA39HwCSIA39HwGSIA39HwKSIA39HwOSOAKMPCAEQQRqIgRBEEgNAAsgA0ECaiIDIAFIDQALC4UBAgV/AXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAQgBWpBAnQhBiAEQQJ0IQcgBv0ABMA7IAf9AASAO/3kASEIIAYgCP0LBMA7IAb9AATQOyAH/QAEkDv95AEhCCAGIAj9CwTQOyAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC2oCBH8BeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AATAOyEHIAYgB/0LBMA+IAb9AATQOyEHIAYgB/0LBNA+IARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLagIEfwF7IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABMA+IQcgBiAH/QsEwEEgBv0ABNA+IQcgBiAH/QsE0EEgBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwt9AgR/AXsgACABTgRADwsgACEDA0AgA0EGbCEFQQAhBANAIAMgBEEQbGpBAnQhBiAGKgKAMP0TIAYqAsAw/SABIAYqAoAx/SACIAYqAsAx/SADIQcgBSAEakECdCAH/QsEwEQgBEEEaiIEQQRIDQALIANBAWoiAyABSA0ACwv3AwYDfwR7BX8BewF/A3sgACABTgRADwsgACEDA0AgA0EGbCEKIANBEGwhC0EAIQQDQCAKIARqIQwgDEECdCEN/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEI/QwAAAAAAAAAAAAAAAAAAAAAIQlBACEFA0AgCyAFakECdCEOIA79AATAHiEPIAVBBmwgBGpBAnQhECAQKgLARP0TIBAqAthE/SABIBAqAvBE/SACIBAqAohF/SADIREgECoCxET9EyAQKgLcRP0gASAQKgL0RP0gAiAQKgKMRf0gAyESIA79AASAHyETIAYgDyAR/eYB/eQBIQYgByAPIBL95gH95AEhByAIIBMgEf3mAf3kASEIIAkgEyAS/eYB/eQBIQkgBUEEaiIFQRBIDQALIA0gDSoCwEcgBv0fAJIgBv0fAZIgBv0fApIgBv0fA5I4AsBHIA0gDSoCxEcgB/0fAJIgB/0fAZIgB/0fApIgB/0fA5I4AsRHIA0gDSoC2EcgCP0fAJIgCP0fAZIgCP0fApIgCP0fA5I4AthHIA0gDSoC3EcgCf0fAJIgCf0fAZIgCf0fApIgCf0fA5I4AtxHIARBAmoiBEEGSA0ACyADQQJqIgMgAUgNAAsLcQUCfwF9AXsCfwF7IAAgAU4EQA8LQQAqAoBJIQUgBf0TIQYgACEDA0AgA0EGbCEHQQAhBANAIAcgBGpBAnQhCCAI/QAEwEcgBv3mASEJIAggCf0LBMBJIARBBGoiBEEESA0ACyADQQFqIgMgAUgNAAsLkQEDAn8BewJ/IAAgAU4EQA8LIAAhAwNAIANBAnQhBiADQQZsIQf9DAAAgP8AAID/AACA/wAAgP8hBUEAIQQDQCAFIAQgB2pBAnT9AATASf3rASEFIARBBGoiBEEESA0ACyAGIAYqAsBMIAX9HwCXIAX9HwGXIAX9HwKXIAX9HwOXOALATCADQQFqIgMgAUgNAAsLkQQFAn8BewJ/AX0EeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQYgA0EGbCEHIAYqAsBMIQggCP0TIQn9DAAAAAAAAAAAAAAAAAAAAAAhBUEAIQQDQCAFIAQgB2pBAnT9AATASSAJ/eUBIQogCv0MpcCwQqXAsEKlwLBCpcCwQv3oAf0MpcCwwqXAsMKlwLDCpcCwwv3pASEKIAr9DDuquD87qrg/O6q4PzuquD/95gH9DAAAAD8AAAA/AAAAPwAAAD/95AH9aCELIAogC/0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAL/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIQr9DGdpUDlnaVA5Z2lQOWdpUDkgCv3mAf0MzkO3Os5DtzrOQ7c6zkO3Ov3kASAK/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBIAr95gH9DMGpKj3BqSo9wakqPcGpKj395AEgCv3mAf0MqqoqPqqqKj6qqio+qqoqPv3kASAK/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBIAogCv3mAf3mASAK/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIQwgDCAL/fgBQf8A/RH9rgFBF/2rAf3mAf3kASEFIARBBGoiBEEESA0ACyAGIAYqAoBNIAX9HwCSIAX9HwGSIAX9HwKSIAX9HwOSOAKATSADQQFqIgMgAUgNAAsL+AMHBH8BfQF7AX0BewF/BHsgACABTgRADwsgACEDA0AgA0EGbCEFIANBAnQhBiAGKgLATCEHIAf9EyEIIAYqAoBNIQkgCf0TIQpBACEEA0AgBCAFakECdCELIAv9AATASSAI/eUBIQ0gDf0MpcCwQqXAsEKlwLBCpcCwQv3oAf0MpcCwwqXAsMKlwLDCpcCwwv3pASENIA39DDuquD87qrg/O6q4PzuquD/95gH9DAAAAD8AAAA/AAAAPwAAAD/95AH9aCEOIA0gDv0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAO/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIQ39DGdpUDlnaVA5Z2lQOWdpUDkgDf3mAf0MzkO3Os5DtzrOQ7c6zkO3Ov3kASAN/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBIA395gH9DMGpKj3BqSo9wakqPcGpKj395AEgDf3mAf0MqqoqPqqqKj6qqio+qqoqPv3kASAN/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBIA0gDf3mAf3mASAN/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIQ8gDyAO/fgBQf8A/RH9rgFBF/2rAf3mASAK/ecBIQwgCyAM/QsEgEsgBEEEaiIEQQRIDQALIANBAWoiAyABSA0ACwvXAwQDfwh7Bn8HeyAAIAFOBEAPCyAAIQMDQCADQRBsIQ4gA0EGbCEPQQAhBANAIA4gBGohECAQQQJ0IREgEf0ABMBNIQYgEf0ABNBNIQcgEf0ABOBNIQggEf0ABPBNIQkgEf0ABIBOIQogEf0ABJBOIQsgEf0ABKBOIQwgEf0ABLBOIQ1BACEFA0AgDyAFakECdCESIAVBEGwgBGpBAnQhEyAT/QAEwEEhFCAT/QAE0EEhFSAT/QAE4EEhFiAT/QAE8EEhFyASKgKAS/0TIRggBiAYIBT95gH95AEhGSAZIQYgByAYIBX95gH95AEhGSAZIQcgCCAYIBb95gH95AEhGSAZIQggCSAYIBf95gH95AEhGSAZIQkgEioCmEv9EyEaIAogGiAU/eYB/eQBIRkgGSEKIAsgGiAV/eYB/eQBIRkgGSELIAwgGiAW/eYB/eQBIRkgGSEMIA0gGiAX/eYB/eQBIRkgGSENIAVBAWoiBUEGSA0ACyARIAb9CwTATSARIAf9CwTQTSARIAj9CwTgTSARIAn9CwTwTSARIAr9CwSATiARIAv9CwSQTiARIAz9CwSgTiARIA39CwSwTiAEQRBqIgRBEEgNAAsgA0ECaiIDIAFIDQALC2oCBH8BeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AATATSEHIAYgB/0LBMBQIAb9AATQTSEHIAYgB/0LBNBQIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLagIEfwF7IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABMBQIQcgBiAH/QsEwFMgBv0ABNBQIQcgBiAH/QsE0FMgBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwvmBQYDfwh7BX8BewF/BXsgACABTgRADwsgACEDA0AgA0EQbCEOQQAhBANAIAQgDmohDyAPQQJ0IRAgBEEQbCER/QwAAAAAAAAAAAAAAAAAAAAAIQb9DAAAAAAAAAAAAAAAAAAAAAAhB/0MAAAAAAAAAAAAAAAAAAAAACEI/QwAAAAAAAAAAAAAAAAAAAAAIQn9DAAAAAAAAAAAAAAAAAAAAAAhCv0MAAAAAAAAAAAAAAAAAAAAACEL/QwAAAAAAAAAAAAAAAAAAAAAIQz9DAAAAAAAAAAAAAAAAAAAAAAhDUEAIQUDQCAFIA5qQQJ0IRIgEv0ABMBTIRMgBSARakECdCEUIBT9AATAViEVIBT9AASAVyEWIBT9AATAVyEXIBT9AASAWCEYIBL9AASAVCEZIAYgEyAV/eYB/eQBIQYgByATIBb95gH95AEhByAIIBMgF/3mAf3kASEIIAkgEyAY/eYB/eQBIQkgCiAZIBX95gH95AEhCiALIBkgFv3mAf3kASELIAwgGSAX/eYB/eQBIQwgDSAZIBj95gH95AEhDSAFQQRqIgVBEEgNAAsgECAQKgKAXyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCgF8gECAQKgKEXyAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgChF8gECAQKgKIXyAI/R8AkiAI/R8BkiAI/R8CkiAI/R8DkjgCiF8gECAQKgKMXyAJ/R8AkiAJ/R8BkiAJ/R8CkiAJ/R8DkjgCjF8gECAQKgLAXyAK/R8AkiAK/R8BkiAK/R8CkiAK/R8DkjgCwF8gECAQKgLEXyAL/R8AkiAL/R8BkiAL/R8CkiAL/R8DkjgCxF8gECAQKgLIXyAM/R8AkiAM/R8BkiAM/R8CkiAM/R8DkjgCyF8gECAQKgLMXyAN/R8AkiAN/R8BkiAN/R8CkiAN/R8DkjgCzF8gBEEEaiIEQRBIDQALIANBAmoiAyABSA0ACwuFAQIFfwF7IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAEIAVqQQJ0IQYgBEECdCEHIAb9AASAXyAH/QAEwF795AEhCCAGIAj9CwSAXyAG/QAEkF8gB/0ABNBe/eQBIQggBiAI/QsEkF8gBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwt+AgR/AXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEgA0gBv0ABIBf/eQBIQcgBiAH/QsEgGIgBv0ABJANIAb9AASQX/3kASEHIAYgB/0LBJBiIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLTQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgGIhBSAEIAX9CwSAZSAE/QAEkGIhBSAEIAX9CwSQZSADQQhqIgMgAUgNAAsLTQICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEgGUhBSAEIAX9CwTAZSAE/QAEkGUhBSAEIAX9CwTQZSADQQhqIgMgAUgNAAsL9QEFAn8CewJ/AXsBfyAAIAFOBEAPCyAAIQMDQCADQQJ0IQcgA0EQbCEI/QwAAAAAAAAAAAAAAAAAAAAAIQX9DAAAAAAAAAAAAAAAAAAAAAAhBkEAIQQDQCAEQQJ0/QAEwGUhCSAEIAhqQQJ0IQogBSAJIAr9AASAZv3mAf3kASEFIAYgCSAK/QAEwGb95gH95AEhBiAEQQRqIgRBEEgNAAsgByAHKgLAZyAF/R8AkiAF/R8BkiAF/R8CkiAF/R8DkjgCwGcgByAHKgLEZyAG/R8AkiAG/R8BkiAG/R8CkiAG/R8DkjgCxGcgA0ECaiIDIAFIDQALC5oCBgJ/BHsBfwF9AX8CeyAAIAFOBEAPCyAAIQMDQCADQQJ0IQkgCf0ABICrASEFIAn9AASQqwEhBiAJ/QAEoKsBIQcgCf0ABLCrASEIQQAhBANAIARBAnQqAsCrASEKIApDAAAAAFwEQCADIARBEGxqQQJ0IQsgCv0TIQwgBSAL/QAEgGYgDP3mAf3kASENIA0hBSAGIAv9AASQZiAM/eYB/eQBIQ0gDSEGIAcgC/0ABKBmIAz95gH95AEhDSANIQcgCCAL/QAEsGYgDP3mAf3kASENIA0hCAsgBEEBaiIEQQJIDQALIAkgBf0LBICrASAJIAb9CwSQqwEgCSAH/QsEoKsBIAkgCP0LBLCrASADQRBqIgMgAUgNAAsLZwICfwF7IAAgAU4EQA8LIAAhAwNAIANBAnQhBCAE/QAEwKoBIAT9AASAqwH95AEhBSAEIAX9CwTAqgEgBP0ABNCqASAE/QAEkKsB/eQBIQUgBCAF/QsE0KoBIANBCGoiAyABSA0ACwtnAgJ/AXsgACABTgRADwsgACEDA0AgA0ECdCEEIAT9AATApwEgBP0ABMCqAf3kASEFIAQgBf0LBMCnASAE/QAE0KcBIAT9AATQqgH95AEhBSAEIAX9CwTQpwEgA0EIaiIDIAFIDQALC4QBAgR/AXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEwKQBIAb9AATApwH95AEhByAGIAf9CwTApAEgBv0ABNCkASAG/QAE0KcB/eQBIQcgBiAH/QsE0KQBIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLhAECBH8BeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AATAoQEgBv0ABMCnAf3kASEHIAYgB/0LBMChASAG/QAE0KEBIAb9AATQpwH95AEhByAGIAf9CwTQoQEgBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwuAAQIEfwF7IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABIBqIAb9AATApAH95AEhByAGIAf9CwSAaiAG/QAEkGogBv0ABNCkAf3kASEHIAYgB/0LBJBqIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLhAQGA38IewR/An0Bfwd7IAAgAU4EQA8LIAAhAwNAIANBEGwhDkEAIQQDQCAEIA5qIQ8gD0ECdCEQIBD9AATAngEhBiAQ/QAE0J4BIQcgEP0ABOCeASEIIBD9AATwngEhCSAQ/QAEgJ8BIQogEP0ABJCfASELIBD9AASgnwEhDCAQ/QAEsJ8BIQ1BACEFA0AgBSAOakECdCERIBEqAsChASESIBEqAoCiASETIAQgBUEQbGpBAnQhFCAU/QAEwFYhFSAU/QAE0FYhFiAU/QAE4FYhFyAU/QAE8FYhGCASQwAAAABcBEAgEv0TIRkgBiAVIBn95gH95AEhGiAaIQYgByAWIBn95gH95AEhGiAaIQcgCCAXIBn95gH95AEhGiAaIQggCSAYIBn95gH95AEhGiAaIQkLIBNDAAAAAFwEQCAT/RMhGyAKIBUgG/3mAf3kASEaIBohCiALIBYgG/3mAf3kASEaIBohCyAMIBcgG/3mAf3kASEaIBohDCANIBggG/3mAf3kASEaIBohDQsgBUEBaiIFQRBIDQALIBAgBv0LBMCeASAQIAf9CwTQngEgECAI/QsE4J4BIBAgCf0LBPCeASAQIAr9CwSAnwEgECAL/QsEkJ8BIBAgDP0LBKCfASAQIA39CwSwnwEgBEEQaiIEQRBIDQALIANBAmoiAyABSA0ACwuEAQIEfwF7IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABMCbASAG/QAEwJ4B/eQBIQcgBiAH/QsEwJsBIAb9AATQmwEgBv0ABNCeAf3kASEHIAYgB/0LBNCbASAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC4QBAgR/AXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEwJgBIAb9AATAmwH95AEhByAGIAf9CwTAmAEgBv0ABNCYASAG/QAE0JsB/eQBIQcgBiAH/QsE0JgBIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLzQMGA38EewZ/AXsBfwN7IAAgAU4EQA8LIAAhAwNAIANBBmwhCiADQRBsIQtBACEEA0AgCiAEaiEMIAxBAnQhDSAEQRBsIQ79DAAAAAAAAAAAAAAAAAAAAAAhBv0MAAAAAAAAAAAAAAAAAAAAACEH/QwAAAAAAAAAAAAAAAAAAAAAIQj9DAAAAAAAAAAAAAAAAAAAAAAhCUEAIQUDQCAOIAVqQQJ0IQ8gD/0ABMBBIRAgCyAFakECdCERIBH9AATAmAEhEiAP/QAEgEIhEyAR/QAEgJkBIRQgBiAQIBL95gH95AEhBiAHIBMgEv3mAf3kASEHIAggECAU/eYB/eQBIQggCSATIBT95gH95AEhCSAFQQRqIgVBEEgNAAsgDSANKgKAlwEgBv0fAJIgBv0fAZIgBv0fApIgBv0fA5I4AoCXASANIA0qAoSXASAH/R8AkiAH/R8BkiAH/R8CkiAH/R8DkjgChJcBIA0gDSoCmJcBIAj9HwCSIAj9HwGSIAj9HwKSIAj9HwOSOAKYlwEgDSANKgKclwEgCf0fAJIgCf0fAZIgCf0fApIgCf0fA5I4ApyXASAEQQJqIgRBBkgNAAsgA0ECaiIDIAFIDQALC+cDBAN/CHsFfwd7IAAgAU4EQA8LIAAhAwNAIANBEGwhDkEAIQQDQCAOIARqIQ8gD0ECdCEQIBD9AASAjgEhBiAQ/QAEkI4BIQcgEP0ABKCOASEIIBD9AASwjgEhCSAQ/QAEwI4BIQogEP0ABNCOASELIBD9AATgjgEhDCAQ/QAE8I4BIQ1BACEFA0AgBUEGbCADakECdCERIAVBEGwgBGpBAnQhEiAS/QAEwJgBIRMgEv0ABNCYASEUIBL9AATgmAEhFSAS/QAE8JgBIRYgESoCgEv9EyEXIAYgFyAT/eYB/eQBIRggGCEGIAcgFyAU/eYB/eQBIRggGCEHIAggFyAV/eYB/eQBIRggGCEIIAkgFyAW/eYB/eQBIRggGCEJIBEqAoRL/RMhGSAKIBkgE/3mAf3kASEYIBghCiALIBkgFP3mAf3kASEYIBghCyAMIBkgFf3mAf3kASEYIBghDCANIBkgFv3mAf3kASEYIBghDSAFQQFqIgVBBkgNAAsgECAG/QsEgI4BIBAgB/0LBJCOASAQIAj9CwSgjgEgECAJ/QsEsI4BIBAgCv0LBMCOASAQIAv9CwTQjgEgECAM/QsE4I4BIBAgDf0LBPCOASAEQRBqIgRBEEgNAAsgA0ECaiIDIAFIDQALC80BBgN/AX0BfwF7AX8CeyAAIAFOBEAPCyAAIQMDQEMAAAAAIQZBACEFA0AgBiAFIANBBmxqQQJ0KgKASyAFIANBBmxqQQJ0KgKAlwGUkiEGIAVBAWoiBUEGSA0ACyADQQZsIQcgBv0TIQhBACEEA0AgBCAHakECdCEJIAn9AASASyEKIAn9AATAlQEgCiAJ/QAEgJcB/eYB/eQBIAr94QEgCP3mAf3kASELIAkgC/0LBMCVASAEQQRqIgRBBEgNAAsgA0EBaiIDIAFIDQALC34FAn8BfQF7An8BeyAAIAFOBEAPC0EAKgKASSEFIAX9EyEGIAAhAwNAIANBBmwhB0EAIQQDQCAHIARqQQJ0IQggCP0ABICUASAGIAj9AATAlQH95gH95AEhCSAIIAn9CwSAlAEgBEEEaiIEQQRIDQALIANBAWoiAyABSA0ACwvvBAYDfwh7Bn8CfQF/B3sgACABTgRADwsgACEDA0AgA0EQbCEOIANBBmwhD0EAIQQDQCAOIARqIRAgEEECdCERIARBBmwhEiAR/QAEgHwhBiAR/QAEkHwhByAR/QAEoHwhCCAR/QAEsHwhCSAR/QAEwHwhCiAR/QAE0HwhCyAR/QAE4HwhDCAR/QAE8HwhDUEAIQUDQCAPIAVqQQJ0IRMgEyoCgJQBIRQgEyoCmJQBIRUgEiAFakECdCEWIBYqAsBE/RMgFioC2ET9IAEgFioC8ET9IAIgFioCiEX9IAMhFyAWKgKgRf0TIBYqArhF/SABIBYqAtBF/SACIBYqAuhF/SADIRggFioCgEb9EyAWKgKYRv0gASAWKgKwRv0gAiAWKgLIRv0gAyEZIBYqAuBG/RMgFioC+Eb9IAEgFioCkEf9IAIgFioCqEf9IAMhGiAUQwAAAABcBEAgFP0TIRsgBiAXIBv95gH95AEhHCAcIQYgByAYIBv95gH95AEhHCAcIQcgCCAZIBv95gH95AEhHCAcIQggCSAaIBv95gH95AEhHCAcIQkLIBVDAAAAAFwEQCAV/RMhHSAKIBcgHf3mAf3kASEcIBwhCiALIBggHf3mAf3kASEcIBwhCyAMIBkgHf3mAf3kASEcIBwhDCANIBogHf3mAf3kASEcIBwhDQsgBUEBaiIFQQZIDQALIBEgBv0LBIB8IBEgB/0LBJB8IBEgCP0LBKB8IBEgCf0LBLB8IBEgCv0LBMB8IBEgC/0LBNB8IBEgDP0LBOB8IBEgDf0LBPB8IARBEGoiBEEQSA0ACyADQQJqIgMgAUgNAAsLsQIEA38EewR/AnsgACABTgRADwsgACEDA0AgA0EGbCEKQQAhBANAIAogBGohCyALQQJ0IQwgDP0ABICRASEGIAz9AASYkQEhByAM/QAEsJEBIQggDP0ABMiRASEJQQAhBQNAIAVBEGwgA2pBAnQhDSAFQQZsIARqQQJ0/QAEgJQBIQ4gBiANKgLAHv0TIA795gH95AEhDyAPIQYgByANKgLEHv0TIA795gH95AEhDyAPIQcgCCANKgLIHv0TIA795gH95AEhDyAPIQggCSANKgLMHv0TIA795gH95AEhDyAPIQkgBUEBaiIFQQZIDQALIAwgBv0LBICRASAMIAf9CwSYkQEgDCAI/QsEsJEBIAwgCf0LBMiRASAEQQRqIgRBBEgNAAsgA0EEaiIDIAFIDQALC88BAgV/AXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAQgBWpBAnQhBiAEQQZsIANqQQJ0IQcgBv0ABICFASAHKgKAkQH9EyAHKgKYkQH9IAEgByoCsJEB/SACIAcqAsiRAf0gA/3kASEIIAYgCP0LBICFASAG/QAEkIUBIAcqAuCRAf0TIAcqAviRAf0gASAHKgKQkgH9IAIgByoCqJIB/SAD/eQBIQggBiAI/QsEkIUBIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLhAECBH8BeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AASAiwEgBv0ABICOAf3kASEHIAYgB/0LBICLASAG/QAEkIsBIAb9AASQjgH95AEhByAGIAf9CwSQiwEgBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwuEAQIEfwF7IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABICIASAG/QAEgIsB/eQBIQcgBiAH/QsEgIgBIAb9AASQiAEgBv0ABJCLAf3kASEHIAYgB/0LBJCIASAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC/QDBgN/CHsEfwJ9AX8HeyAAIAFOBEAPCyAAIQMDQCADQRBsIQ5BACEEA0AgBCAOaiEPIA9BAnQhECAQ/QAEgHMhBiAQ/QAEkHMhByAQ/QAEoHMhCCAQ/QAEsHMhCSAQ/QAEwHMhCiAQ/QAE0HMhCyAQ/QAE4HMhDCAQ/QAE8HMhDUEAIQUDQCAFIA5qQQJ0IREgESoCgIgBIRIgESoCwIgBIRMgBCAFQRBsakECdCEUIBT9AASAMyEVIBT9AASQMyEWIBT9AASgMyEXIBT9AASwMyEYIBJDAAAAAFwEQCAS/RMhGSAGIBUgGf3mAf3kASEaIBohBiAHIBYgGf3mAf3kASEaIBohByAIIBcgGf3mAf3kASEaIBohCCAJIBggGf3mAf3kASEaIBohCQsgE0MAAAAAXARAIBP9EyEbIAogFSAb/eYB/eQBIRogGiEKIAsgFiAb/eYB/eQBIRogGiELIAwgFyAb/eYB/eQBIRogGiEMIA0gGCAb/eYB/eQBIRogGiENCyAFQQFqIgVBEEgNAAsgECAG/QsEgHMgECAH/QsEkHMgECAI/QsEoHMgECAJ/QsEsHMgECAK/QsEwHMgECAL/QsE0HMgECAM/QsE4HMgECAN/QsE8HMgBEEQaiIEQRBIDQALIANBAmoiAyABSA0ACwuEAQIEfwF7IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABICCASAG/QAEgIUB/eQBIQcgBiAH/QsEgIIBIAb9AASQggEgBv0ABJCFAf3kASEHIAYgB/0LBJCCASAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC4ABAgR/AXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEgH8gBv0ABICCAf3kASEHIAYgB/0LBIB/IAb9AASQfyAG/QAEkIIB/eQBIQcgBiAH/QsEkH8gBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwvyAwYDfwh7BH8CfQF/B3sgACABTgRADwsgACEDA0AgA0EQbCEOQQAhBANAIAQgDmohDyAPQQJ0IRAgEP0ABIBwIQYgEP0ABJBwIQcgEP0ABKBwIQggEP0ABLBwIQkgEP0ABMBwIQogEP0ABNBwIQsgEP0ABOBwIQwgEP0ABPBwIQ1BACEFA0AgBSAOakECdCERIBEqAoB/IRIgESoCwH8hEyAEIAVBEGxqQQJ0IRQgFP0ABMAhIRUgFP0ABNAhIRYgFP0ABOAhIRcgFP0ABPAhIRggEkMAAAAAXARAIBL9EyEZIAYgFSAZ/eYB/eQBIRogGiEGIAcgFiAZ/eYB/eQBIRogGiEHIAggFyAZ/eYB/eQBIRogGiEIIAkgGCAZ/eYB/eQBIRogGiEJCyATQwAAAABcBEAgE/0TIRsgCiAVIBv95gH95AEhGiAaIQogCyAWIBv95gH95AEhGiAaIQsgDCAXIBv95gH95AEhGiAaIQwgDSAYIBv95gH95AEhGiAaIQ0LIAVBAWoiBUEQSA0ACyAQIAb9CwSAcCAQIAf9CwSQcCAQIAj9CwSgcCAQIAn9CwSwcCAQIAr9CwTAcCAQIAv9CwTQcCAQIAz9CwTgcCAQIA39CwTwcCAEQRBqIgRBEEgNAAsgA0ECaiIDIAFIDQALC34CBH8BeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AASAeSAG/QAEgHz95AEhByAGIAf9CwSAeSAG/QAEkHkgBv0ABJB8/eQBIQcgBiAH/QsEkHkgBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwt+AgR/AXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEgHYgBv0ABIB5/eQBIQcgBiAH/QsEgHYgBv0ABJB2IAb9AASQef3kASEHIAYgB/0LBJB2IARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsL8gMGA38IewR/An0Bfwd7IAAgAU4EQA8LIAAhAwNAIANBEGwhDkEAIQQDQCAEIA5qIQ8gD0ECdCEQIBD9AASAbSEGIBD9AASQbSEHIBD9AASgbSEIIBD9AASwbSEJIBD9AATAbSEKIBD9AATQbSELIBD9AATgbSEMIBD9AATwbSENQQAhBQNAIAUgDmpBAnQhESARKgKAdiESIBEqAsB2IRMgBCAFQRBsakECdCEUIBT9AASAECEVIBT9AASQECEWIBT9AASgECEXIBT9AASwECEYIBJDAAAAAFwEQCAS/RMhGSAGIBUgGf3mAf3kASEaIBohBiAHIBYgGf3mAf3kASEaIBohByAIIBcgGf3mAf3kASEaIBohCCAJIBggGf3mAf3kASEaIBohCQsgE0MAAAAAXARAIBP9EyEbIAogFSAb/eYB/eQBIRogGiEKIAsgFiAb/eYB/eQBIRogGiELIAwgFyAb/eYB/eQBIRogGiEMIA0gGCAb/eYB/eQBIRogGiENCyAFQQFqIgVBEEgNAAsgECAG/QsEgG0gECAH/QsEkG0gECAI/QsEoG0gECAJ/QsEsG0gECAK/QsEwG0gECAL/QsE0G0gECAM/QsE4G0gECAN/QsE8G0gBEEQaiIEQRBIDQALIANBAmoiAyABSA0ACwt+AgR/AXsgACABTgRADwsgACEDA0AgA0EQbCEFQQAhBANAIAUgBGpBAnQhBiAG/QAEgGogBv0ABIBz/eQBIQcgBiAH/QsEgGogBv0ABJBqIAb9AASQc/3kASEHIAYgB/0LBJBqIARBCGoiBEEQSA0ACyADQQFqIgMgAUgNAAsLfgIEfwF7IAAgAU4EQA8LIAAhAwNAIANBEGwhBUEAIQQDQCAFIARqQQJ0IQYgBv0ABIBqIAb9AASAcP3kASEHIAYgB/0LBIBqIAb9AASQaiAG/QAEkHD95AEhByAGIAf9CwSQaiAEQQhqIgRBEEgNAAsgA0EBaiIDIAFIDQALC34CBH8BeyAAIAFOBEAPCyAAIQMDQCADQRBsIQVBACEEA0AgBSAEakECdCEGIAb9AASAaiAG/QAEgG395AEhByAGIAf9CwSAaiAG/QAEkGogBv0ABJBt/eQBIQcgBiAH/QsEkGogBEEIaiIEQRBIDQALIANBAWoiAyABSA0ACwsCAAtGAgN7AX8gACABQQRsaiEFAkADQCAAIAVODQEgAP0ABAAhAiACIAL95QEiAyAD/UIgBP1QIQQgAEEQaiEADAALCyAE/VNFCwDABgRuYW1lAbgGOwAHZndkXzJfMAEHZndkXzRfMAIIZndkXzExXzADDGZ3ZF8xMV8wX2ZpbgQIZndkXzEyXzAFCGZ3ZF8xM18wBghmd2RfMTZfMAcMZndkXzE2XzBfZmluCAhmd2RfMTdfMAkIZndkXzE4XzAKCGZ3ZF8yMV8wCwxmd2RfMjFfMF9maW4MCGZ3ZF8yMl8wDQhmd2RfMjNfMA4IZndkXzI0XzAPCGZ3ZF8yNV8wEAhmd2RfMjdfMBEIZndkXzI4XzASCGZ3ZF8yOF8xEwhmd2RfMjhfMhQIZndkXzI5XzAVCGZ3ZF8zMF8wFghmd2RfMzFfMBcIZndkXzM0XzAYDGZ3ZF8zNF8wX2ZpbhkIZndkXzM2XzAaCGZ3ZF8zN18wGwhmd2RfMzhfMBwIZndkXzQxXzAdEHN1bXByb2RfYndkXzQxXzAeEHN1bXByb2RfYndkXzM4XzAfEHN1bXByb2RfYndkXzM3XzAgEHN1bXByb2RfYndkXzM2XzAhEHN1bXByb2RfYndkXzM2XzEiEHN1bXByb2RfYndkXzM1XzAjEHN1bXByb2RfYndkXzM0XzAkEHN1bXByb2RfYndkXzMxXzAlEHN1bXByb2RfYndkXzMwXzAmEHN1bXByb2RfYndkXzI5XzAnEHN1bXByb2RfYndkXzI5XzEoEHN1bXByb2RfYndkXzI4XzApEHN1bXByb2RfYndkXzI3XzAqEHN1bXByb2RfYndkXzI1XzArEHN1bXByb2RfYndkXzI1XzEsEHN1bXByb2RfYndkXzI0XzAtEHN1bXByb2RfYndkXzIzXzAuEHN1bXByb2RfYndkXzIyXzAvEHN1bXByb2RfYndkXzIxXzAwEHN1bXByb2RfYndkXzE4XzAxEHN1bXByb2RfYndkXzE3XzAyEHN1bXByb2RfYndkXzE2XzAzEHN1bXByb2RfYndkXzEzXzA0EHN1bXByb2RfYndkXzEyXzA1EHN1bXByb2RfYndkXzExXzA2D3N1bXByb2RfYndkXzhfMDcPc3VtcHJvZF9id2RfN18wOA9zdW1wcm9kX2J3ZF82XzA5BHByZXA6CmFsbF9maW5pdGU=";
-const wasmMath = {  };
-// Where the module's memory import says "shared" (patched when SharedArrayBuffer is missing).
-const wasmMemoryFlagAt = 41;
-const wasmParallel = [];
+const wasmKernels = {
+  file: new URL("./transformer.sumprod.wasm", import.meta.url), // wasm2wat or wasm-objdump -d prints it
+  memoryFlagAt: 41,
+  math: {},
+};
 const scratchAt = 22144;
-const wasmThreads = { max: 3, scratch: 0, erf: null };
 
-// ---- run-time support (the same in every generated module)
+/** createModel, after fetching the kernels where they cannot be read synchronously (a browser). */
+export async function createModelAsync(params) {
+  await loadKernelFile(wasmKernels);
+  return createModel(params);
+}
 
-// One memory for all buffers: shared (so kernels can run on worker threads) where
-// SharedArrayBuffer exists, else plain.
+// ---- the model object (runtime/module/model.ts)
+// The model object a JS module's createModel returns: forward(), backward(), topPath() and run()
+// over the buffers, kernels and lane functions the generated code supplies. Embedded as text in
+// every JS module (compiler/backends/embed.ts).
+
+/** The model; `walk` is the path walk (runtime/module/paths.ts), null where no semiring selects paths. */
+function makeModel(m, walk) {
+    const states = {};
+    const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
+    const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
+    const stateOf = (name) => (states[name] ??= m.backwards[name]());
+    const walkOf = walk && ((b, start) => walk(m, b, start));
+    return {
+        forward(inputs) {
+            const output = m.forward(inputs, "forward()");
+            const nf = m.strict ? scanForward(m.values, m.infos, m.scanCache, m.allFinite) : null;
+            if (nf)
+                throw new Error(`forward(): ${nf.message}`);
+            return output;
+        },
+        backward(name) {
+            stateOf(checkSemiring("backward()", name, space)).run();
+        },
+        topPath(name, options) {
+            const b = stateOf(checkSemiring("topPath()", name, space));
+            checkTopPath("topPath()", options, space);
+            return walkOf && b.paths && Object.keys(m.wrt).length > 0 ? walkOf(b, options || undefined) : [];
+        },
+        run(inputs, given = {}) {
+            checkRunOptions("run()", given, space);
+            const options = given;
+            const output = m.forward(inputs, "run()");
+            // One pass over the forward values; a non-finite one is a warning, or an error when strict.
+            const nf = scanForward(m.values, m.infos, m.scanCache, m.allFinite);
+            const warnings = [];
+            if (nf) {
+                if (options.strict ?? m.strict)
+                    throw new Error(`run(): ${nf.message}`);
+                warnings.push(nf.message);
+            }
+            const results = {};
+            for (const name of options.semirings ?? Object.keys(m.backwards)) {
+                const b = stateOf(name);
+                b.run();
+                results[name] = semiringResult(m, b, options, nf, walkOf);
+            }
+            return { output, results, warnings };
+        },
+    };
+}
+
+// ---- memory (runtime/module/memory.ts)
+// The one memory of a JS module: every buffer lives in it at a fixed offset, shared with the
+// WebAssembly kernels. Embedded as text in every JS module (compiler/backends/embed.ts).
+/** Shared (so kernels can run on worker threads) where SharedArrayBuffer exists, else plain. */
 function newMemory(pages) {
-  if (typeof WebAssembly === "undefined") return { buffer: new ArrayBuffer(pages * 65536) };
-  try {
-    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  } catch {
-    return new WebAssembly.Memory({ initial: pages, maximum: pages });
-  }
-}
-
-// The kernels' WebAssembly module, compiled on first use; null where WebAssembly SIMD is missing (or
-// where synchronous compilation is refused), and the JS loops run instead.
-const wasmModules = {};
-function wasmKernels(memory) {
-  if (wasmBytes === null || typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory)) return null;
-  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-  const key = shared ? "shared" : "plain";
-  try {
-    if (wasmModules[key] === undefined) {
-      const raw = atob(wasmBytes);
-      const bytes = new Uint8Array(raw.length);
-      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-      if (!shared) bytes[wasmMemoryFlagAt] = 0x01;
-      wasmModules[key] = new WebAssembly.Module(bytes);
+    if (typeof WebAssembly === "undefined")
+        return { buffer: new ArrayBuffer(pages * 65536) };
+    try {
+        return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     }
-    if (wasmModules[key] === null) return null;
-    return new WebAssembly.Instance(wasmModules[key], { env: { memory }, math: wasmMath }).exports;
-  } catch {
-    wasmModules[key] = null;
-    return null;
-  }
-}
-
-// Threads (Node's worker_threads): each worker instantiates the kernels on the shared memory and
-// runs, on request, one kernel over a share [lo, hi) of its outermost loop (a loop whose points write
-// disjoint elements). Requests go through a small shared Int32Array per worker: [seq, kernel, lo, hi,
-// done, ready]. Workers spin briefly between requests, then sleep (Atomics.wait); they never keep
-// the process alive. Elsewhere, or before the workers are ready, kernels run on the calling thread.
-const workerSource = [
-  "const { workerData } = require('node:worker_threads');",
-  "const { module, memory, ctrl, base, names, math, scratch, erfSource } = workerData;",
-  "const erf = erfSource ? new Function(erfSource + '; return erf;')() : null;",
-  "const imports = {};",
-  "for (const m of math) imports[m] = m === 'erf' ? erf : Math[m];",
-  "const ex = new WebAssembly.Instance(module, { env: { memory }, math: imports }).exports;",
-  "const fns = names.map((n) => ex[n]);",
-  "Atomics.store(ctrl, base + 5, 1);",
-  "let seen = 0;",
-  "for (;;) {",
-  "  let s = Atomics.load(ctrl, base);",
-  "  for (let i = 0; s === seen && i < 100000; i++) s = Atomics.load(ctrl, base);",
-  "  if (s === seen) { Atomics.wait(ctrl, base, seen, 50); continue; }",
-  "  seen = s;",
-  "  fns[ctrl[base + 1]](ctrl[base + 2], ctrl[base + 3], scratch);",
-  "  Atomics.store(ctrl, base + 4, seen);",
-  "  Atomics.notify(ctrl, base + 4);",
-  "}",
-].join("\n");
-
-function threads(memory) {
-  const alone = (id, fn, extent) => fn(0, extent, scratchAt);
-  const proc = globalThis.process;
-  const wt = proc?.getBuiltinModule?.("node:worker_threads");
-  const os = proc?.getBuiltinModule?.("node:os");
-  const module = wasmModules.shared;
-  if (!wt || !os || !module || wasmParallel.length === 0 || !(memory.buffer instanceof SharedArrayBuffer)) return alone;
-  const count = Math.min(wasmThreads.max, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-  if (count < 1) return alone;
-  const ctrl = new Int32Array(new SharedArrayBuffer(count * 32));
-  for (let w = 0; w < count; w++) {
-    const workerData = { module, memory, ctrl, base: w * 8, names: wasmParallel, math: Object.keys(wasmMath), scratch: scratchAt + (w + 1) * wasmThreads.scratch, erfSource: wasmThreads.erf };
-    new wt.Worker(workerSource, { eval: true, workerData }).unref();
-  }
-  let seq = 0, ready = false;
-  return (id, fn, extent, step) => {
-    ready ||= [...Array(count).keys()].every((w) => Atomics.load(ctrl, w * 8 + 5) === 1);
-    const units = Math.ceil(extent / step);
-    if (!ready || units < 2) return fn(0, extent, scratchAt);
-    const parts = Math.min(count + 1, units);
-    const per = Math.ceil(units / parts) * step;
-    seq++;
-    const busy = [];
-    for (let w = 0; w < parts - 1; w++) {
-      const lo = (w + 1) * per, hi = Math.min(extent, lo + per);
-      if (lo >= hi) break;
-      const b = w * 8;
-      ctrl[b + 1] = id;
-      ctrl[b + 2] = lo;
-      ctrl[b + 3] = hi;
-      Atomics.store(ctrl, b, seq);
-      Atomics.notify(ctrl, b);
-      busy.push(b);
+    catch {
+        return new WebAssembly.Memory({ initial: pages, maximum: pages });
     }
-    fn(0, Math.min(per, extent), scratchAt);
-    for (const b of busy)
-      for (let i = 0; Atomics.load(ctrl, b + 4) !== seq; i++) if (i > 20000) Atomics.wait(ctrl, b + 4, Atomics.load(ctrl, b + 4), 1);
-  };
 }
 
+// ---- WebAssembly kernels (runtime/module/kernels.ts)
+// The WebAssembly kernels of a JS module: compiled once per module, instantiated per model on its
+// memory. Embedded as text only in modules that have such kernels (compiler/backends/embed.ts).
+// By memory kind; null once compiling failed (no SIMD, or a synchronous compile refused): the JS
+// loops run instead, for every later model too.
+const compiledKernels = {};
+// Kernel files fetched by loadKernelFile, by URL: where they cannot be read synchronously.
+const fetchedKernels = new Map();
+/** Node's fs, for reading a kernel file synchronously. */
+const nodeFs = () => globalThis.process?.getBuiltinModule?.("node:fs");
+/**
+ * Fetches the kernel file where createModel cannot read it synchronously (a browser); a module
+ * with inline kernels, or in Node, needs nothing. Errors name the file and the reason.
+ */
+async function loadKernelFile(kernels) {
+    const file = kernels.file;
+    if (!file || fetchedKernels.has(file.href) || file.protocol === "data:" || (file.protocol === "file:" && nodeFs()))
+        return;
+    let response;
+    try {
+        response = await fetch(file);
+    }
+    catch (e) {
+        throw new Error(`cannot fetch the WebAssembly kernels ${file.href}: ${String(e)}`);
+    }
+    if (!response.ok)
+        throw new Error(`cannot fetch the WebAssembly kernels ${file.href}: ${response.status} ${response.statusText}`);
+    fetchedKernels.set(file.href, new Uint8Array(await response.arrayBuffer()));
+}
+/** The kernels' bytes, a fresh copy (the memory flag may be patched). */
+function kernelBytes(kernels) {
+    if (kernels.code !== undefined)
+        return decode(kernels.code);
+    const file = kernels.file;
+    const fetched = fetchedKernels.get(file.href);
+    if (fetched)
+        return fetched.slice();
+    // A bundler may inline the file as a data: URL.
+    if (file.protocol === "data:" && file.href.includes(";base64,"))
+        return decode(file.href.slice(file.href.indexOf(";base64,") + 8));
+    const fs = nodeFs();
+    if (!fs || file.protocol !== "file:")
+        throw new Error(`createModel(): the WebAssembly kernels ${file.href} are not loaded yet: create the model with await createModelAsync(params) here`);
+    try {
+        return new Uint8Array(fs.readFileSync(file));
+    }
+    catch (e) {
+        const reason = e.code ?? String(e);
+        throw new Error(`createModel(): cannot read the WebAssembly kernels ${file.href} (${reason}); semic compile writes them beside the module`);
+    }
+}
+function decode(base64) {
+    const raw = atob(base64);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++)
+        bytes[i] = raw.charCodeAt(i);
+    return bytes;
+}
+/** The kernels instantiated on `memory`, or null where WebAssembly SIMD is unavailable. */
+function instantiateKernels(memory, kernels) {
+    if (typeof WebAssembly === "undefined" || !(memory instanceof WebAssembly.Memory))
+        return null;
+    // A page that is not cross-origin isolated has no SharedArrayBuffer global, yet may create a shared memory.
+    const shared = !(memory.buffer instanceof ArrayBuffer);
+    const key = shared ? "shared" : "plain";
+    // A missing file is an error, not a reason to run the JS loops silently.
+    const bytes = compiledKernels[key] === undefined ? kernelBytes(kernels) : undefined;
+    try {
+        if (bytes) {
+            if (!shared)
+                bytes[kernels.memoryFlagAt] = 0x01;
+            compiledKernels[key] = new WebAssembly.Module(bytes);
+        }
+        const module = compiledKernels[key];
+        if (!module)
+            return null;
+        const instance = new WebAssembly.Instance(module, { env: { memory }, math: kernels.math });
+        return { module, exports: instance.exports };
+    }
+    catch {
+        compiledKernels[key] = null;
+        return null;
+    }
+}
+
+// ---- result assembly (runtime/module/results.ts)
+// Result assembly of one semiring's backward pass: readouts per element, ⊕ over axes, and the
+// whole SemiringResult of run(). The JS and the WebGPU modules embed this file as text
+// (compiler/backends/embed.ts), so it is self-contained apart from other runtime/module files.
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
-
 function unravel(flat, shape) {
-  const index = new Array(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    index[a] = flat % shape[a];
-    flat = Math.floor(flat / shape[a]);
-  }
-  return index;
-}
-
-function ravel(index, shape) {
-  let flat = 0;
-  for (let a = 0; a < shape.length; a++) {
-    const i = index[a] < 0 ? index[a] + shape[a] : index[a];
-    if (!(i >= 0 && i < shape[a])) throw new Error("index [" + index + "] is out of range for shape [" + shape + "]");
-    flat = flat * shape[a] + i;
-  }
-  return flat;
-}
-
-function readLanes(b, id) {
-  return b.adjoints[id].map((lane) => lane.slice());
-}
-
-function readouts(b, lanes, n) {
-  const first = b.readout(...lanes.map((l) => l[0]));
-  const k = first.length;
-  const value = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const r = b.readout(...lanes.map((l) => l[i]));
-    for (let j = 0; j < k; j++) value[i * k + j] = r[j];
-  }
-  return { value, k };
-}
-
-function tensorResult(b, lanes, shape) {
-  const { value, k } = readouts(b, lanes, sizeOf(shape));
-  return {
-    shape: k === 1 ? shape.slice() : [...shape, k],
-    value,
-    lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
-  };
-}
-
-// ⊕ over the given axes.
-function aggregate(b, lanes, shape, axes) {
-  const rank = shape.length;
-  const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
-  for (const a of norm) if (!(a >= 0 && a < rank)) throw new Error("aggregation axis " + a + " is out of range for shape [" + shape + "]");
-  const keep = shape.map((_, a) => !norm.includes(a));
-  const outShape = shape.filter((_, a) => keep[a]);
-  const n = sizeOf(outShape);
-  const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
-  const total = sizeOf(shape);
-  for (let i = 0; i < total; i++) {
-    const idx = unravel(i, shape).filter((_, a) => keep[a]);
-    const o = ravel(idx, outShape);
-    const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
-    for (let l = 0; l < out.length; l++) out[l][o] = sum[l];
-  }
-  return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
-}
-
-// From element p of node, follow at each step the out-edge and child lane whose extended path value
-// ranks where this lane's value ranks among all candidates (consumers in program order, then
-// element order, break ties): the back-pointer, recomputed only along the walked path.
-function walkPath(m, b, node, p, lane) {
-  const { sense, rank, sources, extend } = b.paths;
-  const steps = [{ op: m.ops[node], tensor: m.names[node], index: unravel(p, m.shapes[node]), weight: 1 }];
-  let value = b.adjoints[node][lane][p];
-  while (node !== m.output) {
-    const cands = [];
-    for (const e of m.outEdges[node] ?? []) {
-      const child = b.adjoints[e.node];
-      if (!child) continue;
-      e.edges(p, (q, w) => {
-        for (const l of sources[lane][w >= 0 ? 0 : 1]) {
-          const v = extend(w, child[l][q]);
-          if (Number.isFinite(v)) cands.push({ e, q, w, l, v, order: cands.length });
-        }
-      });
+    const index = new Array(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+        index[a] = flat % shape[a];
+        flat = Math.floor(flat / shape[a]);
     }
-    if (cands.length === 0) break;
-    const dir = sense[lane] === "max" ? -1 : 1;
-    cands.sort((x, y) => (x.v === y.v ? x.order - y.order : x.v < y.v ? -dir : dir));
-    const c = cands[Math.min(rank[lane], cands.length) - 1];
-    steps.push({ op: c.e.op, tensor: c.e.tensor, index: unravel(c.q, c.e.shape), weight: c.w });
-    node = c.e.node;
-    p = c.q;
-    lane = c.l;
-  }
-  return { value, steps };
+    return index;
 }
-
-function topPaths(m, b, result, options) {
-  const from = options?.from ?? Object.keys(m.wrt)[0];
-  const id = m.wrt[from] ?? m.branches[from];
-  if (id === undefined) throw new Error("no tensor \"" + from + "\" to start a top path from");
-  const shape = m.shapes[id];
-  let p;
-  if (options?.index) p = ravel(options.index, shape);
-  else {
-    // The element whose best path is best.
-    const lanes = b.adjoints[id];
-    const first = b.paths.sense[0] === "max" ? 1 : -1;
-    p = 0;
-    for (let i = 1; i < lanes[0].length; i++) if (first * (lanes[0][i] - lanes[0][p]) > 0) p = i;
-  }
-  const lead = b.paths.sense[0];
-  const starts = b.lanes.map((_, l) => l).filter((l) => b.paths.sense[l] === lead).sort((x, y) => b.paths.rank[x] - b.paths.rank[y]);
-  return starts
-    .filter((l) => Number.isFinite(b.adjoints[id][l][p]))
-    .map((l) => walkPath(m, b, id, p, l));
+/** Flat element of `index` (negative entries count from the end). */
+function ravel(index, shape) {
+    let flat = 0;
+    for (let a = 0; a < shape.length; a++) {
+        const i = index[a] < 0 ? index[a] + shape[a] : index[a];
+        if (!(i >= 0 && i < shape[a]))
+            throw new Error(`index [${index.join(",")}] is out of range for shape [${shape.join(",")}]`);
+        flat = flat * shape[a] + i;
+    }
+    return flat;
 }
-
-function makeRunner(m) {
-  const states = {};
-  const shapesOf = (ids) => Object.fromEntries(Object.entries(ids).map(([n, id]) => [n, m.shapes[id]]));
-  const space = { semirings: Object.keys(m.backwards), wrt: shapesOf(m.wrt), branches: shapesOf(m.branches) };
-  const stateOf = (name) => (states[name] ??= m.backwards[name]());
-  const nodeOf = { ...m.branches, ...m.wrt };
-  return {
-    forward(inputs) {
-      const output = m.forward(inputs, "forward()");
-      const nf = strictByDefault ? scanForward(m.values, specs.values, m.scanCache, m.allFinite) : null;
-      if (nf) throw new Error("forward(): " + nf.message);
-      return output;
-    },
-    backward(name) {
-      stateOf(checkSemiring("backward()", name, space)).run();
-    },
-    topPath(name, options) {
-      const b = stateOf(checkSemiring("topPath()", name, space));
-      checkTopPath("topPath()", options, space);
-      return b.paths && Object.keys(m.wrt).length > 0 ? topPaths(m, b, null, options) : [];
-    },
-    run(inputs, options = {}) {
-      checkRunOptions("run()", options, space);
-      const output = m.forward(inputs, "run()");
-      // One pass over the forward values; a non-finite one is a warning, or an error when strict.
-      const nf = scanForward(m.values, specs.values, m.scanCache, m.allFinite);
-      const warnings = [];
-      if (nf) {
-        if (options.strict ?? strictByDefault) throw new Error("run(): " + nf.message);
-        warnings.push(nf.message);
-      }
-      const results = {};
-      for (const name of options.semirings ?? Object.keys(m.backwards)) {
-        const b = stateOf(name);
-        b.run();
-        const res = { wrt: {}, branches: {} };
-        for (const w of options.wrt ?? Object.keys(m.wrt)) res.wrt[w] = tensorResult(b, readLanes(b, m.wrt[w]), m.shapes[m.wrt[w]]);
-        for (const [label, id] of Object.entries(m.branches)) res.branches[label] = tensorResult(b, readLanes(b, id), m.shapes[id]);
-        if (options.aggregate) {
-          res.aggregated = {};
-          for (const [w, axes] of Object.entries(options.aggregate)) res.aggregated[w] = aggregate(b, readLanes(b, nodeOf[w]), m.shapes[nodeOf[w]], axes);
-        }
-        if (b.paths && options.topPath !== false && Object.keys(m.wrt).length > 0) {
-          const paths = topPaths(m, b, res, options.topPath);
-          res.topPath = paths[0]?.steps ?? [];
-          res.topPathValue = paths[0]?.value;
-          if (paths.length > 1) res.topPaths = paths;
-        }
-        if (nf && b.weighted) spoilResult(res, nf, nodeOf, options.topPath ? options.topPath.from ?? Object.keys(m.wrt)[0] : Object.keys(m.wrt)[0]);
-        results[name] = res;
-      }
-      return { output, results, warnings };
-    },
-  };
+function readouts(b, lanes, n) {
+    const first = b.readout(...lanes.map((l) => l[0]));
+    const k = first.length;
+    const value = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+        const r = b.readout(...lanes.map((l) => l[i]));
+        for (let j = 0; j < k; j++)
+            value[i * k + j] = r[j];
+    }
+    return { value, k };
 }
-
+/** The readout of every element, and the lanes by name (the caller's copies: kept as given). */
+function tensorResult(b, lanes, shape) {
+    const { value, k } = readouts(b, lanes, sizeOf(shape));
+    return {
+        shape: k === 1 ? shape.slice() : [...shape, k],
+        value,
+        lanes: Object.fromEntries(b.lanes.map((name, l) => [name, lanes[l]])),
+    };
+}
+/** ⊕ over the given axes (negative axes count from the end). */
+function aggregate(b, lanes, shape, axes) {
+    const rank = shape.length;
+    const norm = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
+    for (const a of norm)
+        if (!(a >= 0 && a < rank))
+            throw new Error(`aggregation axis ${a} is out of range for shape [${shape.join(",")}]`);
+    const keep = shape.map((_, a) => !norm.includes(a));
+    const outShape = shape.filter((_, a) => keep[a]);
+    const n = sizeOf(outShape);
+    const out = b.lanes.map((_, l) => new Float64Array(n).fill(b.zero[l]));
+    const total = sizeOf(shape);
+    for (let i = 0; i < total; i++) {
+        const o = ravel(unravel(i, shape).filter((_, a) => keep[a]), outShape);
+        const sum = b.plus(...out.map((l) => l[o]), ...lanes.map((l) => l[i]));
+        for (let l = 0; l < out.length; l++)
+            out[l][o] = sum[l];
+    }
+    return { axes: norm.sort(), ...tensorResult(b, out, outShape) };
+}
+/**
+ * run()'s result for one semiring: readouts of the chosen wrt tensors and every branch, the
+ * requested aggregations, the top paths of a selecting semiring, and NaN where a non-finite
+ * forward value spoils a readout (runtime/module/finite.ts).
+ */
+function semiringResult(g, b, options, nf, walk) {
+    const lanesOf = (id) => b.adjoints[id].map((lane) => lane.slice());
+    const res = { wrt: {}, branches: {} };
+    for (const w of options.wrt ?? Object.keys(g.wrt))
+        res.wrt[w] = tensorResult(b, lanesOf(g.wrt[w]), g.shapes[g.wrt[w]]);
+    for (const [label, id] of Object.entries(g.branches))
+        res.branches[label] = tensorResult(b, lanesOf(id), g.shapes[id]);
+    const nodeOf = { ...g.branches, ...g.wrt };
+    if (options.aggregate) {
+        res.aggregated = {};
+        for (const [w, axes] of Object.entries(options.aggregate))
+            res.aggregated[w] = aggregate(b, lanesOf(nodeOf[w]), g.shapes[nodeOf[w]], axes);
+    }
+    if (walk && b.paths && options.topPath !== false && Object.keys(g.wrt).length > 0) {
+        const paths = walk(b, options.topPath);
+        res.topPath = paths[0]?.steps ?? [];
+        res.topPathValue = paths[0]?.value;
+        if (paths.length > 1)
+            res.topPaths = paths;
+    }
+    const first = Object.keys(g.wrt)[0];
+    if (nf && b.weighted)
+        spoilResult(res, nf, nodeOf, options.topPath ? (options.topPath.from ?? first) : first);
+    return res;
+}
+/**
+ * Sets to NaN the readouts that depend on a non-finite edge weight, and drops a top path that
+ * starts at such a tensor (it has no meaningful value).
+ */
+function spoilResult(res, nf, ids, topFrom) {
+    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
+    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
+        for (const [name, t] of Object.entries(group))
+            if (spoiled(name))
+                t.value.fill(NaN);
+    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
+        res.topPath = [];
+        res.topPathValue = NaN;
+        delete res.topPaths;
+    }
+}
 
 // ---- argument checks (runtime/module/args.ts)
 // Checks of what a generated module is given: params at createModel, inputs and options at run().
@@ -1584,20 +1576,4 @@ function scanForward(values, infos, cache, allFinite) {
     const message = `non-finite forward value: ${info.op} ${info.tensor}${elementText(info.shape, at)} = ${String(value)}${where} (the first in program order); ` +
         `every readout that depends on it is NaN`;
     return { message, spoiled };
-}
-/**
- * Sets to NaN the readouts of one semiring's result (one whose lift reads the weight) that depend on a non-finite edge weight, and
- * drops a top path that starts at such a tensor (it has no meaningful value).
- */
-function spoilResult(res, nf, ids, topFrom) {
-    const spoiled = (name) => ids[name] !== undefined && nf.spoiled.has(ids[name]);
-    for (const group of [res.wrt, res.branches, res.aggregated ?? {}])
-        for (const [name, t] of Object.entries(group))
-            if (spoiled(name))
-                t.value.fill(NaN);
-    if (res.topPath !== undefined && topFrom !== undefined && spoiled(topFrom)) {
-        res.topPath = [];
-        res.topPathValue = NaN;
-        delete res.topPaths;
-    }
 }
