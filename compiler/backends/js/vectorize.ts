@@ -78,6 +78,10 @@ export class KernelCompiler implements LoweringTarget {
     return this.#caches.unfold(x);
   }
 
+  cacheOf(x: Sx, k: Kernel): Sx | undefined {
+    return this.#caches.cacheOf(x, k);
+  }
+
   /**
    * Compiles one kernel into an exported function `(lo, hi, scratchBase)` running its outermost
    * loop over [lo, hi) (multiples of `step`); null when it stays a JS loop. `split`: the outermost

@@ -11,7 +11,7 @@ import { accVar, type Kernel } from "../../../kernel.ts";
 import { flatIndex } from "../../emit.ts";
 import { keyOf, linearize, mentions, varsOf } from "./linearForms.ts";
 import { prepareKernel } from "./prepare.ts";
-import { combineOp, lseTerms, type Monomial, separate } from "./reductions.ts";
+import { combineOp, lseProducts, lseTerms, type Monomial, separate } from "./reductions.ts";
 import type { KernelOptions, LoopLevel, VectorPlan, WasmLayout } from "./types.ts";
 
 /** Vector accumulators a tile may keep in registers. */
@@ -30,8 +30,17 @@ export function tailKernel(k: Kernel, v: string, from: number): Kernel {
   };
 }
 
+/** What planning asks of the compiler: lanes, layout, and (optionally) its constant caches. */
+export interface PlanTarget {
+  readonly L: number;
+  readonly VX: string;
+  readonly layout: WasmLayout;
+  unfold?(x: Sx): Sx | undefined;
+  cacheOf?(x: Sx, k: Kernel): Sx | undefined;
+}
+
 /** The plan of kernel `k`, or null when it stays a JS loop (guards, scatters, no vector-wide variable). */
-export function planKernel(k: Kernel, opts: KernelOptions, target: { readonly L: number; readonly VX: string; readonly layout: WasmLayout }): VectorPlan | null {
+export function planKernel(k: Kernel, opts: KernelOptions, target: PlanTarget): VectorPlan | null {
   if (k.guard) return null;
   const L = target.L;
   const { unit } = prepareKernel(k, (b) => target.layout.shapeOf(b));
@@ -132,7 +141,8 @@ export function planKernel(k: Kernel, opts: KernelOptions, target: { readonly L:
     // (on the multi-index form, so cache loads can be unfolded before flattening)
     const raw = k.update.map((u) => S.substitute(u, unit));
     const plus = opts.backward?.traits.plus;
-    const lse = reads && !combinable && red.length > 0 && zero && plus ? lseTerms(raw, accs, plus, zero) : undefined;
+    const sums = reads && !combinable && red.length > 0 && zero && plus ? lseTerms(raw, accs, plus, zero) : undefined;
+    const lse = sums && lseProducts(sums, v, (x) => target.unfold?.(x), (x) => target.cacheOf?.(x, k));
     const form = lse ? "lse" : "map";
     const note = `${target.VX} over ${v}${red.length ? `, reducing ${order(red).join(",")}${lse ? " as log-sum-exp sums" : ""}` : ""}${t && RB > 1 ? `, tile ${t}×${RB}` : ""}${UB > 1 ? `, ${v}×${UB * L}` : ""}`;
     return { form, lse, v, levels, instances, accLevel, groupOf, note, ...tail };

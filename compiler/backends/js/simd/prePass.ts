@@ -105,5 +105,17 @@ export function prePass(em: Emission): void {
       e.use(e.num(S.exp(S.sub(B, S.v(em.Mname(g))))));
       f.mem(F === "f32" ? "f32.store" : "f64.store", a.offset);
     });
+    // The products' per-row terms, scaled: s·P_r (0 where s is: no path through that point).
+    lse.products?.forEach((prod, l) => {
+      if (!prod) return;
+      const perRow = em.prep(S.substitute(prod.perRow, env));
+      loops(em, plan.accLevel, n, () => 1, () => {
+        const dst = e.scalarAddr(SCRATCH, em.scaledRowIndex(l, g), em.es);
+        e.use(dst.base);
+        const s = em.scaleOf(g);
+        e.use(e.num(S.select(S.eq(s, 0), 0, S.mul(s, perRow))));
+        f.mem(F === "f32" ? "f32.store" : "f64.store", dst.offset);
+      });
+    });
   }
 }
