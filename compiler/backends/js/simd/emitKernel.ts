@@ -26,8 +26,8 @@ export function emitKernel(e: ExprLowering, k: Kernel, opts: KernelOptions): voi
   const roots: ValueNode[][] = mapVersioned ? [] : em.inst.map((it, i) => {
     if (lse) {
       const env = plan.instances[i]!;
-      const omega = S.mul(em.lseParts(env).expA, em.scaleOf(it.group));
       const { expA } = em.lseParts(env);
+      const omega = S.mul(expA, em.scaleOf(it.group));
       return accs.map((_, l) => {
         if (l === lse.lse) return e.vec(e.num(omega));
         const prod = lse.products?.[l];

@@ -1,6 +1,7 @@
 // Per-row work before the reduction loops: separable sums (Σ over the reduction of each monomial's
 // reduction factors), or a log-sum-exp row's reference M = max(B over the reduction, L_old over the
-// row) and its scale factors s = e^(B − M) in scratch.
+// row), its scale factors s = e^(B − M) and the products' scaled terms s·P_r in scratch, and whether
+// some finite B lies too far below M for the scaling (simd/lseFallback.ts).
 
 import * as S from "../../../../ir/scalar.ts";
 import type { Sx } from "../../../../ir/scalar.ts";
