@@ -4,13 +4,56 @@
 // below f32's normal range); and along a 200-step chain of contractions.
 
 import { describe, expect, test } from "vitest";
+import { planKernel } from "../../compiler/backends/js/simd/plan.ts";
+import type { Kernel } from "../../compiler/kernel.ts";
 import { GraphBuilder } from "../../ir/graph.ts";
-import { semirings } from "../../ir/semirings/index.ts";
+import * as S from "../../ir/scalar.ts";
+import { scaleBy, semirings } from "../../ir/semirings/index.ts";
 import { compileAndLoad } from "../oracle/check.ts";
 import { rng } from "../oracle/random.ts";
 import { runParity } from "./kernelParity.ts";
 
 const logDomain = [semirings.entropy, semirings.logsum];
+
+describe("the products are read off the declared ⊕ and the terms' shape", () => {
+  // adj[r, c] = ⊕_i lift(W[i, c]) ⊗ g[r, i], W a parameter
+  const sr = semirings.entropy;
+  const g = sr.lanes.map((l) => S.load(`g_${l}`, [S.v("r"), S.v("i")]));
+  const k: Kernel = {
+    name: "bwd", comment: "", vars: [{ name: "r", extent: 4 }, { name: "c", extent: 8 }, { name: "i", extent: 6 }],
+    targets: ["a_L", "a_e"], index: [S.v("r"), S.v("c")],
+    update: sr.plus([S.v("acc0"), S.v("acc1")], scaleBy(sr, S.load("W", [S.v("i"), S.v("c")]), g)),
+  };
+  const shapes: Record<string, number[]> = { a_L: [4, 8], a_e: [4, 8], g_L: [4, 6], g_e: [4, 6], W: [6, 8] };
+  const cached: string[] = [];
+  const target = {
+    L: 4, VX: "f32x4",
+    layout: { precision: "f32" as const, addr: () => 64, isInt: () => false, shapeOf: (b: string) => shapes[b]!, isConst: (b: string) => b === "W", addBuffer: () => {} },
+    cacheOf: (x: S.Sx) => {
+      cached.push(S.showSx(x));
+      return S.load("cache0", [S.v("i"), S.v("c")]);
+    },
+  };
+  const zeroOf = new Map([["a_L", -Infinity], ["a_e", 0], ["g_L", -Infinity], ["g_e", 0]]);
+
+  test("entropy through a contraction: |w|·log|w| cached per weight element, the consumer's e per reduction point", () => {
+    const plan = planKernel(k, { backward: { zeroOf, traits: sr.traits } }, target)!;
+    expect(plan.form).toBe("lse");
+    const [, e] = plan.lse!.products!;
+    expect(plan.lse!.products![0]).toBeUndefined();
+    expect(S.showSx(e!.perEdge!)).toBe(S.showSx(S.load("cache0", [S.v("i"), S.v("c")])));
+    // |w|·log|w| (0 where w = 0), over the weight alone
+    const w = S.abs(S.load("W", [S.v("i"), S.v("c")]));
+    expect(cached).toEqual([S.showSx(S.select(S.eq(w, 0), 0, S.mul(w, S.select(S.isNegInf(S.log(w)), 0, S.log(w)))))]);
+    expect(S.showSx(e!.perRow)).toBe(S.showSx(S.add(0, g[1]!)));
+    // Both lanes are products: two rows share each weight load.
+    expect(plan.note).toContain("tile r×2");
+  });
+
+  test("no log-sum-exp ⊕ declared: no products", () => {
+    expect(planKernel(k, { backward: { zeroOf, traits: { ...sr.traits, plus: { kind: "other" } } } }, target)!.lse).toBeUndefined();
+  });
+});
 
 /**
  * y[r] = W x[r] (x: [rows, 8], W: [16, 8]), out = Σ y ⊙ c (+ Σ x ⊙ d): the backward of x reduces
