@@ -308,7 +308,7 @@ const wasmKernels = {
   memoryFlagAt: 41,
   math: {},
 };
-const scratchAt = 2624;
+const scratchAt = 3072;
 
 /** createModel, after fetching the kernels where they cannot be read synchronously (a browser). */
 export async function createModelAsync(params) {

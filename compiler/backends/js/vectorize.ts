@@ -22,7 +22,8 @@
 //
 // The parts, in simd/: plan.ts (form, levels, tiles), prepare.ts (the kernel's own preparation and
 // constant caches), reductions.ts and versioning.ts (rewrites of the update), nodes.ts and lower.ts
-// (Sx → value graph → instructions), emitKernel.ts (the loop nest), mathF32.ts (f32x4 exp, log).
+// (Sx → value graph → instructions), emitKernel.ts (the loop nest), mathF32.ts (f32x4 exp, log),
+// lseFallback.ts (the exact form of log-sum-exp sums where their row scaling cannot hold the terms).
 
 import type { Sx } from "../../../ir/scalar.ts";
 import type { Kernel } from "../../kernel.ts";
@@ -76,6 +77,10 @@ export class KernelCompiler implements LoweringTarget {
 
   unfold(x: Sx): Sx | undefined {
     return this.#caches.unfold(x);
+  }
+
+  cacheOf(x: Sx, k: Kernel): Sx | undefined {
+    return this.#caches.cacheOf(x, k);
   }
 
   /**

@@ -4,6 +4,7 @@
 
 import * as S from "../../../../ir/scalar.ts";
 import type { Emission } from "./emission.ts";
+import { exactIfNeeded, refName } from "./lseFallback.ts";
 
 const identity = { add: 0, max: -Infinity, min: Infinity };
 
@@ -46,11 +47,12 @@ export function storeAccs(em: Emission): void {
   const { f, plan, F } = e;
   const lse = plan.lse;
   if (lse) {
-    // L = M + log Z, e = R/Z; Z = 0 (no path): 0̄.
+    // L = M + log Z, e = R/Z (M: the row's, or the block's exact form's); Z = 0 (no path): 0̄.
     em.inst.forEach((it, i) => {
+      exactIfNeeded(em, i);
       const Z = S.v(`@${accs[lse.lse]}_${i}`);
       const values = accs.map((_, l) => {
-        if (l === lse.lse) return S.add(S.v(em.Mname(it.group)), S.log(Z));
+        if (l === lse.lse) return S.add(S.v(refName(i)), S.log(Z));
         return S.select(S.eq(Z, 0), em.opts.backward!.zeroOf.get(k.targets[l]!)!, S.div(S.v(`@${accs[l]}_${i}`), Z));
       });
       const nodes = values.map((x) => e.vec(e.num(x)));

@@ -94,7 +94,8 @@ export class Emission {
     this.redFlat = redLevels.reduce<Sx>((acc, lv) => S.add(S.mul(acc, lv.extent), S.v(lv.name)), S.c(0));
     this.groups = [...new Set(this.inst.map((it) => it.group))];
     if (plan.lse) {
-      const need = this.groups.length * this.redSize * this.es;
+      const rows = 1 + (plan.lse.products?.filter((p) => p !== undefined).length ?? 0);
+      const need = rows * this.groups.length * this.redSize * this.es;
       if (need > MAX_SCRATCH) throw new Unsupported();
       e.c.needScratch(need);
     }
@@ -124,6 +125,14 @@ export class Emission {
   /** lse: the scale factor e^(B − M) of row group g at the current reduction point. */
   scaleOf(g: number): Sx {
     return S.load(SCRATCH, [S.add(this.redFlat, g * this.redSize)]);
+  }
+  /** lse: lane l's scaled per-row term s·P_r of row group g at the current reduction point (scratch, after the scale factors). */
+  scaledRowOf(l: number, g: number): Sx {
+    return S.load(SCRATCH, [this.scaledRowIndex(l, g)]);
+  }
+  scaledRowIndex(l: number, g: number): Sx {
+    const slot = 1 + this.e.plan.lse!.products!.slice(0, l).filter((p) => p !== undefined).length;
+    return S.add(this.redFlat, (slot * this.groups.length + g) * this.redSize);
   }
   /** lse: t_L = A + B, A the part that varies along v (as e^A, simplified), B the rest. lse terms are on multi-index loads: A's exponential is simplified, then loads are flattened. */
   lseParts(env: Record<string, Sx>): { expA: Sx; B: Sx } {

@@ -20,14 +20,22 @@ export function emitKernel(e: ExprLowering, k: Kernel, opts: KernelOptions): voi
   const lse = plan.lse;
   // Lower. The reduce form accumulates `term` lanes with ⊙; the map form evaluates whole updates;
   // the lse form accumulates Z = Σ ω and R = Σ ω·t_e with ω = e^(t_L − M) = e^A·s[group, reduction
-  // point], s = e^(B − M) precomputed per row (A: the part of t_L that varies along v, B: the rest).
+  // point], s = e^(B − M) precomputed per row (A: the part of t_L that varies along v, B: the rest),
+  // and R as ordinary products where the plan split t_e (see LseProducts).
   const mapVersioned = plan.form === "map" && em.reads && !em.inPlace;
   const roots: ValueNode[][] = mapVersioned ? [] : em.inst.map((it, i) => {
     if (lse) {
       const env = plan.instances[i]!;
-      const omega = S.mul(em.lseParts(env).expA, em.scaleOf(it.group));
+      const { expA } = em.lseParts(env);
+      const omega = S.mul(expA, em.scaleOf(it.group));
       return accs.map((_, l) => {
         if (l === lse.lse) return e.vec(e.num(omega));
+        const prod = lse.products?.[l];
+        if (prod) {
+          // s·(e^A·P_v) + e^A·(s·P_r): ordinary multiply-adds, no log or select per edge.
+          const edge = prod.perEdge ? S.mul(em.prep(S.substitute(prod.perEdge, env)), em.scaleOf(it.group)) : S.c(0);
+          return e.vec(e.num(S.add(edge, S.mul(expA, em.scaledRowOf(l, it.group)))));
+        }
         const te = em.prep(S.substitute(lse.terms[l]!, env));
         return e.vec(e.num(S.select(S.eq(omega, 0), 0, S.mul(omega, te))));
       });

@@ -11,7 +11,7 @@ import { accVar, type Kernel } from "../../../kernel.ts";
 import { flatIndex } from "../../emit.ts";
 import { keyOf, linearize, mentions, varsOf } from "./linearForms.ts";
 import { prepareKernel } from "./prepare.ts";
-import { combineOp, lseTerms, type Monomial, separate } from "./reductions.ts";
+import { combineOp, lseProducts, lseTerms, type Monomial, separate } from "./reductions.ts";
 import type { KernelOptions, LoopLevel, VectorPlan, WasmLayout } from "./types.ts";
 
 /** Vector accumulators a tile may keep in registers. */
@@ -30,8 +30,17 @@ export function tailKernel(k: Kernel, v: string, from: number): Kernel {
   };
 }
 
+/** What planning asks of the compiler: lanes, layout, and (optionally) its constant caches. */
+export interface PlanTarget {
+  readonly L: number;
+  readonly VX: string;
+  readonly layout: WasmLayout;
+  unfold?(x: Sx): Sx | undefined;
+  cacheOf?(x: Sx, k: Kernel): Sx | undefined;
+}
+
 /** The plan of kernel `k`, or null when it stays a JS loop (guards, scatters, no vector-wide variable). */
-export function planKernel(k: Kernel, opts: KernelOptions, target: { readonly L: number; readonly VX: string; readonly layout: WasmLayout }): VectorPlan | null {
+export function planKernel(k: Kernel, opts: KernelOptions, target: PlanTarget): VectorPlan | null {
   if (k.guard) return null;
   const L = target.L;
   const { unit } = prepareKernel(k, (b) => target.layout.shapeOf(b));
@@ -98,9 +107,19 @@ export function planKernel(k: Kernel, opts: KernelOptions, target: { readonly L:
   const groupOf: number[] = [];
   if (best.form === "map") {
     const t = red.length > 0 ? tileCands[0] : undefined;
+    // Not ⊙-combinable but a log-sum-exp ⊕: accumulate scaled sums.
+    const zeroOf = opts.backward?.zeroOf;
+    const zero = zeroOf && k.targets.every((b) => zeroOf.has(b)) ? k.targets.map((b) => zeroOf.get(b)!) : undefined;
+    // (on the multi-index form, so cache loads can be unfolded before flattening)
+    const raw = k.update.map((u) => S.substitute(u, unit));
+    const plus = opts.backward?.traits.plus;
+    const sums = reads && !combinable && red.length > 0 && zero && plus ? lseTerms(raw, accs, plus, zero) : undefined;
+    const lse = sums && lseProducts(sums, v, (x) => target.unfold?.(x), (x) => target.cacheOf?.(x, k));
     // Rows share vector loads; wider blocks share each row's per-point scalars. Multi-lane updates
-    // carry more per-row scalar work (and registers), so they take one row and a wider block.
-    const maxRB = lanes > 1 ? 1 : Math.max(1, Math.floor(ACC_BUDGET / lanes));
+    // carry more per-row scalar work (and registers), so they take one row and a wider block;
+    // log-sum-exp sums whose every lane is a product need only s and s·P_r per row: two rows.
+    const products = lse?.products?.every((p, l) => p !== undefined || l === lse.lse) ?? false;
+    const maxRB = lanes > 1 ? (products ? 2 : 1) : Math.max(1, Math.floor(ACC_BUDGET / lanes));
     const RB = t ? divides(ext.get(t)!, [4, 2, 1].filter((x) => x <= maxRB)) : 1;
     const maxUB = Math.max(1, Math.floor(ACC_BUDGET / (lanes * RB)));
     const UB = red.length > 0 ? divides(vExt / L, [4, 2, 1].filter((x) => x <= maxUB)) : divides(vExt / L, [2, 1]);
@@ -126,13 +145,6 @@ export function planKernel(k: Kernel, opts: KernelOptions, target: { readonly L:
         return { form: "sep", sep: { lanes: lanesM as Monomial[][], red: order(red).map((n) => mkLevel(n, 1)) }, v, levels: sepLevels, instances, accLevel, groupOf, note, ...tail };
       }
     }
-    // Not ⊙-combinable but a log-sum-exp ⊕: accumulate scaled sums.
-    const zeroOf = opts.backward?.zeroOf;
-    const zero = zeroOf && k.targets.every((b) => zeroOf.has(b)) ? k.targets.map((b) => zeroOf.get(b)!) : undefined;
-    // (on the multi-index form, so cache loads can be unfolded before flattening)
-    const raw = k.update.map((u) => S.substitute(u, unit));
-    const plus = opts.backward?.traits.plus;
-    const lse = reads && !combinable && red.length > 0 && zero && plus ? lseTerms(raw, accs, plus, zero) : undefined;
     const form = lse ? "lse" : "map";
     const note = `${target.VX} over ${v}${red.length ? `, reducing ${order(red).join(",")}${lse ? " as log-sum-exp sums" : ""}` : ""}${t && RB > 1 ? `, tile ${t}×${RB}` : ""}${UB > 1 ? `, ${v}×${UB * L}` : ""}`;
     return { form, lse, v, levels, instances, accLevel, groupOf, note, ...tail };

@@ -1,23 +1,13 @@
 // Per-row work before the reduction loops: separable sums (Σ over the reduction of each monomial's
 // reduction factors), or a log-sum-exp row's reference M = max(B over the reduction, L_old over the
-// row) and its scale factors s = e^(B − M) in scratch.
+// row), its scale factors s = e^(B − M) and the products' scaled terms s·P_r in scratch, and whether
+// some finite B lies too far below M for the scaling (simd/lseFallback.ts).
 
 import * as S from "../../../../ir/scalar.ts";
 import type { Sx } from "../../../../ir/scalar.ts";
 import type { Emission } from "./emission.ts";
+import { LSE_LIMITS, loops, lowName, wideName } from "./lseFallback.ts";
 import { SCRATCH, type LoopLevel } from "./types.ts";
-
-/** A loop over levels[from…to) of the plan (their own locals), around `inner`. */
-function loops(em: Emission, from: number, to: number, step: (lv: LoopLevel) => number, inner: () => void): void {
-  const { f, plan } = em.e;
-  if (from >= to) return inner();
-  const lv = plan.levels[from]!;
-  f.i32(0).set(lv.local);
-  f.open("loop");
-  loops(em, from + 1, to, step, inner);
-  f.get(lv.local).i32(step(lv)).op("i32.add").tee(lv.local).i32(lv.extent).op("i32.lt_s").br("br_if", 0);
-  f.end();
-}
 
 function loopsOver(em: Emission, lvs: readonly LoopLevel[], inner: () => void): void {
   const { f } = em.e;
@@ -74,10 +64,19 @@ export function prePass(em: Emission): void {
     if (F === "f32") f.f32(-Infinity);
     else f.f64(-Infinity);
     f.set(M);
+    // and the smallest finite B: beyond LSE_LIMITS' range from M, the row's blocks take the exact form.
+    const low = f.local(F);
+    e.scalarLocal.set(lowName(g), { local: low, depth: plan.accLevel - 1 });
+    if (F === "f32") f.f32(Infinity);
+    else f.f64(Infinity);
+    f.set(low);
     loops(em, plan.accLevel, n, () => 1, () => {
       f.get(M);
       e.use(e.num(B));
       f.op(e.fop("max")).set(M);
+      f.get(low);
+      e.use(e.num(S.select(S.isNegInf(B), Infinity, B)));
+      f.op(e.fop("min")).set(low);
     });
     const row = f.local("v128");
     f.v128f32([0, 0, 0, 0]).set(row);
@@ -99,11 +98,27 @@ export function prePass(em: Emission): void {
     if (F === "f32") f.f32(0);
     else f.f64(0);
     f.set(M).end();
+    const wide = f.local(F);
+    e.scalarLocal.set(wideName(g), { local: wide, depth: plan.accLevel - 1 });
+    e.use(e.num(S.select(S.gt(S.sub(S.v(em.Mname(g)), S.v(lowName(g))), LSE_LIMITS[F].range), 1, 0)));
+    f.set(wide);
     loops(em, plan.accLevel, n, () => 1, () => {
       const a = e.scalarAddr(SCRATCH, S.add(em.redFlat, g * em.redSize), em.es);
       e.use(a.base);
       e.use(e.num(S.exp(S.sub(B, S.v(em.Mname(g))))));
       f.mem(F === "f32" ? "f32.store" : "f64.store", a.offset);
+    });
+    // The products' per-row terms, scaled: s·P_r (0 where s is: no path through that point).
+    lse.products?.forEach((prod, l) => {
+      if (!prod) return;
+      const perRow = em.prep(S.substitute(prod.perRow, env));
+      loops(em, plan.accLevel, n, () => 1, () => {
+        const dst = e.scalarAddr(SCRATCH, em.scaledRowIndex(l, g), em.es);
+        e.use(dst.base);
+        const s = em.scaleOf(g);
+        e.use(e.num(S.select(S.eq(s, 0), 0, S.mul(s, perRow))));
+        f.mem(F === "f32" ? "f32.store" : "f64.store", dst.offset);
+      });
     });
   }
 }

@@ -39,47 +39,57 @@ export class ConstantCaches {
   }
 
   /**
+   * A cache of `x` (over kernel k's variables) when it reads only constant buffers, or undefined:
+   * its load, filled once by a prep kernel.
+   */
+  cacheOf(x: Sx, k: Kernel): Sx | undefined {
+    if (!this.#constOnly(x, k)) return undefined;
+    const vars = k.vars.filter((iv) => iv.extent > 1 && mentions(x, iv.name));
+    const size = vars.reduce((p, iv) => p * iv.extent, 1);
+    if (vars.length === 0 || size > 1 << 24 || S.loadsOf(x).length === 0) return undefined;
+    // Canonical names, so equal expressions over equal extents share one cache.
+    const canon = S.substitute(x, Object.fromEntries(vars.map((iv, a) => [iv.name, S.v(`c${a}`)])));
+    const key = `${keyOf(canon)}@${vars.map((iv) => iv.extent).join(",")}`;
+    if (this.#caches.has(key) && this.#caches.get(key) === null) return undefined;
+    let name = this.#caches.get(key) ?? undefined;
+    if (!name) {
+      name = `cache${this.#caches.size}`;
+      const cvars = vars.map((iv, a) => ({ name: `c${a}`, extent: iv.extent }));
+      const fill: Kernel = { name: `prep_${name}`, comment: `${name} = ${S.showSx(canon)}`, vars: cvars, targets: [name], index: cvars.map((iv) => S.v(iv.name)), update: [canon] };
+      // The cache exists only if its prep kernel compiles (a JS fallback could not fill it).
+      this.layout.addBuffer(name, cvars.map((iv) => iv.extent));
+      const done = this.compileWhole(fill);
+      if (!done) {
+        this.#caches.set(key, null);
+        return undefined;
+      }
+      this.#caches.set(key, name);
+      this.#cacheDefs.set(name, { canon, vars: cvars.map((iv) => iv.name) });
+      this.prep.push({ name: fill.name, extent: done.extent });
+    }
+    return S.load(name, vars.map((iv) => S.v(iv.name)));
+  }
+
+  /** x reads only constant buffers (at indices of the kernel's variables). */
+  #constOnly(x: Sx, k: Kernel): boolean {
+    const ext = new Map(k.vars.map((iv) => [iv.name, iv.extent]));
+    const go = (y: Sx): boolean => (y.k === "load" ? this.layout.isConst(y.ref) && y.index.every(go) : y.k === "var" ? (ext.get(y.name) ?? 0) > 1 : S.children(y).every(go));
+    return go(x);
+  }
+
+  /**
    * Transcendental subexpressions that read only constant buffers (log|w| of a weight, say) are
    * computed once into a cache by a prep kernel, and loaded instead.
    */
   materialize(k: Kernel): Kernel {
     const costly = new Set(["exp", "log", "log1p", "tanh", "erf", "sin", "cos", "sigmoid"]);
-    const ext = new Map(k.vars.map((iv) => [iv.name, iv.extent]));
-    const constOnly = (x: Sx): boolean =>
-      x.k === "load" ? this.layout.isConst(x.ref) && x.index.every(constOnly) : x.k === "var" ? (ext.get(x.name) ?? 0) > 1 : S.children(x).every(constOnly);
-    const cacheOf = (x: Sx): Sx | undefined => {
-      const vars = k.vars.filter((iv) => iv.extent > 1 && mentions(x, iv.name));
-      const size = vars.reduce((p, iv) => p * iv.extent, 1);
-      if (vars.length === 0 || size > 1 << 24 || S.loadsOf(x).length === 0) return undefined;
-      // Canonical names, so equal expressions over equal extents share one cache.
-      const canon = S.substitute(x, Object.fromEntries(vars.map((iv, a) => [iv.name, S.v(`c${a}`)])));
-      const key = `${keyOf(canon)}@${vars.map((iv) => iv.extent).join(",")}`;
-      if (this.#caches.has(key) && this.#caches.get(key) === null) return undefined;
-      let name = this.#caches.get(key) ?? undefined;
-      if (!name) {
-        name = `cache${this.#caches.size}`;
-        const cvars = vars.map((iv, a) => ({ name: `c${a}`, extent: iv.extent }));
-        const fill: Kernel = { name: `prep_${name}`, comment: `${name} = ${S.showSx(canon)}`, vars: cvars, targets: [name], index: cvars.map((iv) => S.v(iv.name)), update: [canon] };
-        // The cache exists only if its prep kernel compiles (a JS fallback could not fill it).
-        this.layout.addBuffer(name, cvars.map((iv) => iv.extent));
-        const done = this.compileWhole(fill);
-        if (!done) {
-          this.#caches.set(key, null);
-          return undefined;
-        }
-        this.#caches.set(key, name);
-        this.#cacheDefs.set(name, { canon, vars: cvars.map((iv) => iv.name) });
-        this.prep.push({ name: fill.name, extent: done.extent });
-      }
-      return S.load(name, vars.map((iv) => S.v(iv.name)));
-    };
     const memo = new Map<string, Sx>();
     const go = (x: Sx): Sx => {
       const key = keyOf(x);
       const hit = memo.get(key);
       if (hit) return hit;
       let out: Sx;
-      if (x.k === "un" && costly.has(x.op) && constOnly(x)) out = cacheOf(x) ?? x;
+      if (x.k === "un" && costly.has(x.op) && this.#constOnly(x, k)) out = this.cacheOf(x, k) ?? x;
       else
         switch (x.k) {
           case "const": case "var": case "load": out = x; break;

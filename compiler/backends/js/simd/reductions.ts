@@ -45,6 +45,57 @@ export interface LseMonoid {
   readonly lse: number;
   /** Per lane, its term (the lane of `t` in acc ⊕ t). */
   readonly terms: readonly Sx[];
+  /** Per lane other than lse, its sum as ordinary products (see lseProducts); absent: kept whole. */
+  readonly products?: readonly (LseProducts | undefined)[];
+}
+
+/**
+ * A lane's weighted sum Σ ω·t_e as ordinary products: with ω = e^A·s (A the part of t_L that varies
+ * along the vector variable, s = e^(B − M) per reduction point) and t_e = P_v + P_r split the same
+ * way, ω·t_e = s·(e^A·P_v) + e^A·(s·P_r). `perEdge` is e^A·P_v (0 where e^A = 0: no edge, and
+ * 0·log 0 = 0), a cache where it reads only constants (|w|·log|w| of a weight), computed per edge
+ * otherwise; `perRow` is P_r, scaled by s once per reduction point in the pre-pass.
+ */
+export interface LseProducts {
+  readonly perEdge?: Sx;
+  readonly perRow: Sx;
+}
+
+const sumOf = (xs: { sign: number; x: Sx }[]): Sx => xs.reduce<Sx>((a, t) => (t.sign > 0 ? S.add(a, t.x) : S.sub(a, t.x)), S.c(0));
+
+/** x with every cache load replaced by its definition. */
+function unfoldAll(x: Sx, unfold: (load: Sx) => Sx | undefined): Sx {
+  const def = unfold(x);
+  if (def) return unfoldAll(def, unfold);
+  switch (x.k) {
+    case "const": case "var": return x;
+    case "load": return S.load(x.ref, x.index.map((i) => unfoldAll(i, unfold)));
+    case "un": return S.un(x.op, unfoldAll(x.x, unfold));
+    case "bin": return S.bin(x.op, unfoldAll(x.a, unfold), unfoldAll(x.b, unfold));
+    case "select": return S.select(unfoldAll(x.c, unfold), unfoldAll(x.a, unfold), unfoldAll(x.b, unfold));
+  }
+}
+
+/**
+ * The lanes of a log-sum-exp sum as ordinary products along vector variable v. A term guarded as
+ * `isneginf(t_L) ? 0 : X` is read as X: ω = e^(t_L − M) is 0 exactly there, and the products need
+ * no guard (X is finite where t_L is). `cacheOf` gives a cache of a constant-only expression.
+ */
+export function lseProducts(lse: LseMonoid, v: string, unfold: (load: Sx) => Sx | undefined, cacheOf: (x: Sx) => Sx | undefined): LseMonoid {
+  const tL = lse.terms[lse.lse]!;
+  const A = sumOf(summands(tL).filter((t) => mentions(t.x, v)));
+  const eA = expOf(A, unfold);
+  const products = lse.terms.map((te, l): LseProducts | undefined => {
+    if (l === lse.lse || keyOf(te) === keyOf(tL)) return undefined;
+    const guarded = te.k === "select" && te.a.k === "const" && te.a.v === 0 && te.c.k === "un" && te.c.op === "isneginf" && keyOf(te.c.x) === keyOf(tL);
+    const parts = summands(guarded ? te.b : te);
+    const pv = parts.filter((t) => mentions(t.x, v));
+    const perRow = sumOf(parts.filter((t) => !mentions(t.x, v)));
+    if (pv.length === 0) return { perRow };
+    const edge = unfoldAll(S.select(S.eq(eA, 0), 0, S.mul(eA, sumOf(pv))), unfold);
+    return { perEdge: cacheOf(edge) ?? edge, perRow };
+  });
+  return { ...lse, products };
 }
 
 /**
