@@ -35,6 +35,7 @@ import { checkIdRanges } from "./importers/ids.ts";
 import { modelArgument, withImportOptions, parseImportOptions, type ImportCliOptions } from "./importers/options.ts";
 import { elapsed, formatError, isUserError, Status, writeFilesAtomically } from "./cli/output.ts";
 import { fmt, jsonReport, readableReport, stringifyJson, type RunOutput } from "./cli/report.ts";
+import { profileTable, startProfile } from "./cli/profile.ts";
 import { addReportCommand } from "./cli/reportCommand.ts";
 import { addTrainCommand } from "./cli/train.ts";
 import { addQueueOption, addWorkerCommand, runQueue, type QueueCliOptions } from "./cli/worker.ts";
@@ -73,6 +74,7 @@ interface RunCliOptions extends SemiringOptions {
   json?: boolean;
   top?: string;
   branchView?: string[];
+  profile?: boolean;
 }
 
 const status = new Status();
@@ -163,6 +165,7 @@ async function instantiate(mod: GeneratedModule, target: "js" | "wgsl", params: 
 }
 
 async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): Promise<void> {
+  if (o.profile && (o.dataset !== undefined || (o as QueueCliOptions).queue !== undefined)) throw new CliError("--profile times the run of one input (--inputs); a study's time per record is in its progress lines");
   if ((o as QueueCliOptions).queue !== undefined) return runQueue(file, o);
   if (o.dataset !== undefined) return runDataset(file, o);
   const aggregate = parseAggregate(o.aggregate);
@@ -191,7 +194,8 @@ async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): P
   const { importModule } = await import("./compile.ts");
   let t0 = performance.now();
   status.show(`semic: compiling ${graph.name} (${graph.nodes.length} nodes) for ${semirings.map((s) => s.name).join(", ")}…`);
-  const source = (await moduleSources(graph, options, o.target)).js;
+  if (o.profile && o.target !== "js") throw new CliError("--profile times the steps of the JS module (its JS loops and WebAssembly kernels); run it with --target js");
+  const source = (await moduleSources(graph, o.profile ? { ...options, profile: true } : options, o.target)).js;
   const compileTime = elapsed(t0);
   t0 = performance.now();
   const mod = (await importModule(source)) as unknown as GeneratedModule;
@@ -214,6 +218,7 @@ async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): P
   let output = NaN;
   const runTimes: string[] = [];
   const warnings = new Set<string>();
+  const profile = o.profile ? startProfile() : undefined;
   try {
     const model = await instantiate(mod, o.target, params.tensors);
     for (const [i, sr] of semirings.entries()) {
@@ -234,6 +239,7 @@ async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): P
   }
   status.clear();
   for (const w of warnings) console.error(`semic: warning: ${w}`);
+  if (profile) console.error(profileTable(profile(), { semirings: semirings.map((sr) => sr.name), runs: semirings.length, top: 4 * top }));
 
   const run: RunOutput = { output, results };
   const viewsOf = new Map(semirings.map((sr) => [sr.name, computeBranchViews(points, sr, results[sr.name]!, views)]));
@@ -343,7 +349,8 @@ Examples:
     .option("--top-path-from <name[:i,j]>", "where the top path starts (default: the best element of the first wrt tensor)")
     .option("--json", "print the results as JSON (DESIGN.md §3); ±Infinity is written as the strings \"Infinity\"/\"-Infinity\"")
     .option("--top <n>", "elements listed per tensor in the readable report", "5")
-    .option("--branch-view <views>", "per-token readings of each branch point: oplus,bucket_sum (the paper's, maxprod/maxabs), sum (semic's ⊕); with --dataset, stored in each record", collect);
+    .option("--branch-view <views>", "per-token readings of each branch point: oplus,bucket_sum (the paper's, maxprod/maxabs), sum (semic's ⊕); with --dataset, stored in each record", collect)
+    .option("--profile", "time every step of the generated module (forward and each backward kernel, JS loops or WebAssembly) and print the costliest to stderr, with their share of the total");
   addQueueOption(addDatasetOptions(withModelOptions(withSemiringOptions(run, "f64"))))
     .addHelpText(
       "after",

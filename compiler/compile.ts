@@ -26,6 +26,8 @@ export interface CompileOptions {
   readonly strict?: boolean;
   /** JS target: the WebAssembly kernels go to this file beside the module instead of inline (semic compile). */
   readonly wasmFile?: string;
+  /** JS target: time every step of forward and backward into globalThis.__semicProfile (semic run --profile). */
+  readonly profile?: boolean;
 }
 
 export interface Compiled {
@@ -36,7 +38,7 @@ export interface Compiled {
 export function compileGraph(graph: Graph, opts: CompileOptions): Compiled {
   const g = expandFor(graph, opts.semantics ?? "element", opts.expand);
   const plan = buildBackward(g, opts.wrt && opts.wrt.length > 0 ? opts.wrt : defaultWrt(g));
-  return { graph: g, js: renderJsModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element"), { precision: opts.precision, strict: opts.strict, wasmFile: opts.wasmFile }) };
+  return { graph: g, js: renderJsModule(plan, semiringsFor(opts.semirings, opts.semantics ?? "element"), { precision: opts.precision, strict: opts.strict, wasmFile: opts.wasmFile, profile: opts.profile }) };
 }
 
 /** The same pipeline for the WebGPU target: a standalone JS module plus WGSL per pass. */
