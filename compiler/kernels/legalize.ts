@@ -54,8 +54,11 @@ export interface LegalKernel {
 }
 
 /** The kernel with its vars of extent 1 replaced by 0 (loads keep their multi-indices). */
+/** The kernel's unit-extent variables, each as 0 (they index nothing). */
+export const unitVars = (k: Kernel): Record<string, Sx> => Object.fromEntries(k.vars.filter((iv) => iv.extent <= 1).map((iv) => [iv.name, S.c(0)]));
+
 export function dropUnitVars(k: Kernel): Kernel {
-  const unit = Object.fromEntries(k.vars.filter((iv) => iv.extent <= 1).map((iv) => [iv.name, S.c(0)]));
+  const unit = unitVars(k);
   if (Object.keys(unit).length === 0) return k;
   const sub = (x: Sx) => S.substitute(x, unit);
   return {

@@ -1,19 +1,21 @@
-// The kernel preparation the WebAssembly compiler does itself: unit-extent variables substituted by
-// 0 and multi-index loads flattened (as the JS renderer does), and transcendental subexpressions of
-// constant buffers moved into caches that prep kernels fill once, at createModel.
+// What the WebAssembly compiler prepares beyond the shared legalization: it plans on the kernel's
+// own multi-index form first (linear forms of the indices), so it applies the legalization's steps
+// (compiler/kernels/legalize.ts: unit variables as 0, loads placed at flat offsets) expression by
+// expression; and transcendental subexpressions of constant buffers become caches that prep kernels
+// fill once, at createModel.
 
 import * as S from "../../../../ir/scalar.ts";
 import type { Sx } from "../../../../ir/scalar.ts";
 import type { Kernel } from "../../../kernel.ts";
-import { flattenLoads } from "../../emit.ts";
+import { logicalLayout, placeLoads, unitVars } from "../../../kernels/legalize.ts";
 import { keyOf, mentions } from "./linearForms.ts";
 import type { WasmLayout } from "./types.ts";
 
 /** Unit-extent variables as 0, and `prep`: an expression with them substituted and its loads flattened. */
 export function prepareKernel(k: Kernel, shapeOf: (buffer: string) => readonly number[]): { prep: (x: Sx) => Sx; unit: Record<string, Sx> } {
-  const unit = Object.fromEntries(k.vars.filter((iv) => iv.extent <= 1).map((iv) => [iv.name, S.c(0)]));
-  const prep = (x: Sx) => flattenLoads(S.substitute(x, unit), shapeOf);
-  return { prep, unit };
+  const unit = unitVars(k);
+  const layout = logicalLayout(shapeOf);
+  return { prep: (x: Sx) => placeLoads(S.substitute(x, unit), layout), unit };
 }
 
 /** The caches of one module, and the prep kernels that fill them. */
