@@ -24,7 +24,8 @@
 // The parts, in simd/: plan.ts (form, levels, tiles), prepare.ts (the kernel's own preparation and
 // constant caches), reductions.ts and versioning.ts (rewrites of the update), nodes.ts and lower.ts
 // (Sx → value graph → instructions), emitKernel.ts (the loop nest), mathF32.ts (f32x4 exp, log),
-// lseFallback.ts (the exact form of log-sum-exp sums where their row scaling cannot hold the terms).
+// lseFallback.ts (the exact form of log-sum-exp sums where their row scaling cannot hold the terms),
+// candidates.ts (rows reduced over all points but the diagonal under an idempotent ⊕).
 
 import type { Sx } from "../../../ir/scalar.ts";
 import type { Kernel } from "../../kernel.ts";
