@@ -18,15 +18,18 @@
 // A vector variable whose extent is not a multiple of the lane count (BERT's 30522-wide vocabulary
 // row in f32x4) is vectorised over the largest multiple; its last points are a JS tail kernel that
 // the module runs after the call. Anything else (scatter targets, guards, extents under one vector)
-// returns null and stays a JS loop.
+// returns null and stays a JS loop. A reduction over all points of a row but the diagonal under an
+// idempotent ⊕ (a log-softmax row's Jacobian) becomes a map over candidate points (simd/candidates.ts).
 //
 // The parts, in simd/: plan.ts (form, levels, tiles), prepare.ts (the kernel's own preparation and
 // constant caches), reductions.ts and versioning.ts (rewrites of the update), nodes.ts and lower.ts
 // (Sx → value graph → instructions), emitKernel.ts (the loop nest), mathF32.ts (f32x4 exp, log),
-// lseFallback.ts (the exact form of log-sum-exp sums where their row scaling cannot hold the terms).
+// lseFallback.ts (the exact form of log-sum-exp sums where their row scaling cannot hold the terms),
+// candidates.ts (rows reduced over all points but the diagonal under an idempotent ⊕).
 
 import type { Sx } from "../../../ir/scalar.ts";
 import type { Kernel } from "../../kernel.ts";
+import { candidateRewrite } from "./simd/candidates.ts";
 import { emitKernel } from "./simd/emitKernel.ts";
 import { ExprLowering } from "./simd/lower.ts";
 import { planKernel, tailKernel } from "./simd/plan.ts";
@@ -89,10 +92,13 @@ export class KernelCompiler implements LoweringTarget {
    * loop writes disjoint target elements, so [0, extent) may be split across threads.
    */
   compile(k0: Kernel, exportName: string, opts: KernelOptions = {}): CompiledKernel | null {
-    const k = k0.name.startsWith("prep_") ? k0 : this.#caches.materialize(k0);
+    const km = k0.name.startsWith("prep_") ? k0 : this.#caches.materialize(k0);
     try {
-      const plan = planKernel(k, opts, this);
-      if (!plan) return null;
+      const rewritten = candidateRewrite(km, opts);
+      const k = rewritten?.kernel ?? km;
+      const plan0 = planKernel(k, opts, this);
+      if (!plan0) return null;
+      const plan = rewritten ? { ...plan0, cand: rewritten.cand, note: `${plan0.note}, ⊕ over ${rewritten.cand.red.name} at each adjoint lane's extremes` } : plan0;
       const f = new FuncBuilder(["i32", "i32", "i32"], []);
       emitKernel(new ExprLowering(this, f, plan), k, opts);
       this.mod.addFunc(f, exportName);

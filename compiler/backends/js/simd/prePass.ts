@@ -5,6 +5,7 @@
 
 import * as S from "../../../../ir/scalar.ts";
 import type { Sx } from "../../../../ir/scalar.ts";
+import { candidatePass } from "./candidates.ts";
 import type { Emission } from "./emission.ts";
 import { LSE_LIMITS, loops, lowName, wideName } from "./lseFallback.ts";
 import { SCRATCH, type LoopLevel } from "./types.ts";
@@ -51,6 +52,7 @@ export function prePass(em: Emission): void {
   const { e } = em;
   const { f, plan, F, n } = e;
   if (plan.sep) return sepPass(em);
+  if (plan.cand) return candidatePass(em);
   const lse = plan.lse;
   if (!lse) return;
   const vLevel = plan.accLevel - 1;

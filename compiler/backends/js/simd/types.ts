@@ -5,6 +5,7 @@
 import type { Sx } from "../../../../ir/scalar.ts";
 import type { Traits } from "../../../../ir/semirings/semiring.ts";
 import type { Kernel } from "../../../kernel.ts";
+import type { Candidates } from "./candidates.ts";
 import type { LseMonoid, Monomial } from "./reductions.ts";
 
 export interface WasmLayout {
@@ -75,6 +76,8 @@ export interface VectorPlan {
   lse?: LseMonoid;
   /** sep: per lane, the monomials of its term; the reduction loops, run in the pre-pass. */
   sep?: { lanes: Monomial[][]; red: LoopLevel[] };
+  /** map form whose reduction was replaced by candidate points, found per row in the pre-pass. */
+  cand?: Candidates;
   v: string;
   levels: LoopLevel[];
   /** Per instance: var substitutions. */
