@@ -15,19 +15,10 @@ import { accVar, type Kernel } from "../../../kernel.ts";
 import type { Emission } from "./emission.ts";
 import { keyOf, mentions } from "./linearForms.ts";
 import { combineOp } from "./reductions.ts";
-import type { KernelOptions, LoopLevel } from "./types.ts";
+import type { Candidates, KernelOptions } from "./types.ts";
 
 /** Extremes per adjoint lane: the two largest and the two smallest. */
 const SLOTS = ["max1", "max2", "min1", "min2"] as const;
-
-export interface Candidates {
-  /** The reduced variable; only the per-row pre-pass loops over it. */
-  readonly red: LoopLevel;
-  /** The adjoint lanes at reduction point `red` (the kernel's multi-index loads). */
-  readonly loads: readonly Sx[];
-  /** Per load, per slot of SLOTS: the variable holding that extreme's index. */
-  readonly names: readonly (readonly string[])[];
-}
 
 const isDelta = (x: Sx, i: string, j: string): boolean =>
   x.k === "bin" && x.op === "eq" && x.a.k === "var" && x.b.k === "var" && ((x.a.name === i && x.b.name === j) || (x.a.name === j && x.b.name === i));

@@ -5,7 +5,6 @@
 import type { Sx } from "../../../../ir/scalar.ts";
 import type { Traits } from "../../../../ir/semirings/semiring.ts";
 import type { Kernel } from "../../../kernel.ts";
-import type { Candidates } from "./candidates.ts";
 import type { LseMonoid, Monomial } from "./reductions.ts";
 
 export interface WasmLayout {
@@ -105,4 +104,14 @@ export interface LoweringTarget {
   unfold(x: Sx): Sx | undefined;
   /** Reserves `bytes` of scratch per thread. */
   needScratch(bytes: number): void;
+}
+
+/** The extremes per row that stand in for a reduction under an idempotent ⊕ (candidates.ts). */
+export interface Candidates {
+  /** The reduced variable; only the per-row pre-pass loops over it. */
+  readonly red: LoopLevel;
+  /** The adjoint lanes at reduction point `red` (the kernel's multi-index loads). */
+  readonly loads: readonly Sx[];
+  /** Per load, per slot of SLOTS: the variable holding that extreme's index. */
+  readonly names: readonly (readonly string[])[];
 }
