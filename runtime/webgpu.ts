@@ -6,7 +6,7 @@
 
 import { checkRunOptions, checkTensors, type OptionSpace, type TensorSpec } from "./module/args.ts";
 import { firstNonFinite, scanForward, type NonFinite, type ScanCache, type ValueInfo } from "./module/finite.ts";
-import type { OutEdge, topPaths } from "./module/paths.ts";
+import type { OutEdge, PathGraph, topPaths } from "./module/paths.ts";
 import { semiringResult, type AnyResult, type AnyRunOptions, type SemiringLanes } from "./module/results.ts";
 
 // Numeric flags, so the driver needs no GPUBufferUsage/GPUMapMode globals (Dawn's Node bindings
@@ -42,14 +42,8 @@ export interface WgslSemiringSpec {
   readonly lanes: Readonly<Record<string, readonly (readonly [string, number])[]>>;
 }
 
-export interface WgslGraphInfo {
-  readonly wrt: Readonly<Record<string, number>>;
-  readonly branches: Readonly<Record<string, number>>;
-  readonly shapes: Readonly<Record<string, readonly number[]>>;
-  readonly names: Readonly<Record<string, string>>;
-  readonly ops: Readonly<Record<string, string>>;
-  readonly output: number;
-}
+/** The graph facts a run needs: a path walk's graph without its out-edges (computed per run, on the host). */
+export type WgslGraphInfo = Omit<PathGraph, "outEdges">;
 
 export interface WgslModelSpec {
   readonly name: string;

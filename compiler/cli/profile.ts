@@ -24,7 +24,10 @@ export function profileTable(profile: Profile, o: { readonly semirings: readonly
   const total = steps.reduce((a, [, t]) => a + t, 0);
   const passOf = (label: string) => o.semirings.find((s) => label.startsWith(`${s}_`)) ?? "forward";
   const passes = new Map<string, number>();
-  for (const [label, t] of steps) passes.set(passOf(label), (passes.get(passOf(label)) ?? 0) + t);
+  for (const [label, t] of steps) {
+    const pass = passOf(label);
+    passes.set(pass, (passes.get(pass) ?? 0) + t);
+  }
   const lines = [
     `profile: ${total.toFixed(1)} ms in ${steps.length} steps over ${o.runs} run${o.runs === 1 ? "" : "s"} (each run: one forward and one semiring's backward)`,
     `  by pass: ${[...passes].map(([p, t]) => `${p === "forward" ? "forward" : `${p} backward`} ${t.toFixed(1)} ms (${pct(t, total).trim()})`).join(" · ")}`,

@@ -2,29 +2,19 @@
 // exit 1 (JS and WGSL targets); a non-finite forward value is a warning on stderr with NaN
 // readouts ("NaN" strings in --json), and with --strict one line and exit 1.
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { dawnDevice } from "../../runtime/dawn.ts";
+import { spawnSemic } from "../cliSpawn.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BIN = join(ROOT, "bin/semic.js");
 const BERT = join(ROOT, "examples/bert.ts");
 const BERT_PARAMS = join(ROOT, "examples/bert.safetensors");
 
-function semic(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, SEMIC_DEBUG: "" } });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const semic = (args: readonly string[]) => spawnSemic(args, tmp);
 
 const overflow = `import { exp, input, model, mul, name, sum } from "semic/dsl";
 

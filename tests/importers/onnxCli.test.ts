@@ -1,33 +1,18 @@
 // `semic run/compile` on .onnx files and checkpoint directories through the real CLI (spawned, concurrently): the exported
 // BERT's word-embedding gradient equals torch's, and user errors are one line, exit 1, no files.
 
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, expect, test } from "vitest";
 import { encodeModel } from "./onnxModel.ts";
+import { spawnSemic, type Spawned } from "../cliSpawn.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const FIX = join(ROOT, "tests/fixtures/onnx");
 
-interface Spawned {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function semic(args: readonly string[]): Promise<Spawned> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/semic.js"), ...args], { cwd: tmp, env: { ...process.env, SEMIC_DEBUG: "" } });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const semic = (args: readonly string[]) => spawnSemic(args, tmp);
 
 function expectUserError(r: Spawned, message: RegExp): void {
   expect(r.stdout).toBe("");

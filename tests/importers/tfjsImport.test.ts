@@ -2,7 +2,6 @@
 // a static-input graph (placeholder → input, Const → params) against a hand computation, and the
 // user errors (unsupported op, unknown token, no sentence) as one located line through the CLI.
 
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -14,6 +13,7 @@ import { compileAndLoad, expectLanesClose } from "../oracle/check.ts";
 import { importTfjs } from "../../compiler/importers/tfjs/index.ts";
 import { useTokenize, type UseVocabulary } from "../../compiler/importers/tfjs/tokenizer.ts";
 import { semiringByName } from "../../ir/semirings/index.ts";
+import { spawnSemic } from "../cliSpawn.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const FIX = join(ROOT, "tests/fixtures/tfjs");
@@ -44,16 +44,7 @@ test("a graph with a static placeholder: input x, Const weights as params, y = t
   expectLanesClose(results["sumprod"]!.wrt["x"]!.value, [0, 0, 0, d * W[0]!, d * W[2]!, d * W[4]!], 1e-9, "∂y/∂x");
 });
 
-function semic(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/semic.js"), ...args], { cwd: ROOT, env: { ...process.env, SEMIC_DEBUG: "" } });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const semic = (args: readonly string[]) => spawnSemic(args, ROOT);
 
 test("semic ir on USE-lite's directory: the sentence is fixed at import, the graph starts at the named embedding", async () => {
   const r = await semic(["ir", USE, "--text", "the cat sat", "--pick", "0,5"]);

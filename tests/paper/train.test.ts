@@ -1,7 +1,6 @@
 // Training (compiler/train, `semic train`): deterministic for a seed, the loss goes down on a tiny
 // task, the label can be a model input or a config value, and user errors are one line.
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { rng } from "../../compiler/train/random.ts";
 import { train, type TrainOptions } from "../../compiler/train/train.ts";
 import { readSafetensors } from "../../runtime/weights.ts";
+import { spawnSemic } from "../cliSpawn.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LABELLED = join(ROOT, "tests/paper/fixtures/labelled.ts");
@@ -87,15 +87,7 @@ describe("semic train", () => {
     writeFileSync(join(tmp, name), data.map((d) => JSON.stringify(d)).join("\n") + "\n");
     return join(tmp, name);
   };
-  const semic = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, "bin/semic.js"), ...args], { cwd: tmp, env: { ...process.env, SEMIC_DEBUG: "" } });
-      let stdout = "", stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+  const semic = (args: readonly string[]) => spawnSemic(args, tmp);
 
   test("writes the API's weights as safetensors, with one line per epoch; errors are one line", async () => {
     const trainFile = jsonl("train.jsonl", base.train);

@@ -3,16 +3,16 @@
 // exit 3, a run killed mid-way finished by --resume with every record exactly once, shards merged
 // back into the full run, and the Arrow file read back.
 
-import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tableFromIPC } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { spawnSemic, type Spawned } from "../cliSpawn.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BIN = join(ROOT, "bin/semic.js");
 const MODEL = join(ROOT, "examples/transformer.ts");
 const PARAMS = join(ROOT, "examples/transformer.params.json");
 const SAMPLE = join(ROOT, "examples/data/transformer.jsonl");
@@ -20,24 +20,7 @@ const SAMPLE = join(ROOT, "examples/data/transformer.jsonl");
 let tmp: string;
 const at = (f: string) => join(tmp, f);
 
-interface Spawned {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; `onStart` gets the child (to signal it). */
-function semic(args: readonly string[], onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Spawned> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, SEMIC_DEBUG: "" } });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    onStart?.(child);
-  });
-}
+const semic = (args: readonly string[], onStart?: (child: ChildProcess) => void) => spawnSemic(args, tmp, onStart);
 
 const study = (dataset: string, out: string, ...more: string[]) => [
   "run", MODEL, "--params", PARAMS, "-s", "sumprod,maxprod", "--wrt", "embeddings", "--dataset", dataset, "-o", out,

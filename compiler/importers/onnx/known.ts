@@ -4,7 +4,8 @@
 import { isFoldable, type Lowering } from "./context.ts";
 import type { AttrValue } from "./proto.ts";
 import type { OnnxOp } from "./op.ts";
-import { konst, scalar, sizeOfShape, vector, zipWith, type ConstTensor } from "./tensor.ts";
+import { konst, scalar, vector, zipWith, type ConstTensor } from "./tensor.ts";
+import { sizeOf } from "../../../ir/types.ts";
 
 const constant: OnnxOp = {
   attrs: ["value", "value_float", "value_floats", "value_int", "value_ints"],
@@ -31,7 +32,7 @@ const constantOfShape: OnnxOp = {
   fold: (xs, ctx) => {
     const dims = xs[0]!.data;
     const v = ctx.attr("value") as ConstTensor | undefined;
-    return [konst(v?.kind ?? "float", dims, new Array<number>(sizeOfShape(dims)).fill(v?.data[0] ?? 0))];
+    return [konst(v?.kind ?? "float", dims, new Array<number>(sizeOf(dims)).fill(v?.data[0] ?? 0))];
   },
 };
 

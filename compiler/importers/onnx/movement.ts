@@ -4,7 +4,8 @@
 
 import { isFoldable, type Lowering, type Val } from "./context.ts";
 import type { OnnxOp } from "./op.ts";
-import { concatAxis, konst, normAxis, permute, sizeOfShape, sliceAxis, take, type ConstTensor } from "./tensor.ts";
+import { concatAxis, konst, normAxis, permute, sliceAxis, take, type ConstTensor } from "./tensor.ts";
+import { sizeOf } from "../../../ir/types.ts";
 
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -20,9 +21,9 @@ function reshapeTarget(ctx: Lowering, from: readonly number[], want: readonly nu
   const allowZero = ctx.int("allowzero", 0) === 1;
   const shape = want.map((d, i) => (d === 0 && !allowZero ? (from[i] ?? ctx.fail(`shape [${want.join(",")}] copies dimension ${i} of a rank-${from.length} input`)) : d));
   const free = shape.indexOf(-1);
-  const known = sizeOfShape(shape.filter((d) => d !== -1));
-  if (free >= 0) shape[free] = sizeOfShape(from) / known;
-  if (sizeOfShape(shape) !== sizeOfShape(from) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+  const known = sizeOf(shape.filter((d) => d !== -1));
+  if (free >= 0) shape[free] = sizeOf(from) / known;
+  if (sizeOf(shape) !== sizeOf(from) || !shape.every((d) => Number.isInteger(d) && d >= 0))
     ctx.fail(`cannot reshape [${from.join(",")}] to [${want.join(",")}]`);
   return shape;
 }
@@ -78,11 +79,11 @@ const transpose: OnnxOp = {
 const concat: OnnxOp = {
   attrs: ["axis"],
   fold: (xs, ctx) => {
-    const parts = xs.filter((x): x is ConstTensor => x !== undefined && sizeOfShape(x.shape) > 0);
+    const parts = xs.filter((x): x is ConstTensor => x !== undefined && sizeOf(x.shape) > 0);
     return [concatAxis(parts, normAxis(ctx.int("axis"), parts[0]!.shape.length))];
   },
   lower: (ctx) => {
-    const xs = (ctx.current?.inputs ?? []).map((_, i) => ctx.need(i, "input")).filter((v) => sizeOfShape(ctx.shape(v)) > 0);
+    const xs = (ctx.current?.inputs ?? []).map((_, i) => ctx.need(i, "input")).filter((v) => sizeOf(ctx.shape(v)) > 0);
     const axis = normAxis(ctx.int("axis"), ctx.shape(xs[0]!).length);
     if (xs.length === 1) return [xs[0]!];
     return [{ node: ctx.add("concat", xs.map((v) => ctx.node(v)), { axis }) }];
@@ -182,7 +183,7 @@ const expand: OnnxOp = {
       return Math.max(d, w);
     });
     if (same(from, shape)) return [x];
-    const zeros: ConstTensor = konst("float", shape, new Array<number>(sizeOfShape(shape)).fill(0));
+    const zeros: ConstTensor = konst("float", shape, new Array<number>(sizeOf(shape)).fill(0));
     if (isFoldable(x)) {
       const k = x.konst;
       const picked = zeros.data.map((_, i) => {
@@ -211,7 +212,7 @@ export const movementOps: Record<string, OnnxOp> = {
   Flatten: byShape(["axis"], (ctx, s) => {
     const axis = ctx.int("axis", 1);
     const a = axis < 0 ? axis + s.length : axis;
-    return [sizeOfShape(s.slice(0, a)), sizeOfShape(s.slice(a))];
+    return [sizeOf(s.slice(0, a)), sizeOf(s.slice(a))];
   }),
   Transpose: transpose,
   Concat: concat,

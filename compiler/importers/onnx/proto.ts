@@ -2,7 +2,8 @@
 // values: nodes with decoded attributes, tensors as numbers, inputs and outputs with static shapes.
 
 import onnxProto from "onnx-proto";
-import { konst, sizeOfShape, type ConstKind, type ConstTensor } from "./tensor.ts";
+import { konst, type ConstKind, type ConstTensor } from "./tensor.ts";
+import { sizeOf } from "../../../ir/types.ts";
 
 const { onnx } = onnxProto;
 type Long = { toString(): string };
@@ -74,7 +75,7 @@ function readTensor(t: InstanceType<typeof onnx.TensorProto> | onnxProto.onnx.IT
   if (!dt) throw new OnnxFormatError(`${where}: tensor ${t.name ?? ""} has element type ${typeName(t.dataType ?? 0)}, which semic does not read`);
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
     throw new OnnxFormatError(`${where}: tensor ${t.name ?? ""} keeps its data in an external file; re-export with the weights inside the .onnx file`);
-  const n = sizeOfShape(shape);
+  const n = sizeOf(shape);
   let data: number[];
   if (t.rawData && t.rawData.length > 0) {
     if (t.rawData.length !== n * dt.bytes)

@@ -5,7 +5,8 @@ import type { OpName } from "../../../ir/ops/index.ts";
 import type { Lowering } from "./context.ts";
 import { reshapeTo } from "./movement.ts";
 import type { OnnxOp } from "./op.ts";
-import { konst, normAxis, sizeOfShape, strides, unravel, type ConstTensor } from "./tensor.ts";
+import { konst, normAxis, type ConstTensor } from "./tensor.ts";
+import { sizeOf, stridesOf, unravel } from "../../../ir/types.ts";
 
 /** Reduced axes (sorted), or undefined for "no reduction" (noop_with_empty_axes). */
 function axesOf(ctx: Lowering, rank: number, fromInput: boolean): number[] | undefined {
@@ -16,13 +17,13 @@ function axesOf(ctx: Lowering, rank: number, fromInput: boolean): number[] | und
 
 function foldReduce(x: ConstTensor, axes: readonly number[], keep: boolean, f: (acc: number, v: number) => number, init: number, fin: (acc: number, n: number) => number): ConstTensor {
   const outShape = x.shape.map((d, a) => (axes.includes(a) ? 1 : d));
-  const acc = new Array<number>(sizeOfShape(outShape)).fill(init);
-  const st = strides(outShape);
+  const acc = new Array<number>(sizeOf(outShape)).fill(init);
+  const st = stridesOf(outShape);
   x.data.forEach((v, i) => {
     const o = unravel(i, x.shape).reduce((s, k, a) => s + (axes.includes(a) ? 0 : k * st[a]!), 0);
     acc[o] = f(acc[o]!, v);
   });
-  const n = sizeOfShape(x.shape) / acc.length;
+  const n = sizeOf(x.shape) / acc.length;
   return konst("float", keep ? outShape : x.shape.filter((_, a) => !axes.includes(a)), acc.map((s) => fin(s, n)));
 }
 

@@ -1,7 +1,8 @@
 // Tensors known at import time: ONNX initializers, Constant nodes and everything computed from
 // them (shape arithmetic, masks). Values are plain numbers; int64 shape values fit in a double.
 
-import { ShapeError } from "../../../ir/types.ts";
+import { ShapeError, sizeOf, stridesOf, unravel } from "../../../ir/types.ts";
+import { broadcastShapes } from "../../../ir/ops/rule.ts";
 
 export type ConstKind = "float" | "int" | "bool";
 
@@ -11,61 +12,21 @@ export interface ConstTensor {
   readonly data: readonly number[];
 }
 
-export const sizeOfShape = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
-
 export function konst(kind: ConstKind, shape: readonly number[], data: readonly number[]): ConstTensor {
-  if (data.length !== sizeOfShape(shape)) throw new ShapeError(`${data.length} values do not fill shape [${shape.join(",")}]`);
+  if (data.length !== sizeOf(shape)) throw new ShapeError(`${data.length} values do not fill shape [${shape.join(",")}]`);
   return { kind, shape: [...shape], data: [...data] };
 }
 
 export const scalar = (kind: ConstKind, v: number): ConstTensor => konst(kind, [], [v]);
 export const vector = (kind: ConstKind, vs: readonly number[]): ConstTensor => konst(kind, [vs.length], vs);
 
-/** Row-major strides. */
-export function strides(shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  let s = 1;
-  for (let a = shape.length - 1; a >= 0; a--) {
-    out[a] = s;
-    s *= shape[a]!;
-  }
-  return out;
-}
-
-/** The multi-index of flat offset `f`. */
-export function unravel(f: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    idx[a] = f % shape[a]!;
-    f = Math.floor(f / shape[a]!);
-  }
-  return idx;
-}
-
-/** numpy broadcasting of shapes. */
-export function broadcast(shapes: readonly (readonly number[])[]): number[] {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out: number[] = [];
-  for (let a = 0; a < rank; a++) {
-    let d = 1;
-    for (const s of shapes) {
-      const sd = s[s.length - rank + a] ?? 1;
-      if (sd === d || sd === 1) continue;
-      if (d !== 1) throw new ShapeError(`cannot broadcast ${shapes.map((x) => `[${x.join(",")}]`).join(" and ")}`);
-      d = sd;
-    }
-    out.push(d);
-  }
-  return out;
-}
-
 /** Elementwise map over broadcast operands. */
 export function zipWith(kind: ConstKind, xs: readonly ConstTensor[], f: (...v: number[]) => number): ConstTensor {
-  const shape = broadcast(xs.map((x) => x.shape));
-  const n = sizeOfShape(shape);
+  const shape = broadcastShapes(xs.map((x) => x.shape));
+  const n = sizeOf(shape);
   const data = new Array<number>(n);
   const st = xs.map((x) => {
-    const s = strides(x.shape);
+    const s = stridesOf(x.shape);
     const off = shape.length - x.shape.length;
     return shape.map((_, a) => (a < off || x.shape[a - off] === 1 ? 0 : s[a - off]!));
   });
@@ -86,7 +47,7 @@ export function normAxis(axis: number, rank: number): number {
 /** y = x with axes permuted (y.shape[a] = x.shape[perm[a]]). */
 export function permute(x: ConstTensor, perm: readonly number[]): ConstTensor {
   const shape = perm.map((a) => x.shape[a]!);
-  const st = strides(x.shape);
+  const st = stridesOf(x.shape);
   const data = Array.from({ length: x.data.length }, (_, i) => {
     const idx = unravel(i, shape);
     return x.data[idx.reduce((o, v, a) => o + v * st[perm[a]!]!, 0)]!;
@@ -103,7 +64,7 @@ export function sliceAxis(x: ConstTensor, axis: number, start: number, end: numb
 
 /** Elements at `picks` along `axis`, the picked axis replaced by `pickShape`. */
 export function take(x: ConstTensor, axis: number, picks: readonly number[], pickShape: readonly number[]): ConstTensor {
-  const outer = sizeOfShape(x.shape.slice(0, axis)), inner = sizeOfShape(x.shape.slice(axis + 1)), n = x.shape[axis]!;
+  const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1)), n = x.shape[axis]!;
   const data: number[] = [];
   for (let o = 0; o < outer; o++)
     for (const p of picks) for (let i = 0; i < inner; i++) data.push(x.data[(o * n + p) * inner + i]!);
@@ -112,7 +73,7 @@ export function take(x: ConstTensor, axis: number, picks: readonly number[], pic
 
 export function concatAxis(xs: readonly ConstTensor[], axis: number): ConstTensor {
   const first = xs[0]!;
-  const outer = sizeOfShape(first.shape.slice(0, axis)), inner = sizeOfShape(first.shape.slice(axis + 1));
+  const outer = sizeOf(first.shape.slice(0, axis)), inner = sizeOf(first.shape.slice(axis + 1));
   const data: number[] = [];
   for (let o = 0; o < outer; o++)
     for (const x of xs) {

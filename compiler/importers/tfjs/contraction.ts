@@ -3,7 +3,8 @@
 import type { Lowering, Val } from "../onnx/context.ts";
 import { reshapeTo } from "../onnx/movement.ts";
 import type { OnnxOp } from "../onnx/op.ts";
-import { sizeOfShape } from "../onnx/tensor.ts";
+import {  } from "../onnx/tensor.ts";
+import { sizeOf } from "../../../ir/types.ts";
 
 /** v with its last two axes swapped when `on`. */
 function swapLast(ctx: Lowering, v: Val, on: boolean): number {
@@ -34,7 +35,7 @@ const conv2d: OnnxOp = {
     const unit = (name: string) => (ctx.ints(name) ?? [1, 1, 1, 1]).every((s) => s === 1);
     if (ws.length !== 4 || ws[0] !== 1 || ws[1] !== 1 || !unit("strides") || !unit("dilations"))
       ctx.fail(`filter [${ws.join(",")}]: semic imports 1×1 convolutions with unit strides and dilations (a dense layer), not general convolutions`);
-    const rows = reshapeTo(ctx, x, [sizeOfShape(xs.slice(0, 3)), xs[3]!]);
+    const rows = reshapeTo(ctx, x, [sizeOf(xs.slice(0, 3)), xs[3]!]);
     const y = ctx.add("matmul", [ctx.node(rows), ctx.node(reshapeTo(ctx, w, ws.slice(2)))]);
     return [reshapeTo(ctx, { node: y }, [...xs.slice(0, 3), ws[3]!])];
   },

@@ -6,7 +6,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { SemicError } from "../../../ir/graph.ts";
 import type { AttrValue, OnnxModel, OnnxNode, OnnxValueInfo } from "../onnx/proto.ts";
-import { konst, sizeOfShape, type ConstKind, type ConstTensor } from "../onnx/tensor.ts";
+import { konst, type ConstKind, type ConstTensor } from "../onnx/tensor.ts";
+import { sizeOf } from "../../../ir/types.ts";
 
 interface TfAttr {
   readonly i?: string | number;
@@ -139,7 +140,7 @@ function readWeights(file: string, manifest: NonNullable<ModelJson["weightsManif
     for (const w of group.weights) {
       if (w.quantization !== undefined) fail(`weight "${w.name}" is quantized; semic reads float32, int32 and bool weights (convert without --quantize)`);
       const width = bytesPer[w.dtype] ?? fail(`weight "${w.name}" has dtype ${w.dtype}; semic reads float32, int32 and bool weights`);
-      const n = sizeOfShape(w.shape), end = at + n * width;
+      const n = sizeOf(w.shape), end = at + n * width;
       if (end > buf.length) fail(`weight "${w.name}" [${w.shape.join(",")}] ends at byte ${end}, past the ${buf.length} bytes of its shards ${group.paths.join(", ")}`);
       const view = new DataView(buf.buffer, buf.byteOffset + at, n * width);
       const data = Array.from({ length: n }, (_, i) => (w.dtype === "float32" ? view.getFloat32(i * 4, true) : w.dtype === "int32" ? view.getInt32(i * 4, true) : view.getUint8(i)));

@@ -6,8 +6,9 @@ import { knownOps } from "../onnx/known.ts";
 import { movementOps } from "../onnx/movement.ts";
 import type { OnnxOp } from "../onnx/op.ts";
 import { reduceOps } from "../onnx/reduce.ts";
-import { concatAxis, konst, normAxis, sizeOfShape, strides, unravel, vector, type ConstTensor } from "../onnx/tensor.ts";
+import { concatAxis, konst, normAxis, vector, type ConstTensor } from "../onnx/tensor.ts";
 import { constInput, inputName, knownInt, via } from "./via.ts";
+import { sizeOf, stridesOf, unravel } from "../../../ir/types.ts";
 
 const inputs = (n: number) => (ctx: Parameters<typeof inputName>[0]) => Array.from({ length: n }, (_, i) => inputName(ctx, i));
 
@@ -76,8 +77,8 @@ const prod: OnnxOp = {
   fold: ([x, axesT], ctx) => {
     const axes = axesT!.data.map((a) => normAxis(a, x!.shape.length));
     const outShape = x!.shape.map((d, a) => (axes.includes(a) ? 1 : d));
-    const acc = new Array<number>(sizeOfShape(outShape)).fill(1);
-    const st = strides(outShape);
+    const acc = new Array<number>(sizeOf(outShape)).fill(1);
+    const st = stridesOf(outShape);
     x!.data.forEach((v, i) => {
       const o = unravel(i, x!.shape).reduce((s, k, a) => s + (axes.includes(a) ? 0 : k * st[a]!), 0);
       acc[o] = acc[o]! * v;
@@ -117,7 +118,7 @@ const stridedSlice: OnnxOp = {
 };
 
 function takeAxis(x: ConstTensor, axis: number, picks: readonly number[]): ConstTensor {
-  const outer = sizeOfShape(x.shape.slice(0, axis)), inner = sizeOfShape(x.shape.slice(axis + 1)), n = x.shape[axis]!;
+  const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1)), n = x.shape[axis]!;
   const data: number[] = [];
   for (let o = 0; o < outer; o++) for (const p of picks) for (let i = 0; i < inner; i++) data.push(x.data[(o * n + p) * inner + i]!);
   return { kind: x.kind, shape: x.shape.map((d, a) => (a === axis ? picks.length : d)), data };

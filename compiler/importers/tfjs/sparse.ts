@@ -6,8 +6,9 @@
 import type { Lowering, Val } from "../onnx/context.ts";
 import { movementOps, reshapeTo } from "../onnx/movement.ts";
 import type { OnnxOp } from "../onnx/op.ts";
-import { konst, sizeOfShape, strides, vector, type ConstTensor } from "../onnx/tensor.ts";
+import { konst, vector, type ConstTensor } from "../onnx/tensor.ts";
 import { constInput, via } from "./via.ts";
+import { sizeOf, stridesOf } from "../../../ir/types.ts";
 
 /** Where(cond): the multi-indices of the true elements, [count, rank], in row-major order. */
 const where: OnnxOp = {
@@ -32,7 +33,7 @@ const where: OnnxOp = {
 function rowsOf(ctx: Lowering, indices: ConstTensor, shape: readonly number[]): number[] {
   const k = indices.shape[indices.shape.length - 1]!;
   if (k > shape.length) ctx.fail(`indices of depth ${k} into a rank-${shape.length} tensor`);
-  const st = strides(shape.slice(0, k));
+  const st = stridesOf(shape.slice(0, k));
   const rows: number[] = [];
   for (let i = 0; i < indices.data.length / k; i++) {
     let r = 0;
@@ -49,7 +50,7 @@ function rowsOf(ctx: Lowering, indices: ConstTensor, shape: readonly number[]): 
 /** Rows `picks` of v seen as [rows, …inner]: the ONNX Gather of known indices. */
 function takeRows(ctx: Lowering, v: Val, k: number, picks: readonly number[]): Val {
   const shape = ctx.shape(v);
-  const table = reshapeTo(ctx, v, [sizeOfShape(shape.slice(0, k)), ...shape.slice(k)]);
+  const table = reshapeTo(ctx, v, [sizeOf(shape.slice(0, k)), ...shape.slice(k)]);
   const name = `${ctx.current!.name}/table`;
   ctx.set(name, table);
   const ids = constInput(ctx, "rows", vector("int", picks));
@@ -61,7 +62,7 @@ const sparseToDense: OnnxOp = {
   attrs: ["T", "Tindices", "validate_indices"],
   fold: ([indices, shape, values, fill], ctx) => {
     const dims = shape!.data;
-    const data = new Array<number>(sizeOfShape(dims)).fill(fill!.data[0]!);
+    const data = new Array<number>(sizeOf(dims)).fill(fill!.data[0]!);
     const at = rowsOf(ctx, indices!.shape.length === 1 ? konst("int", [indices!.data.length, 1], indices!.data) : indices!, dims);
     at.forEach((r, i) => (data[r] = values!.data.length === 1 ? values!.data[0]! : values!.data[i]!));
     return [konst(values!.kind, dims, data)];
@@ -79,7 +80,7 @@ const scatterNd: OnnxOp = {
     const updates = ctx.need(1, "updates");
     const k = indices.shape[indices.shape.length - 1]!;
     const rows = rowsOf(ctx, indices, shape);
-    const total = sizeOfShape(shape.slice(0, k));
+    const total = sizeOf(shape.slice(0, k));
     const source = new Array<number>(total).fill(-1);
     rows.forEach((r, i) => {
       if (source[r] !== -1) ctx.fail(`row ${r} is written twice (ScatterNd adds duplicates; semic supports a permutation of rows)`);
@@ -103,7 +104,7 @@ const gatherNd: OnnxOp = {
     const k = indices.shape[indices.shape.length - 1]!;
     const rows = rowsOf(ctx, indices, shape);
     const outShape = [...indices.shape.slice(0, -1), ...shape.slice(k)];
-    const identity = rows.length === sizeOfShape(shape.slice(0, k)) && rows.every((r, i) => r === i);
+    const identity = rows.length === sizeOf(shape.slice(0, k)) && rows.every((r, i) => r === i);
     return [reshapeTo(ctx, identity ? params : takeRows(ctx, params, k, rows), outShape)];
   },
 };
