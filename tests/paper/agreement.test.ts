@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { checkpointSource } from "../../examples/paper/agreement/checkpoint.ts";
 import { generateCorpus } from "../../examples/paper/agreement/corpus.ts";
 import { ranks, spearman, spearmanTest } from "../../examples/paper/rank.ts";
@@ -19,7 +19,7 @@ import type { Fig6Results } from "../../examples/paper/fig6.ts";
 import { BINS, type Fig7Results } from "../../examples/paper/fig7.ts";
 import { hfBertShapes, randomBertWeights } from "../../examples/scripts/bertCheckpoint.ts";
 import { writeSafetensors } from "../../runtime/weights.ts";
-import { runScript } from "./runScript.ts";
+import { quickFigure, runScript } from "./runScript.ts";
 
 
 describe("agreement corpus", () => {
@@ -110,34 +110,27 @@ function checkFig4(r: Fig4Results, layers: number) {
 }
 
 describe("fig4 --quick", () => {
-  const out = mkdtempSync(join(tmpdir(), "semic-fig4-"));
-  let run: Awaited<ReturnType<typeof runScript>>;
-  let results: Fig4Results;
-  beforeAll(async () => {
-    run = await runScript(["examples/paper/fig4.ts", "--quick", "--out", out]);
-    if (run.code === 0) results = JSON.parse(readFileSync(join(out, "fig4.json"), "utf8")) as Fig4Results;
-  }, 240_000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const fig = quickFigure<Fig4Results>("fig4");
 
   test("runs and reports every claim under both semantics", () => {
-    expect(run.stderr).not.toContain("internal error");
-    expect(run.code).toBe(0);
+    expect(fig.run.stderr).not.toContain("internal error");
+    expect(fig.run.code).toBe(0);
     for (const semantics of ["element", "paper"]) {
       for (const claim of ["subjectLastAttention", "subjectLastKey", "subjectEarlierSkip", "allSkip", "attractorsLastAttention"]) {
-        expect(run.stdout).toMatch(new RegExp(`^${semantics} +${claim} +\\d+/24 = `, "m"));
+        expect(fig.run.stdout).toMatch(new RegExp(`^${semantics} +${claim} +\\d+/24 = `, "m"));
       }
     }
   });
 
   test("results have the expected shape and sane values", () => {
-    expect(results.setup).toMatchObject({ sentences: 24, model: "examples/paper/agreement/maskedLm.ts" });
-    expect(results.setup.lengths.length).toBeLessThanOrEqual(2);
-    if ("heldOutAccuracy" in results.setup) expect(results.setup.heldOutAccuracy).toBeGreaterThanOrEqual(0);
-    checkFig4(results, QUICK.lm.sizes.layers);
+    expect(fig.results.setup).toMatchObject({ sentences: 24, model: "examples/paper/agreement/maskedLm.ts" });
+    expect(fig.results.setup.lengths.length).toBeLessThanOrEqual(2);
+    if ("heldOutAccuracy" in fig.results.setup) expect(fig.results.setup.heldOutAccuracy).toBeGreaterThanOrEqual(0);
+    checkFig4(fig.results, QUICK.lm.sizes.layers);
   });
 
   test("writes a self-contained page with the figure's data", () => {
-    const html = readFileSync(join(out, "fig4.html"), "utf8");
+    const html = readFileSync(join(fig.out, "fig4.html"), "utf8");
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).toContain("the subject's last-layer flow goes through the key branch");
@@ -200,27 +193,20 @@ describe("rank correlation", () => {
 });
 
 describe("fig7 --quick", () => {
-  const out = mkdtempSync(join(tmpdir(), "semic-fig7-"));
-  let run: Awaited<ReturnType<typeof runScript>>;
-  let results: Fig7Results;
-  beforeAll(async () => {
-    run = await runScript(["examples/paper/fig7.ts", "--quick", "--out", out]);
-    if (run.code === 0) results = JSON.parse(readFileSync(join(out, "fig7.json"), "utf8")) as Fig7Results;
-  }, 240_000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const fig = quickFigure<Fig7Results>("fig7");
 
   test("runs and reports ρ per length bin", () => {
-    expect(run.stderr).not.toContain("internal error");
-    expect(run.code).toBe(0);
+    expect(fig.run.stderr).not.toContain("internal error");
+    expect(fig.run.code).toBe(0);
     for (const semantics of ["element", "paper"]) {
-      for (const [lo, hi] of BINS) expect(run.stdout).toMatch(new RegExp(`^${semantics} +tokens ${lo}–${hi} +rho -?\\d\\.\\d+ +p \\d\\.\\d+ +n 12 `, "m"));
+      for (const [lo, hi] of BINS) expect(fig.run.stdout).toMatch(new RegExp(`^${semantics} +tokens ${lo}–${hi} +rho -?\\d\\.\\d+ +p \\d\\.\\d+ +n 12 `, "m"));
     }
   });
 
   test("results are balanced over attractors in every bin, with finite entropies", () => {
-    expect(results.element).toHaveLength(BINS.length);
-    expect(results.paper).toHaveLength(BINS.length);
-    for (const b of [...results.element, ...results.paper]) {
+    expect(fig.results.element).toHaveLength(BINS.length);
+    expect(fig.results.paper).toHaveLength(BINS.length);
+    for (const b of [...fig.results.element, ...fig.results.paper]) {
       expect(b.cells.map((c) => c.attractors)).toEqual([1, 2, 3, 4]);
       for (const c of b.cells) {
         expect(c.n).toBe(3);
@@ -231,33 +217,26 @@ describe("fig7 --quick", () => {
       expect(b.spearman.p).toBeGreaterThan(0);
       expect(b.spearman.p).toBeLessThanOrEqual(1);
     }
-    const html = readFileSync(join(out, "fig7.html"), "utf8");
+    const html = readFileSync(join(fig.out, "fig7.html"), "utf8");
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).toContain("input entropy vs number of attractors");
   });
 });
 
 describe("fig6 --quick", () => {
-  const out = mkdtempSync(join(tmpdir(), "semic-fig6-"));
-  let run: Awaited<ReturnType<typeof runScript>>;
-  let results: Fig6Results;
-  beforeAll(async () => {
-    run = await runScript(["examples/paper/fig6.ts", "--quick", "--out", out]);
-    if (run.code === 0) results = JSON.parse(readFileSync(join(out, "fig6.json"), "utf8")) as Fig6Results;
-  }, 240_000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const fig = quickFigure<Fig6Results>("fig6");
 
   test("runs and reports both parts", () => {
-    expect(run.stderr).not.toContain("internal error");
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^\(a\) element +entropy vs length +rho -?\d\.\d+ +p \d\.\d+ +n 9 /m);
-    expect(run.stdout).toMatch(/^\(a\) paper +entropy vs length +rho -?\d\.\d+ +p \d\.\d+ +n 9 /m);
-    expect(run.stdout).toMatch(/^\(b\) entropy vs hidden +rho -?\d\.\d+ +p \d\.\d+ +n 3 /m);
+    expect(fig.run.stderr).not.toContain("internal error");
+    expect(fig.run.code).toBe(0);
+    expect(fig.run.stdout).toMatch(/^\(a\) element +entropy vs length +rho -?\d\.\d+ +p \d\.\d+ +n 9 /m);
+    expect(fig.run.stdout).toMatch(/^\(a\) paper +entropy vs length +rho -?\d\.\d+ +p \d\.\d+ +n 9 /m);
+    expect(fig.run.stdout).toMatch(/^\(b\) entropy vs hidden +rho -?\d\.\d+ +p \d\.\d+ +n 3 /m);
   });
 
   test("results have the expected shape and sane values", () => {
     for (const semantics of ["element", "paper"] as const) {
-      const a = results.length[semantics];
+      const a = fig.results.length[semantics];
       expect(a.perLength).toHaveLength(3);
       for (const p of a.perLength) {
         expect(p.n).toBe(3);
@@ -265,15 +244,15 @@ describe("fig6 --quick", () => {
       }
       expect(a.points.every((p) => p.tokens >= 10 && p.tokens <= 36)).toBe(true);
     }
-    expect(results.mlp.runs.map((r) => r.hidden)).toEqual([2, 16, 128]);
-    for (const r of results.mlp.runs) {
+    expect(fig.results.mlp.runs.map((r) => r.hidden)).toEqual([2, 16, 128]);
+    for (const r of fig.results.mlp.runs) {
       // Entropy of a path distribution is ≥ 0 and at most log(#paths) (4 → hidden → 1 output: `hidden` paths per feature).
       expect(r.meanEntropy).toBeGreaterThanOrEqual(0);
       expect(r.meanEntropy).toBeLessThanOrEqual(Math.log(r.hidden) + 1e-9);
       expect(r.valAccuracy).toBeGreaterThanOrEqual(0);
       expect(r.valAccuracy).toBeLessThanOrEqual(1);
     }
-    const html = readFileSync(join(out, "fig6.html"), "utf8");
+    const html = readFileSync(join(fig.out, "fig6.html"), "utf8");
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).toContain("entropy vs sentence length and vs MLP hidden size");
   });

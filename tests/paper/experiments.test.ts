@@ -2,14 +2,13 @@
 // fresh process, as a user runs it) and its results have the right shape and sane values. The
 // scientific conclusion is the full runs' business (FINDINGS.md), not these tests'.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Fig2Results } from "../../examples/paper/fig2.ts";
 import { BRANCHES } from "../../examples/paper/fig2Read.ts";
 import { GROUPS, wilson } from "../../examples/paper/fig2Stats.ts";
-import { runScript } from "./runScript.ts";
+import { quickFigure, runScript } from "./runScript.ts";
 
 describe("Wilson interval", () => {
   test("matches the textbook values", () => {
@@ -25,34 +24,27 @@ describe("Wilson interval", () => {
 });
 
 describe("fig2 --quick", () => {
-  const out = mkdtempSync(join(tmpdir(), "semic-fig2-"));
-  let run: Awaited<ReturnType<typeof runScript>>;
-  let results: Fig2Results;
-  beforeAll(async () => {
-    run = await runScript(["examples/paper/fig2.ts", "--quick", "--out", out]);
-    if (run.code === 0) results = JSON.parse(readFileSync(join(out, "fig2.json"), "utf8")) as Fig2Results;
-  }, 240_000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const fig = quickFigure<Fig2Results>("fig2");
 
   test("runs and reports every claim under both semantics", () => {
-    expect(run.stderr).not.toContain("internal error");
-    expect(run.code).toBe(0);
+    expect(fig.run.stderr).not.toContain("internal error");
+    expect(fig.run.code).toBe(0);
     for (const semantics of ["element", "paper"]) {
-      for (const claim of ["firstQuery", "otherKey", "largestRepeatedKey"]) expect(run.stdout).toMatch(new RegExp(`^${semantics} +${claim} +\\d+/40 = `, "m"));
+      for (const claim of ["firstQuery", "otherKey", "largestRepeatedKey"]) expect(fig.run.stdout).toMatch(new RegExp(`^${semantics} +${claim} +\\d+/40 = `, "m"));
     }
   });
 
   test("results have the expected shape and sane values", () => {
-    expect(results.experiment).toBe("fig2");
-    expect(results.setup).toMatchObject({ vocab: 20, seq: 10, seeds: 1, positives: 40 });
-    expect(results.seeds).toHaveLength(1);
-    const seed = results.seeds[0]!;
+    expect(fig.results.experiment).toBe("fig2");
+    expect(fig.results.setup).toMatchObject({ vocab: 20, seq: 10, seeds: 1, positives: 40 });
+    expect(fig.results.seeds).toHaveLength(1);
+    const seed = fig.results.seeds[0]!;
     expect(seed.positives).toBe(40);
     expect(seed.valInputs).toBeGreaterThanOrEqual(40);
     expect(seed.valAccuracy).toBeGreaterThanOrEqual(0);
     expect(seed.valAccuracy).toBeLessThanOrEqual(1);
     for (const semantics of ["element", "paper"] as const) {
-      const s = results[semantics];
+      const s = fig.results[semantics];
       for (const p of Object.values(s.claims)) {
         expect(p.n).toBe(40);
         expect(p.fraction).toBe(p.holds / p.n);
@@ -71,7 +63,7 @@ describe("fig2 --quick", () => {
         }
       }
     }
-    const e = results.explanation;
+    const e = fig.results.explanation;
     for (const [at, bs] of [["first", ["skip", "query"]], ["repeated", ["key", "value"]]] as const) {
       for (const b of bs) {
         const q = e[at].sumOverPath[b]!;
@@ -86,7 +78,7 @@ describe("fig2 --quick", () => {
   });
 
   test("writes a self-contained page with the figure's data", () => {
-    const html = readFileSync(join(out, "fig2.html"), "utf8");
+    const html = readFileSync(join(fig.out, "fig2.html"), "utf8");
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script[^>]+src=/); // no network
     expect(html).toContain("the first token's flow goes through the query branch");

@@ -2,11 +2,10 @@
 // direct check written here, balance, padding and determinism; the online code's bookkeeping;
 // Spearman's ρ; and the --quick run end to end (shape and sanity, not the scientific conclusion).
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { compileGraph, importModule } from "../../compiler/compile.ts";
 import { loadModel } from "../../compiler/frontend/index.ts";
 import { initParams } from "../../compiler/train/train.ts";
@@ -17,7 +16,7 @@ import { ranks, spearman } from "../../examples/paper/rank.ts";
 import { binCountOnes, generate, minLength, TASKS, type Task } from "../../examples/paper/tasks/tasks.ts";
 import { interpret } from "../../ir/interpret.ts";
 import { semirings } from "../../ir/semirings/index.ts";
-import { runScript } from "./runScript.ts";
+import { quickFigure, runScript } from "./runScript.ts";
 
 /** Each task's definition, written independently of tasks.ts: the class of a sequence `t`. */
 const DIRECT: Record<string, (t: number[]) => number> = {
@@ -184,27 +183,20 @@ describe("Spearman's ρ", () => {
 });
 
 describe("fig5 --quick", () => {
-  const out = mkdtempSync(join(tmpdir(), "semic-fig5-"));
-  let run: Awaited<ReturnType<typeof runScript>>;
-  let results: Fig5Results;
-  beforeAll(async () => {
-    run = await runScript(["examples/paper/fig5.ts", "--quick", "--out", out]);
-    if (run.code === 0) results = JSON.parse(readFileSync(join(out, "fig5.json"), "utf8")) as Fig5Results;
-  }, 240_000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const fig = quickFigure<Fig5Results>("fig5");
 
   test("runs and prints a line per task and the correlation", () => {
-    expect(run.stderr).not.toContain("internal error");
-    expect(run.code).toBe(0);
-    for (const task of TASKS) expect(run.stdout).toContain(`${task.name} `);
-    expect(run.stdout).toMatch(/^Spearman ρ\(entropy, MDL\) over kept runs: all (n\/a|-?\d\.\d\d), binary (n\/a|-?\d\.\d\d) \(\d+ of 9 runs kept\)$/m);
+    expect(fig.run.stderr).not.toContain("internal error");
+    expect(fig.run.code).toBe(0);
+    for (const task of TASKS) expect(fig.run.stdout).toContain(`${task.name} `);
+    expect(fig.run.stdout).toMatch(/^Spearman ρ\(entropy, MDL\) over kept runs: all (n\/a|-?\d\.\d\d), binary (n\/a|-?\d\.\d\d) \(\d+ of 9 runs kept\)$/m);
   });
 
   test("results have the expected shape and sane values", () => {
-    expect(results.experiment).toBe("fig5");
-    expect(results.setup).toMatchObject({ seeds: [1], train: 240, threshold: 0.8 });
-    expect(results.runs).toHaveLength(TASKS.length);
-    for (const r of results.runs) {
+    expect(fig.results.experiment).toBe("fig5");
+    expect(fig.results.setup).toMatchObject({ seeds: [1], train: 240, threshold: 0.8 });
+    expect(fig.results.runs).toHaveLength(TASKS.length);
+    for (const r of fig.results.runs) {
       const task = TASKS.find((t) => t.name === r.task)!;
       expect(r.classes).toBe(task.classes);
       // The blocks tile the training data; the first is the uniform code; the sum is the MDL.
@@ -222,24 +214,24 @@ describe("fig5 --quick", () => {
       expect(r.entropy).toBeGreaterThan(0);
       expect(r.entropyAtInit).toBeGreaterThan(0);
       expect(r.attentionEntropy).toBeGreaterThanOrEqual(0);
-      expect(r.attentionEntropy).toBeLessThanOrEqual(Math.log(results.setup.model["seq"]!) + 1e-9);
+      expect(r.attentionEntropy).toBeLessThanOrEqual(Math.log(fig.results.setup.model["seq"]!) + 1e-9);
     }
-    expect(results.summary.tasks.map((t) => t.task)).toEqual(TASKS.map((t) => t.name));
-    expect(results.summary.kept).toBe(results.runs.filter((r) => r.kept).length);
+    expect(fig.results.summary.tasks.map((t) => t.task)).toEqual(TASKS.map((t) => t.name));
+    expect(fig.results.summary.kept).toBe(fig.results.runs.filter((r) => r.kept).length);
   });
 
   test("--merge redraws a run from its results; the same run twice is a located error", async () => {
-    const again = join(out, "merged");
-    const merged = await runScript(["examples/paper/fig5.ts", "--merge", join(out, "fig5.json"), "--out", again]);
+    const again = join(fig.out, "merged");
+    const merged = await runScript(["examples/paper/fig5.ts", "--merge", join(fig.out, "fig5.json"), "--out", again]);
     expect(merged.code).toBe(0);
-    expect(JSON.parse(readFileSync(join(again, "fig5.json"), "utf8"))).toEqual(results);
-    const twice = await runScript(["examples/paper/fig5.ts", "--merge", join(out, "fig5.json"), join(out, "fig5.json"), "--out", again]);
+    expect(JSON.parse(readFileSync(join(again, "fig5.json"), "utf8"))).toEqual(fig.results);
+    const twice = await runScript(["examples/paper/fig5.ts", "--merge", join(fig.out, "fig5.json"), join(fig.out, "fig5.json"), "--out", again]);
     expect(twice.code).toBe(1);
     expect(twice.stderr).toMatch(/^semic: .*fig5\.json: Contains1 seed 1 appears twice$/m);
   });
 
   test("the page embeds the scatter's data", () => {
-    const html = readFileSync(join(out, "fig5.html"), "utf8");
+    const html = readFileSync(join(fig.out, "fig5.html"), "utf8");
     expect(html).toContain("<title>semic: Fig. 5 (§5.3)</title>");
     for (const task of TASKS) expect(html).toContain(JSON.stringify(task.name).slice(1, -1));
   });
