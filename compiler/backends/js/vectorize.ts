@@ -116,7 +116,8 @@ export class KernelCompiler implements LoweringTarget {
       this.mod.addFunc(f, exportName);
       const outer = plan.levels[0]!;
       const work = plan.levels.reduce((p, lv) => p * lv.extent, 1);
-      const tail = plan.tail === undefined ? undefined : tailKernel(k0, plan.v, plan.tail);
+      // (a leave-one-out row does its last points itself, after its scans)
+      const tail = plan.tail === undefined || plan.loo ? undefined : tailKernel(k0, plan.v, plan.tail);
       return { note: plan.note, extent: outer.extent, step: outer.step, split: plan.accLevel > 0 || plan.form !== "reduce", work, scratch: plan.form === "lse" || plan.loo !== undefined, ...(tail ? { tail } : {}) };
     } catch (e) {
       if (e instanceof Unsupported) {

@@ -192,4 +192,36 @@ export function leaveOneOutPass(em: Emission): void {
     f.br("br_if", 0);
     f.end();
   }
+  if (e.plan.tail !== undefined) tailPoints(em, e.plan.tail, lv.extent);
+}
+
+/**
+ * The points of v past the vector loop, one by one with scalar code, here where the row's scans
+ * are at hand (a JS tail would walk the full row for each). Where v is the outermost loop, threads
+ * split it: the share that ends the row does them.
+ */
+function tailPoints(em: Emission, from: number, to: number): void {
+  const { e, k } = em;
+  const { f, F } = e;
+  const es = e.esize();
+  const store = F === "f32" ? "f32.store" : "f64.store";
+  const guard = e.plan.accLevel === 1;
+  if (guard) f.get(1).i32(e.plan.levels[0]!.extent).op("i32.ge_s").open("if");
+  const tmps = k.targets.map(() => f.local(F));
+  for (let t = from; t < to; t++) {
+    const at = { [e.v]: S.c(t) };
+    const target = S.substitute(em.target, at);
+    const old = Object.fromEntries(em.accs.map((a, l) => [a, S.load(k.targets[l]!, [target])]));
+    const ups = em.update.map((u) => e.num(S.substitute(S.substitute(u, at), old)));
+    withShared(e, ups, () => ups.forEach((x, l) => {
+      e.use(x);
+      f.set(tmps[l]!);
+    }));
+    k.targets.forEach((b, l) => {
+      const a = e.scalarAddr(b, target, es);
+      e.use(a.base);
+      f.get(tmps[l]!).mem(store, a.offset);
+    });
+  }
+  if (guard) f.end();
 }
