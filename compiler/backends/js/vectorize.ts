@@ -18,14 +18,14 @@
 // A vector variable whose extent is not a multiple of the lane count (BERT's 30522-wide vocabulary
 // row in f32x4) is vectorised over the largest multiple; its last points are a JS tail kernel that
 // the module runs after the call. Anything else (scatter targets, guards, extents under one vector)
-// returns null and stays a JS loop. A reduction over all points of a row but the diagonal under an
-// idempotent ⊕ (a log-softmax row's Jacobian) becomes a map over candidate points (simd/candidates.ts).
+// returns null and stays a JS loop. A reduction over a row whose points enter only as the diagonal
+// and as adjoints (a log-softmax row's Jacobian) becomes prefix and suffix ⊕ and a map (simd/leaveOneOut.ts).
 //
 // The parts, in simd/: plan.ts (form, levels, tiles), prepare.ts (the kernel's own preparation and
 // constant caches), reductions.ts and versioning.ts (rewrites of the update), nodes.ts and lower.ts
 // (Sx → value graph → instructions), emitKernel.ts (the loop nest), mathF32.ts (f32x4 exp, log),
 // lseFallback.ts (the exact form of log-sum-exp sums where their row scaling cannot hold the terms),
-// candidates.ts (rows reduced over all points but the diagonal under an idempotent ⊕).
+// leaveOneOut.ts (rows reduced as the diagonal ⊕ the ⊕ of all other points, by prefix and suffix ⊕).
 
 import type { Sx } from "../../../ir/scalar.ts";
 import type { Kernel } from "../../kernel.ts";
