@@ -22,6 +22,8 @@ import type { ExprLowering } from "./lower.ts";
 import type { ValueNode } from "./nodes.ts";
 import { type KernelOptions, type LeaveOneOut, SCRATCH } from "./types.ts";
 
+type Load = Extract<Sx, { k: "load" }>;
+
 const isDelta = (x: Sx, i: string, j: string): boolean =>
   x.k === "bin" && x.op === "eq" && x.a.k === "var" && x.b.k === "var" && ((x.a.name === i && x.b.name === j) || (x.a.name === j && x.b.name === i));
 
@@ -41,7 +43,7 @@ interface DiagonalRow {
   readonly iv: { readonly name: string; readonly extent: number };
   readonly j: string;
   /** The adjoint loads at point i, off the diagonal, distinct. */
-  readonly loads: readonly Sx[];
+  readonly loads: readonly Load[];
   /** Whether x is δ(i, j). */
   readonly isDelta: (x: Sx) => boolean;
 }
@@ -64,9 +66,9 @@ function diagonalRow(k: Kernel, zeroOf: ReadonlyMap<string, number>): DiagonalRo
   const j = jv.name;
   const delta = (x: Sx) => isDelta(x, i, j);
   const off = k.update.map((u) => S.rewrite(u, (x) => (delta(x) ? S.c(0) : undefined)));
-  const loads = [...new Map(off.flatMap((u) => S.loadsOf(u)).filter((l) => mentions(l, i)).map((l) => [keyOf(l), l])).values()];
+  const loads = [...new Map(off.flatMap((u) => S.loadsOf(u)).filter((l): l is Load => l.k === "load" && mentions(l, i)).map((l) => [keyOf(l), l])).values()];
   if (loads.length === 0) return undefined;
-  for (const l of loads) if (l.k !== "load" || !zeroOf.has(l.ref) || k.targets.includes(l.ref) || mentions(l, j)) return undefined;
+  for (const l of loads) if (!zeroOf.has(l.ref) || k.targets.includes(l.ref) || mentions(l, j)) return undefined;
   // All of i's uses off the diagonal are those loads.
   const keys = new Map(loads.map((l, n) => [keyOf(l), S.v(`@g${n}`)]));
   if (off.some((u) => mentions(S.rewrite(u, (x) => keys.get(keyOf(x))), i))) return undefined;
@@ -85,14 +87,15 @@ export function leaveOneOutRewrite(k: Kernel, opts: KernelOptions): { kernel: Ke
   const row = diagonalRow(k, bwd.zeroOf);
   const lanes = k.targets.length;
   if (!row || row.loads.length !== lanes) return undefined;
-  const byLane: Sx[] = [];
+  const byLane: Load[] = [];
   for (const ld of row.loads) {
-    const l = bwd.laneOf.get((ld as Extract<Sx, { k: "load" }>).ref);
+    const l = bwd.laneOf.get(ld.ref);
     if (l === undefined || l >= lanes || byLane[l]) return undefined;
     byLane[l] = ld;
   }
-  const at = (ld: Sx) => keyOf(S.load("", (ld as Extract<Sx, { k: "load" }>).index));
-  if (byLane.length !== lanes || byLane.some((ld) => at(ld) !== at(byLane[0]!))) return undefined;
+  // every lane of one element: the loads differ only in their buffer
+  const pointOf = (ld: Load) => keyOf(S.load("", ld.index));
+  if (byLane.length !== lanes || byLane.some((ld) => pointOf(ld) !== pointOf(byLane[0]!))) return undefined;
   const { iv, j } = row;
   const i = iv.name;
   const n = iv.extent;
@@ -107,7 +110,7 @@ export function leaveOneOutRewrite(k: Kernel, opts: KernelOptions): { kernel: Ke
   const update = off.map((u) => S.substitute(u, Object.fromEntries(accs.map((a, l) => [a, diag[l]!]))));
   return {
     kernel: { ...k, vars: k.vars.filter((v) => v.name !== i), update },
-    loo: { red: { name: i, extent: n, step: 1, local: -1 }, loads: byLane, zero: byLane.map((ld) => bwd.zeroOf.get((ld as Extract<Sx, { k: "load" }>).ref)!), plus: bwd.plus, slot },
+    loo: { red: { name: i, extent: n, step: 1, local: -1 }, loads: byLane, zero: byLane.map((ld) => bwd.zeroOf.get(ld.ref)!), plus: bwd.plus, slot },
   };
 }
 
