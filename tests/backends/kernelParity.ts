@@ -107,8 +107,9 @@ export function runParity(g: Graph, semirings: readonly Semiring[], feed: Record
   };
   compileAll(fwd, "", {});
   for (const { sr, steps } of bwd) {
-    const zeroOf = new Map(adj.get(sr)!.map((b) => [b.name, sr.zero[sr.lanes.findIndex((l) => b.name === adjointBuffer(b.node, l))]!]));
-    compileAll(steps, `${sr.name}_`, { backward: { zeroOf, traits: sr.traits } });
+    const laneOf = new Map(adj.get(sr)!.map((b) => [b.name, sr.lanes.findIndex((l) => b.name === adjointBuffer(b.node, l))]));
+    const zeroOf = new Map([...laneOf].map(([b, l]) => [b, sr.zero[l]!]));
+    compileAll(steps, `${sr.name}_`, { backward: { zeroOf, traits: sr.traits, plus: (a, b) => sr.plus(a, b), laneOf } });
   }
   const scratchAt = bytes;
   bytes += Math.ceil(compiler.scratchBytes / 64) * 64;

@@ -268,8 +268,9 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     out.open(`function ${sr.name}Backward() {`);
     for (const b of adjBufs.get(sr.name)!) out.line(`const ${b.name} = ${view(b)};`);
     out.open(`function run() {`);
-    const zeroOf = new Map(adjBufs.get(sr.name)!.map((b) => [b.name, sr.zero[sr.lanes.findIndex((l) => b.name === adjointBuffer(b.node, l))]!]));
-    renderSteps(bwd.get(sr.name)!, shapeOf, out, state, wasm, `${sr.name}_`, { backward: { zeroOf, traits: sr.traits } });
+    const laneOf = new Map(adjBufs.get(sr.name)!.map((b) => [b.name, sr.lanes.findIndex((l) => b.name === adjointBuffer(b.node, l))]));
+    const zeroOf = new Map([...laneOf].map(([b, l]) => [b, sr.zero[l]!]));
+    renderSteps(bwd.get(sr.name)!, shapeOf, out, state, wasm, `${sr.name}_`, { backward: { zeroOf, traits: sr.traits, plus: (a, b) => sr.plus(a, b), laneOf } });
     out.close();
     const lanesOf = (id: number) => `[${sr.lanes.map((l) => adjointBuffer(id, l)).join(", ")}]`;
     out.line(`const adjoints = { ${live.map((id) => `${id}: ${lanesOf(id)}`).join(", ")} };`);

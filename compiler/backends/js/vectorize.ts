@@ -18,18 +18,18 @@
 // A vector variable whose extent is not a multiple of the lane count (BERT's 30522-wide vocabulary
 // row in f32x4) is vectorised over the largest multiple; its last points are a JS tail kernel that
 // the module runs after the call. Anything else (scatter targets, guards, extents under one vector)
-// returns null and stays a JS loop. A reduction over all points of a row but the diagonal under an
-// idempotent ⊕ (a log-softmax row's Jacobian) becomes a map over candidate points (simd/candidates.ts).
+// returns null and stays a JS loop. A reduction over a row whose points enter only as the diagonal
+// and as adjoints (a log-softmax row's Jacobian) becomes prefix and suffix ⊕ and a map (simd/leaveOneOut.ts).
 //
 // The parts, in simd/: plan.ts (form, levels, tiles), prepare.ts (the kernel's own preparation and
 // constant caches), reductions.ts and versioning.ts (rewrites of the update), nodes.ts and lower.ts
 // (Sx → value graph → instructions), emitKernel.ts (the loop nest), mathF32.ts (f32x4 exp, log),
 // lseFallback.ts (the exact form of log-sum-exp sums where their row scaling cannot hold the terms),
-// candidates.ts (rows reduced over all points but the diagonal under an idempotent ⊕).
+// leaveOneOut.ts (rows reduced as the diagonal ⊕ the ⊕ of all other points, by prefix and suffix ⊕).
 
 import type { Sx } from "../../../ir/scalar.ts";
 import type { Kernel } from "../../kernel.ts";
-import { candidateRewrite } from "./simd/candidates.ts";
+import { leaveOneOutRewrite } from "./simd/leaveOneOut.ts";
 import { emitKernel } from "./simd/emitKernel.ts";
 import { ExprLowering } from "./simd/lower.ts";
 import { planKernel, tailKernel } from "./simd/plan.ts";
@@ -51,6 +51,7 @@ export const hostImports = (precision: "f32" | "f64", unaryOps: ReadonlySet<stri
   hostMath(precision).filter((m) => unaryOps.has(m) || [...unaryOps].some((op) => LOWERED_THROUGH[op] === m));
 
 export class KernelCompiler implements LoweringTarget {
+  readonly layout: WasmLayout;
   readonly F: "f32" | "f64";
   readonly VX: "f32x4" | "f64x2";
   readonly L: number;
@@ -62,15 +63,24 @@ export class KernelCompiler implements LoweringTarget {
   /** `unaryOps`: the scalar functions the kernels use (only those are imported). */
   constructor(
     readonly mod: ModuleBuilder,
-    readonly layout: WasmLayout,
+    layout: WasmLayout,
     unaryOps: ReadonlySet<string>,
   ) {
+    // A rewritten kernel may read scratch (a row's prefix and suffix ⊕) as a one-axis buffer.
+    this.layout = {
+      precision: layout.precision,
+      addr: (b) => layout.addr(b),
+      isInt: (b) => b !== SCRATCH && layout.isInt(b),
+      shapeOf: (b) => (b === SCRATCH ? [Number.MAX_SAFE_INTEGER] : layout.shapeOf(b)),
+      isConst: (b) => b !== SCRATCH && layout.isConst(b),
+      addBuffer: (name, shape) => layout.addBuffer(name, shape),
+    };
     this.F = layout.precision;
     this.VX = layout.precision === "f32" ? "f32x4" : "f64x2";
     this.L = layout.precision === "f32" ? 4 : 2;
     // f64 lanes call the host's Math per lane (exact, as the JS loops); f32 lanes use polynomials.
     for (const name of hostImports(layout.precision, unaryOps)) this.#math.set(name, mod.importFunc(name, ["f64"], ["f64"]));
-    this.#caches = new ConstantCaches(layout, (fill) => this.compile(fill, fill.name, { whole: true }));
+    this.#caches = new ConstantCaches(this.layout, (fill) => this.compile(fill, fill.name, { whole: true }));
   }
 
   /** Kernels that fill caches, to run once the parameters are in memory. */
@@ -94,18 +104,21 @@ export class KernelCompiler implements LoweringTarget {
   compile(k0: Kernel, exportName: string, opts: KernelOptions = {}): CompiledKernel | null {
     const km = k0.name.startsWith("prep_") ? k0 : this.#caches.materialize(k0);
     try {
-      const rewritten = candidateRewrite(km, opts);
+      const loo = leaveOneOutRewrite(km, opts);
+      // The separable form, where it applies (⊕ a sum), needs no scan and no scratch.
+      const rewritten = loo && planKernel(km, opts, this)?.form !== "sep" ? loo : undefined;
       const k = rewritten?.kernel ?? km;
       const plan0 = planKernel(k, opts, this);
       if (!plan0) return null;
-      const plan = rewritten ? { ...plan0, cand: rewritten.cand, note: `${plan0.note}, ⊕ over ${rewritten.cand.red.name} at each adjoint lane's extremes` } : plan0;
+      const plan = rewritten ? { ...plan0, loo: rewritten.loo, note: `${plan0.note}, ⊕ over ${rewritten.loo.red.name} ≠ ${plan0.v} as prefix and suffix ⊕` } : plan0;
       const f = new FuncBuilder(["i32", "i32", "i32"], []);
       emitKernel(new ExprLowering(this, f, plan), k, opts);
       this.mod.addFunc(f, exportName);
       const outer = plan.levels[0]!;
       const work = plan.levels.reduce((p, lv) => p * lv.extent, 1);
-      const tail = plan.tail === undefined ? undefined : tailKernel(k0, plan.v, plan.tail);
-      return { note: plan.note, extent: outer.extent, step: outer.step, split: plan.accLevel > 0 || plan.form !== "reduce", work, scratch: plan.form === "lse", ...(tail ? { tail } : {}) };
+      // (a leave-one-out row does its last points itself, after its scans)
+      const tail = plan.tail === undefined || plan.loo ? undefined : tailKernel(k0, plan.v, plan.tail);
+      return { note: plan.note, extent: outer.extent, step: outer.step, split: plan.accLevel > 0 || plan.form !== "reduce", work, scratch: plan.form === "lse" || plan.loo !== undefined, ...(tail ? { tail } : {}) };
     } catch (e) {
       if (e instanceof Unsupported) {
         if (process.env["SEMIC_DEBUG_WASM"]) console.error(`kernel ${exportName} stays JS:`, e.stack);

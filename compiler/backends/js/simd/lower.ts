@@ -44,17 +44,6 @@ export class ExprLowering extends NodeGraph {
       this.levelOfVar.set(lv.name, lv);
       lv.local = f.local("i32");
     }
-    // cand: the reduction likewise; the candidate indices are row values, set before the v loop.
-    const cand = plan.cand;
-    if (cand) {
-      this.depthOfVar.set(cand.red.name, this.n + 1);
-      this.levelOfVar.set(cand.red.name, cand.red);
-      cand.red.local = f.local("i32");
-      for (const name of cand.names.flat()) {
-        this.depthOfVar.set(name, plan.accLevel - 1);
-        this.levelOfVar.set(name, { name, extent: cand.red.extent, step: 1, local: f.local("i32") });
-      }
-    }
   }
 
   get v() { return this.plan.v; }

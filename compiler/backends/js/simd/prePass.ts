@@ -1,12 +1,13 @@
-// Per-row work before the reduction loops: separable sums (Σ over the reduction of each monomial's
+// Per-row work before the reduction loops: a leave-one-out row's prefix and suffix ⊕
+// (simd/leaveOneOut.ts), separable sums (Σ over the reduction of each monomial's
 // reduction factors), or a log-sum-exp row's reference M = max(B over the reduction, L_old over the
 // row), its scale factors s = e^(B − M) and the products' scaled terms s·P_r in scratch, and whether
 // some finite B lies too far below M for the scaling (simd/lseFallback.ts).
 
 import * as S from "../../../../ir/scalar.ts";
 import type { Sx } from "../../../../ir/scalar.ts";
-import { candidatePass } from "./candidates.ts";
 import type { Emission } from "./emission.ts";
+import { leaveOneOutPass } from "./leaveOneOut.ts";
 import { LSE_LIMITS, loops, lowName, wideName } from "./lseFallback.ts";
 import { SCRATCH, type LoopLevel } from "./types.ts";
 
@@ -52,7 +53,7 @@ export function prePass(em: Emission): void {
   const { e } = em;
   const { f, plan, F, n } = e;
   if (plan.sep) return sepPass(em);
-  if (plan.cand) return candidatePass(em);
+  if (plan.loo) return leaveOneOutPass(em);
   const lse = plan.lse;
   if (!lse) return;
   const vLevel = plan.accLevel - 1;

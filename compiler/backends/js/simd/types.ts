@@ -3,7 +3,7 @@
 // from the compiler.
 
 import type { Sx } from "../../../../ir/scalar.ts";
-import type { Traits } from "../../../../ir/semirings/semiring.ts";
+import type { Lanes, Traits } from "../../../../ir/semirings/semiring.ts";
 import type { Kernel } from "../../../kernel.ts";
 import type { LseMonoid, Monomial } from "./reductions.ts";
 
@@ -44,6 +44,9 @@ export interface BackwardKernels {
   readonly zeroOf: ReadonlyMap<string, number>;
   /** What updates `acc ⊕ term` may be rewritten into (0̄ skipping, log-sum-exp sums, sign versioning). */
   readonly traits: Traits;
+  /** The semiring's ⊕ on two elements' lanes, and each adjoint lane buffer's lane (for rewrites that ⊕ adjoints). */
+  readonly plus?: (a: Lanes, b: Lanes) => Sx[];
+  readonly laneOf?: ReadonlyMap<string, number>;
 }
 
 export interface KernelOptions {
@@ -75,8 +78,8 @@ export interface VectorPlan {
   lse?: LseMonoid;
   /** sep: per lane, the monomials of its term; the reduction loops, run in the pre-pass. */
   sep?: { lanes: Monomial[][]; red: LoopLevel[] };
-  /** map form whose reduction was replaced by candidate points, found per row in the pre-pass. */
-  cand?: Candidates;
+  /** map form whose reduction over all points but one was replaced by prefix and suffix ⊕ (leaveOneOut.ts). */
+  loo?: LeaveOneOut;
   v: string;
   levels: LoopLevel[];
   /** Per instance: var substitutions. */
@@ -106,12 +109,15 @@ export interface LoweringTarget {
   needScratch(bytes: number): void;
 }
 
-/** The extremes per row that stand in for a reduction under an idempotent ⊕ (candidates.ts). */
-export interface Candidates {
+/** The prefix and suffix ⊕ of a row's adjoints that stand in for a reduction over all points but one (leaveOneOut.ts). */
+export interface LeaveOneOut {
   /** The reduced variable; only the per-row pre-pass loops over it. */
   readonly red: LoopLevel;
-  /** The adjoint lanes at reduction point `red` (the kernel's multi-index loads). */
+  /** Per semiring lane, the adjoint's load at point `red`. */
   readonly loads: readonly Sx[];
-  /** Per load, per slot of SLOTS: the variable holding that extreme's index. */
-  readonly names: readonly (readonly string[])[];
+  /** Per lane, 0̄'s value. */
+  readonly zero: readonly number[];
+  readonly plus: (a: Lanes, b: Lanes) => Sx[];
+  /** Scratch element of lane l's prefix (which 0) or suffix (which 1) at point 0. */
+  readonly slot: (l: number, which: 0 | 1) => number;
 }
