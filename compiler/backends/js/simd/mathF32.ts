@@ -56,25 +56,30 @@ export function emitExpF32(f: FuncBuilder, x: number): void {
 
 /**
  * log x of the vector in local x, left on the stack: at most 1 ulp from the correctly rounded log
- * over every f32 (tests/backends/mathLog.test.ts sweeps it). Positive normal lanes take 26
- * instructions (Cephes' logf took 38 and three bitselects): x = 2ⁿ·m with m in [⅔, 4/3) by integer
- * arithmetic on the bits, r = m − 1 exactly, and log x = (r²·p(r) + r) + n·ln2 with p of degree 7,
- * a minimax fit of (log1p r − r)/r² on [−⅓, ⅓] weighted by r²/log1p r (the relative error it
- * leaves in the sum). Three more decide whether any lane is 0, subnormal, negative, ∞ or NaN; only
- * then does the slow path run, so a loop whose arguments are positive normals pays nothing for them.
+ * over every f32 (tests/backends/mathLog.test.ts sweeps it). The core takes 26 instructions
+ * (Cephes' logf took 38, and three bitselects): x = 2ⁿ·m with m in [⅔, 4/3) by integer arithmetic
+ * on the bits, r = m − 1 exactly, and log x = (r²·p(r) + r) + n·ln2 with p of degree 7, a minimax
+ * fit of (log1p r − r)/r² on [−⅓, ⅓] weighted by r²/log1p r (the relative error it leaves in the
+ * sum). Zero lanes take two more; four decide whether any lane is subnormal, negative, ∞ or NaN,
+ * and only then does the slow path run, so a loop whose arguments are positive normals or 0 pays
+ * nothing for the rest.
  */
 export function emitLogF32(f: FuncBuilder, x: number): void {
   const k = splats(f);
-  const y = f.local("v128");
+  const y = f.local("v128"), zero = f.local("v128");
+  // log ±0 = −∞ here: 0 is the zero of every log-domain semiring, too common for the slow path
+  k.f32(-Infinity);
   logCore(f, x, k);
-  f.set(y);
-  // Special lanes, outside [2⁻¹²⁶, ∞): bits(x) + 0x7f800000 maps the positive normals, and only
-  // them, below −2²⁴ as signed integers.
+  f.get(x);
+  k.f32(0);
+  f.simd("f32x4.eq").tee(zero).simd("v128.bitselect").set(y);
+  // Other special lanes, outside [2⁻¹²⁶, ∞): bits(x) + 0x7f800000 maps the positive normals, and
+  // only them, below −2²⁴ as signed integers.
   f.get(x);
   k.i32(0x7f800000);
   f.simd("i32x4.add");
   k.i32(-0x01000001);
-  f.simd("i32x4.gt_s").simd("v128.any_true").open("if");
+  f.simd("i32x4.gt_s").get(zero).simd("v128.andnot").simd("v128.any_true").open("if");
   logSpecial(f, x, y);
   f.end();
   f.get(y);
