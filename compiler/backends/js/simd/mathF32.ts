@@ -60,19 +60,17 @@ export function emitExpF32(f: FuncBuilder, x: number): void {
  * (Cephes' logf took 38, and three bitselects): x = 2ⁿ·m with m in [⅔, 4/3) by integer arithmetic
  * on the bits, r = m − 1 exactly, and log x = (r²·p(r) + r) + n·ln2 with p of degree 7, a minimax
  * fit of (log1p r − r)/r² on [−⅓, ⅓] weighted by r²/log1p r (the relative error it leaves in the
- * sum). Zero lanes take two more; four decide whether any lane is subnormal, negative, ∞ or NaN,
- * and only then does the slow path run, so a loop whose arguments are positive normals or 0 pays
- * nothing for the rest.
+ * sum). Zero lanes take two more (0 is the zero of every log-domain semiring); four decide whether
+ * any lane is subnormal, negative, ∞ or NaN, and only then does the slow path run.
  */
 export function emitLogF32(f: FuncBuilder, x: number): void {
   const k = splats(f);
   const y = f.local("v128"), zero = f.local("v128");
-  // log ±0 = −∞ here: 0 is the zero of every log-domain semiring, too common for the slow path
   k.f32(-Infinity);
   logCore(f, x, k);
   f.get(x);
-  k.f32(0);
-  f.simd("f32x4.eq").tee(zero).simd("v128.bitselect").set(y);
+  k.i32(0);
+  f.simd("i32x4.eq").tee(zero).simd("v128.bitselect").set(y);
   // Other special lanes, outside [2⁻¹²⁶, ∞): bits(x) + 0x7f800000 maps the positive normals, and
   // only them, below −2²⁴ as signed integers.
   f.get(x);
@@ -89,8 +87,8 @@ export function emitLogF32(f: FuncBuilder, x: number): void {
 const LOG_P = [-0.49999937415122986, 0.33333197236061096, -0.2500782012939453, 0.20011167228221893, -0.16415956616401672, 0.13995827734470367, -0.1538855880498886, 0.14026251435279846];
 
 /**
- * Pushes log x for the positive normal lanes of local x. With `tiny`, a mask of lanes the caller
- * scaled by 2²³, their exponent is lowered by 23 (exact, unlike subtracting 23·ln2 afterwards).
+ * Pushes log x for the positive normal lanes of local x. Lanes in the mask `tiny` were scaled by
+ * 2¹⁴⁹: their exponent is lowered by 149 (exact, unlike subtracting 149·ln2 afterwards).
  */
 function logCore(f: FuncBuilder, x: number, k: Splats, tiny?: number): void {
   const n = f.local("v128"), r = f.local("v128");
@@ -103,7 +101,7 @@ function logCore(f: FuncBuilder, x: number, k: Splats, tiny?: number): void {
   f.simd("f32x4.sub").set(r);
   if (tiny !== undefined) {
     f.get(n).get(tiny);
-    f.v128i32([23, 23, 23, 23]);
+    k.i32(149);
     f.simd("v128.and").simd("i32x4.sub").set(n);
   }
   // p by Estrin's scheme: (c0 + c1·r) + r²·(c2 + c3·r) + r⁴·((c4 + c5·r) + r²·(c6 + c7·r)), a
@@ -135,16 +133,19 @@ function logCore(f: FuncBuilder, x: number, k: Splats, tiny?: number): void {
   f.simd("f32x4.mul").simd("f32x4.add");
 }
 
-/** Recomputes local y where x is not a positive normal: subnormals scaled into the normals; log 0 = −∞, log ∞ = ∞, NaN for NaN and negatives. */
+/**
+ * Recomputes local y where some lane of x is not a positive normal or +0. A subnormal is
+ * bits(x)·2⁻¹⁴⁹: its bits converted to float are a normal number, read with the exponent lowered by
+ * 149, so no float operation reads a subnormal (an x86 multiply by one takes a microcode assist, a
+ * hundred cycles). log ±0 = −∞, log ∞ = ∞, NaN for NaN and negatives.
+ */
 function logSpecial(f: FuncBuilder, x: number, y: number): void {
   const tiny = f.local("v128"), xs = f.local("v128");
   const splat = (v: number) => f.v128f32([v, v, v, v]);
   // tiny: bits(x) < 2²³ as signed integers (0, subnormals, and negatives, which end as NaN below)
   f.v128i32([0x00800000, 0x00800000, 0x00800000, 0x00800000]);
   f.get(x).simd("i32x4.gt_s").set(tiny);
-  f.get(x);
-  splat(2 ** 23);
-  f.simd("f32x4.mul").get(x).get(tiny).simd("v128.bitselect").set(xs);
+  f.get(x).simd("f32x4.convert_i32x4_s").get(x).get(tiny).simd("v128.bitselect").set(xs);
   logCore(f, xs, splats(f), tiny);
   f.set(y);
   // ∞ and NaN are their own log
