@@ -1,9 +1,11 @@
 // Per-kernel profile of semic's generated code:
-// `tsx bench/profile.ts [model] [--seq N] [--vocab V] [--semiring S] [--precision f32|f64] [--small]`.
+// `tsx bench/profile.ts [model] [--seq N] [--vocab V] [--semiring S] [--precision f32|f64] [--small] [--expand layerNorm,softmax] [--no-threads]`.
 // Compiles with timing hooks around every step and prints the steps that cost the most.
 
 import { importModule } from "../compiler/compile.ts";
+import { parseExpand } from "../compiler/cli/load.ts";
 import { loadModel } from "../compiler/frontend/index.ts";
+import { expandFor } from "../compiler/semantics.ts";
 import { semirings } from "../ir/semirings/index.ts";
 import { modelInputs, randomParams } from "./models.ts";
 
@@ -22,7 +24,8 @@ const vocab = Number(opt("vocab", "30522"));
 const precision = opt("precision", "f32") as "f32" | "f64";
 const small = args.includes("--small");
 const bert = small ? { layers: 2, hidden: 256, heads: 4, intermediate: 1024, vocab, seq } : { layers: 6, hidden: 512, heads: 8, intermediate: 2048, vocab, seq };
-const { graph } = loadModel(file, { config: file.includes("bert") ? bert : {} });
+const expand = parseExpand(args.includes("--expand") ? [opt("expand", "")] : undefined);
+const graph = expandFor(loadModel(file, { config: file.includes("bert") ? bert : {} }).graph, "element", expand);
 const sel = srNames.map((n) => semirings[n as keyof typeof semirings]);
 const { renderJsModule } = await import("../compiler/backends/js/module.ts");
 const { buildBackward } = await import("../compiler/backward.ts");
@@ -37,7 +40,7 @@ for (let r = 0; r < reps + 2; r++) {
 }
 const p = g.__semicProfile ?? {};
 const total = Object.values(p).reduce((a, b) => a + b, 0) / reps;
-console.log(`${file}${file.includes("bert") ? ` vocab ${vocab}` : ""} seq ${seq} ${precision} ${srNames.join("+")}: ${total.toFixed(1)} ms per run (forward + backward), ${Object.keys(p).length} steps`);
+console.log(`${file}${file.includes("bert") ? ` vocab ${vocab}` : ""}${expand.length > 0 ? ` expanded ${expand.join(",")}` : ""} seq ${seq} ${precision} ${srNames.join("+")}: ${total.toFixed(1)} ms per run (forward + backward), ${Object.keys(p).length} steps`);
 const byKind = new Map<string, number>();
 for (const [label, t] of Object.entries(p)) {
   const [name, where, , , op] = label.split(" ");

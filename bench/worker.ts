@@ -5,7 +5,9 @@
 import v8 from "node:v8";
 import { compileGraph, importModule } from "../compiler/compile.ts";
 import { loadModel } from "../compiler/frontend/index.ts";
+import { expandFor } from "../compiler/semantics.ts";
 import type { Graph } from "../ir/graph.ts";
+import type { Composite } from "../ir/passes/expand.ts";
 import { semirings } from "../ir/semirings/index.ts";
 import { loadTensorFile } from "../runtime/weights.ts";
 import { modelInputs, randomParams } from "./models.ts";
@@ -18,6 +20,8 @@ export interface Spec {
   config: Record<string, number | boolean>;
   /** The tensor differentiated with respect to. */
   wrt: string;
+  /** Composites expanded into elementary ops before compiling (semic; TF.js computes the same function). */
+  expand?: Composite[];
   /** JSON params/inputs files; random (seeded) params and inputs when absent. */
   params?: string;
   inputs?: string;
@@ -87,7 +91,8 @@ function fileInputs(path: string): Record<string, number[]> {
 
 function setup(spec: Spec): { graph: Graph; params: Record<string, Float32Array>; inputs: Record<string, number[]>; loadMs: number } {
   const t0 = performance.now();
-  const { graph } = loadModel(spec.file, { config: spec.config as Record<string, number> });
+  const loaded = loadModel(spec.file, { config: spec.config as Record<string, number> }).graph;
+  const graph = spec.expand ? expandFor(loaded, "element", spec.expand) : loaded;
   const loadMs = performance.now() - t0;
   const params = spec.params ? fileParams(spec.params) : randomParams(graph, spec.seed);
   const inputs = spec.inputs ? fileInputs(spec.inputs) : modelInputs(graph, spec.seed);

@@ -27,6 +27,10 @@ export class Bytes {
     scratchView.setFloat32(0, v, true);
     this.append(scratchBytes.subarray(0, 4));
   }
+  i32(v: number): void {
+    scratchView.setInt32(0, v, true);
+    this.append(scratchBytes.subarray(0, 4));
+  }
   f64(v: number): void {
     scratchView.setFloat64(0, v, true);
     this.append(scratchBytes.subarray(0, 8));
@@ -176,6 +180,11 @@ export class FuncBuilder {
   v128f32(vs: readonly number[]): this {
     this.simd("v128.const");
     for (const v of vs) this.code.f32(v);
+    return this;
+  }
+  v128i32(vs: readonly number[]): this {
+    this.simd("v128.const");
+    for (const v of vs) this.code.i32(v);
     return this;
   }
   v128f64(vs: readonly number[]): this {
