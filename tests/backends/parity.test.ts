@@ -32,9 +32,9 @@ const semirings = semiringNames.map((n) => semiringByName(n, { k: 2 }));
  * Known disagreements, kept here so that a fix shows up as a failure to update: in f32, BERT's
  * attention and LayerNorm backward give log-domain semirings path weights below f32's range
  * (|w| < 2⁻¹²⁶ ≈ e^-87). The JS loops compute them in f64; the f32x4 lanes underflow (a product of
- * two f32 values, or e^A·e^(B−M) in log-sum-exp sums, becomes 0: log 0 = −∞, "no path"), flush
- * e^x to 0 below x ≈ −87.7, and take the log of a subnormal with a normal-only polynomial. Values
- * near e^-80 differ by up to 1.9 in the log, and some are −∞ against a finite JS value.
+ * two f32 values, or e^A·e^(B−M) in log-sum-exp sums, becomes 0: log 0 = −∞, "no path") and flush
+ * e^x to 0 below x ≈ −87.7 (the f32x4 log itself reads subnormals within 1 ulp). Values near e^-80
+ * differ by up to 1.9 in the log, and some are −∞ against a finite JS value.
  */
 const knownF32Range: Record<string, readonly string[]> = { "bert (1 layer, hidden 32)": ["entropy", "logsum", "maxabs"] };
 
