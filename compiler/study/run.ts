@@ -7,6 +7,7 @@
 
 import { createReadStream, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { shapeOf } from "./affinity.ts";
 import type { Overrides } from "./compileShape.ts";
 import { inShard, type Shard, type StudyOptions } from "./options.ts";
 import { inlineExecutor, poolExecutor, type Executor } from "./pool.ts";
@@ -103,7 +104,7 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
         if (!compiled) compiles.set(item.key, (compiled = executor.compile(item.overrides)));
         const why = await compiled;
         const { line, id } = item.record;
-        deliver(item, why !== null ? { error: { line, id, error: why } } : await executor.run(item.record));
+        deliver(item, why !== null ? { error: { line, id, error: why } } : await executor.run(item.record, item.key));
       })().catch((e: unknown) => deliver(item, { error: errorRecord(item.record.line, item.record.id, e) }));
       inflight.add(task);
       void task.finally(() => inflight.delete(task));
@@ -129,7 +130,7 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
         deliver(item, { error: errorRecord(line, line, e) });
         continue;
       }
-      batch.push({ ...item, record, overrides, key: JSON.stringify(Object.entries(overrides).sort()) });
+      batch.push({ ...item, record, overrides, key: shapeOf(overrides) });
       if (batch.length >= window) {
         await dispatch(batch);
         batch = [];

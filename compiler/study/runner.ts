@@ -45,6 +45,9 @@ export interface RecordRunner {
   readonly timing: Readonly<RunnerTiming>;
 }
 
+/** Compiled shapes a runner keeps instantiated at once (each holds its own memory, weights included). */
+export const DEFAULT_MAX_MODELS = 2;
+
 /** A compiled shape, ready to run (or the reason it cannot be). */
 type Instance = { model: GeneratedModel; meta: ShapeMeta } | { error: string };
 
@@ -96,7 +99,7 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
   const params = loadParams(o, info);
   const allowExtra = o.params.toLowerCase().endsWith(".safetensors");
   const inputNames = new Set(info.base.inputs.map((t) => t.name));
-  const maxModels = o.maxModels ?? 2;
+  const maxModels = o.maxModels ?? DEFAULT_MAX_MODELS;
   const views = o.branchViews ?? [];
   const semirings = views.length > 0 ? await semiringsOf(o) : new Map<string, Semiring>();
   const timing: RunnerTiming = { compile: 0, load: 0, run: 0 };
