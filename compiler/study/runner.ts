@@ -90,6 +90,12 @@ async function semiringsOf(o: StudyOptions): Promise<Map<string, Semiring>> {
 export function loadParams(o: StudyOptions, info: ModelInfo): TensorMap {
   const params = loadTensorFile(o.params);
   bindTensors(info.base.params, params, o.params, { allowExtra: o.params.toLowerCase().endsWith(".safetensors") });
+  // f32 weights as Float32Arrays once: every instance then gets the same arrays, which is how the
+  // weight caches know that two instances share their weights.
+  for (const t of info.base.params) {
+    const p = params.get(t.name);
+    if (t.dtype === "f32" && p && !(p.data instanceof Float32Array)) params.set(t.name, { ...p, data: Float32Array.from(p.data) });
+  }
   return params;
 }
 
@@ -103,6 +109,9 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
   const views = o.branchViews ?? [];
   const semirings = views.length > 0 ? await semiringsOf(o) : new Map<string, Semiring>();
   const timing: RunnerTiming = { compile: 0, load: 0, run: 0 };
+  // Values computed from the weights alone (log|w|…), filled by the first instance and copied into
+  // the next: they do not depend on the lengths (runtime/module/kernels.ts, fillCaches).
+  const weightCaches = new Map<string, unknown>();
   // Most recently used last; each instance holds its own copy of the weights.
   const instances = new Map<string, Promise<Instance>>();
 
@@ -148,8 +157,8 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
       failed.set(sameKeys(overrides), `${why ? `with config ${why} the weights do not fit: ` : ""}${oneLine(e)}`);
       return { error: failed.get(sameKeys(overrides))! };
     }
-    const mod = (await import(pathToFileURL(cache.pathOf(key, "mjs")).href)) as { createModel(p: Record<string, ArrayLike<number>>): GeneratedModel };
-    return { model: mod.createModel(bound.tensors), meta };
+    const mod = (await import(pathToFileURL(cache.pathOf(key, "mjs")).href)) as { createModel(p: Record<string, ArrayLike<number>>, o: { caches: Map<string, unknown> }): GeneratedModel };
+    return { model: mod.createModel(bound.tensors, { caches: weightCaches }), meta };
   }
 
   function instanceFor(overrides: Overrides): Promise<Instance> {
