@@ -83,6 +83,8 @@ export interface DatasetRow {
   /** Summed over the workers. */
   compileS: number;
   instantiateS: number;
+  /** Modules instantiated, summed over the workers (a length met by both counts twice). */
+  instances: number;
   runS: number;
 }
 
@@ -100,12 +102,12 @@ const rows: DatasetRow[] = [];
 for (const { workers, cache } of runs) {
   const out = path.join(tmp, `out-${workers}-${cache}.jsonl`);
   const s = await runStudy(base(cacheDir), { dataset, results: out, errors: `${out}.errors`, mode: "force", workers, tty: false, progressEvery: 30 });
-  const busy = s.busy ?? { compile: NaN, load: NaN, run: NaN };
-  const row: DatasetRow = { workers, cache, seconds: s.seconds, recordsPerS: s.written / s.seconds, failed: s.failed, openS: s.opened ?? NaN, compileS: busy.compile, instantiateS: busy.load, runS: busy.run };
+  const busy = s.busy ?? { compile: NaN, load: NaN, loads: NaN, run: NaN };
+  const row: DatasetRow = { workers, cache, seconds: s.seconds, recordsPerS: s.written / s.seconds, failed: s.failed, openS: s.opened ?? NaN, compileS: busy.compile, instantiateS: busy.load, instances: busy.loads, runS: busy.run };
   rows.push(row);
   console.log(
     `dataset: ${workers} worker(s), ${cache} cache: ${s.written} records in ${s.seconds.toFixed(1)} s = ${row.recordsPerS.toFixed(3)} records/s (${s.failed} failed); ` +
-      `open ${row.openS.toFixed(1)} s, workers: compiling ${row.compileS.toFixed(1)} s (${pct(share(row, row.compileS))}), instantiating ${row.instantiateS.toFixed(1)} s (${pct(share(row, row.instantiateS))}), running ${row.runS.toFixed(1)} s (${pct(share(row, row.runS))}, ${(row.runS / Math.max(1, s.written)).toFixed(2)} s per record)`,
+      `open ${row.openS.toFixed(1)} s, workers: compiling ${row.compileS.toFixed(1)} s (${pct(share(row, row.compileS))}), instantiating ${row.instantiateS.toFixed(1)} s (${pct(share(row, row.instantiateS))}, ${row.instances} instances), running ${row.runS.toFixed(1)} s (${pct(share(row, row.runS))}, ${(row.runS / Math.max(1, s.written)).toFixed(2)} s per record)`,
   );
 }
 

@@ -61,7 +61,7 @@ export function poolExecutor(options: StudyOptions, workers: number): Executor {
     load: newWorkerLoad(),
   }));
   const maxModels = options.maxModels ?? DEFAULT_MAX_MODELS;
-  const total: RunnerTiming = { compile: 0, load: 0, run: 0 };
+  const total: RunnerTiming = { compile: 0, load: 0, loads: 0, run: 0 };
   async function send(task: Task, shape: string | undefined): Promise<TaskResult> {
     const t = threads[chooseWorker(threads.map((w) => w.load), shape)]!;
     // A compile task instantiates nothing: only records move a thread's shapes.
@@ -71,6 +71,7 @@ export function poolExecutor(options: StudyOptions, workers: number): Executor {
       const r = await t.pool.run(task);
       total.compile += r.time.compile;
       total.load += r.time.load;
+      total.loads += r.time.loads;
       total.run += r.time.run;
       return r;
     } finally {

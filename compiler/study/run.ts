@@ -37,8 +37,8 @@ export interface StudySummary {
   /** The signal that stopped the run, if one did. */
   readonly signal?: "SIGINT" | "SIGTERM";
   readonly seconds: number;
-  /** Seconds the runners spent, summed over the threads: compiling (or finding shapes in the cache), instantiating modules, running records. */
-  readonly busy?: { readonly compile: number; readonly load: number; readonly run: number };
+  /** Seconds the runners spent, summed over the threads: compiling (or finding shapes in the cache), instantiating modules (`loads` of them), running records. */
+  readonly busy?: { readonly compile: number; readonly load: number; readonly loads: number; readonly run: number };
   /** Seconds before the first record: the model opened (its base shape compiled or found in the cache), the weights checked, the threads started. */
   readonly opened?: number;
 }
@@ -111,7 +111,10 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
     }
   };
 
-  const window = Math.max(8, executor.threads * 8);
+  // Records are sorted by shape within a window, so a shape met again in the window reuses its
+  // instance: larger windows instantiate less, and hold more finished records until the ones
+  // before them are written (a kill loses those, and --resume runs them again).
+  const window = Math.max(32, executor.threads * 16);
   let batch: Item[] = [];
   const lines = createInterface({ input: createReadStream(run.dataset, "utf8"), crlfDelay: Infinity });
   let line = 0;
@@ -144,7 +147,7 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
     progress.stop();
     sink.close();
     const ms = executor.timing();
-    busy = { compile: ms.compile / 1000, load: ms.load / 1000, run: ms.run / 1000 };
+    busy = { compile: ms.compile / 1000, load: ms.load / 1000, loads: ms.loads, run: ms.run / 1000 };
     await executor.close().catch(() => undefined);
     process.off("SIGINT", handlers.SIGINT).off("SIGTERM", handlers.SIGTERM);
   }
