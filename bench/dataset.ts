@@ -1,12 +1,13 @@
-// `npm run bench -- --only dataset [--records N]` (or `tsx bench/dataset.ts [--records N]`): a study
+// `npm run bench -- --only dataset [--records N]` (or `tsx bench/dataset.ts [--records N] [--precision f32] [--length N]`): a study
 // over a dataset, timed. 200 inputs of the BERT-6 encoder (h512, 8 heads, FFN 2048) at its real
 // vocabulary 30522, lengths drawn between 8 and 40, three semirings (sumprod, maxprod, entropy),
 // through `semic run --dataset` (runStudy), three runs on one compile cache: 1 worker with the
 // cache cold (every length compiled), 1 worker warm (every length found in it), 2 workers warm.
 // Reported: records/s, the speed-up of 2 workers over 1 (warm), and where the workers' time went:
 // compiling (a warm cache only looks the shape up) and instantiating (importing the cached module
-// and createModel, which copies the weights) against running records.
-// Seeded random weights (bench/models.ts); f64 buffers, the default of `semic run`.
+// and createModel, which copies the weights and the caches computed from them) against running records.
+// Seeded random weights (bench/models.ts); f64 buffers, the default of `semic run`, or
+// `--precision f32` (half the bytes per buffer: about twice the records/s on BERT-6).
 
 import fs from "node:fs";
 import os from "node:os";
@@ -22,13 +23,26 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 const args = process.argv.slice(2);
 const records = args.includes("--records") ? Number(args[args.indexOf("--records") + 1]) : 200;
+const precision = args.includes("--precision") ? args[args.indexOf("--precision") + 1] : "f64";
+if (precision !== "f32" && precision !== "f64") {
+  console.error(`bench/dataset.ts: --precision expects f32 or f64, got ${precision}`);
+  process.exit(1);
+}
 if (!Number.isInteger(records) || records < 1) {
   console.error(`bench/dataset.ts: --records expects a positive integer, got ${args[args.indexOf("--records") + 1]}`);
   process.exit(1);
 }
 
 const BERT6 = { layers: 6, hidden: 512, heads: 8, intermediate: 2048, vocab: 30522, maskPos: 3, target: 7 };
-const [MIN_LEN, MAX_LEN] = [8, 40];
+// `--length N`: every input of length N, one shape: the running time per record with 1 and with 2
+// workers then shows what running two records at once costs each (memory bandwidth), apart from
+// instantiation.
+const fixed = args.includes("--length") ? Number(args[args.indexOf("--length") + 1]) : undefined;
+if (fixed !== undefined && !(Number.isInteger(fixed) && fixed >= 1 && fixed <= 512)) {
+  console.error(`bench/dataset.ts: --length expects an integer in [1, 512], got ${args[args.indexOf("--length") + 1]}`);
+  process.exit(1);
+}
+const [MIN_LEN, MAX_LEN] = fixed !== undefined ? [fixed, fixed] : [8, 40];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "semic-bench-dataset-"));
 const model = path.join(root, "examples/bert.ts");
@@ -56,7 +70,7 @@ const distinct = new Set(lengths).size;
 // maxprod and entropy walk edge by edge (about 25 s per record today); expanded into exp, sum and
 // log it has O(vocab) edges. `--primitive` times the unexpanded model.
 const expand = args.includes("--primitive") ? [] : (["log_softmax"] as const);
-const base = (cacheDir: string): StudyOptions => ({ model, params, semirings: ["sumprod", "maxprod", "entropy"], config, cacheDir, aggregate: { embeddings: [1] }, expand: [...expand] });
+const base = (cacheDir: string): StudyOptions => ({ model, params, semirings: ["sumprod", "maxprod", "entropy"], config, cacheDir, aggregate: { embeddings: [1] }, expand: [...expand], precision });
 
 export interface DatasetRow {
   workers: number;
@@ -69,6 +83,8 @@ export interface DatasetRow {
   /** Summed over the workers. */
   compileS: number;
   instantiateS: number;
+  /** Modules instantiated, summed over the workers (a length met by both counts twice). */
+  instances: number;
   runS: number;
 }
 
@@ -86,12 +102,12 @@ const rows: DatasetRow[] = [];
 for (const { workers, cache } of runs) {
   const out = path.join(tmp, `out-${workers}-${cache}.jsonl`);
   const s = await runStudy(base(cacheDir), { dataset, results: out, errors: `${out}.errors`, mode: "force", workers, tty: false, progressEvery: 30 });
-  const busy = s.busy ?? { compile: NaN, load: NaN, run: NaN };
-  const row: DatasetRow = { workers, cache, seconds: s.seconds, recordsPerS: s.written / s.seconds, failed: s.failed, openS: s.opened ?? NaN, compileS: busy.compile, instantiateS: busy.load, runS: busy.run };
+  const busy = s.busy ?? { compile: NaN, load: NaN, loads: NaN, run: NaN };
+  const row: DatasetRow = { workers, cache, seconds: s.seconds, recordsPerS: s.written / s.seconds, failed: s.failed, openS: s.opened ?? NaN, compileS: busy.compile, instantiateS: busy.load, instances: busy.loads, runS: busy.run };
   rows.push(row);
   console.log(
     `dataset: ${workers} worker(s), ${cache} cache: ${s.written} records in ${s.seconds.toFixed(1)} s = ${row.recordsPerS.toFixed(3)} records/s (${s.failed} failed); ` +
-      `open ${row.openS.toFixed(1)} s, workers: compiling ${row.compileS.toFixed(1)} s (${pct(share(row, row.compileS))}), instantiating ${row.instantiateS.toFixed(1)} s (${pct(share(row, row.instantiateS))}), running ${row.runS.toFixed(1)} s (${pct(share(row, row.runS))})`,
+      `open ${row.openS.toFixed(1)} s, workers: compiling ${row.compileS.toFixed(1)} s (${pct(share(row, row.compileS))}), instantiating ${row.instantiateS.toFixed(1)} s (${pct(share(row, row.instantiateS))}, ${row.instances} instances), running ${row.runS.toFixed(1)} s (${pct(share(row, row.runS))}, ${(row.runS / Math.max(1, s.written)).toFixed(2)} s per record)`,
   );
 }
 
@@ -100,8 +116,8 @@ const cell = (r: DatasetRow) => `${r.recordsPerS.toPrecision(3)} records/s (${(r
 console.log(`\n| dataset | 1 worker, cold cache | 1 worker, warm cache | 2 workers, warm cache | 2 vs 1 worker (warm) | warm: compiling / instantiating (1 · 2 workers) |`);
 console.log(`|---|---|---|---|---|---|`);
 console.log(
-  `| BERT-6 (h512, 8 heads, FFN 2048, vocab 30522), ${records} inputs of lengths ${MIN_LEN}–${MAX_LEN} (${distinct} distinct), sumprod+maxprod+entropy, f64${expand.length > 0 ? ", --expand logSoftmax" : ""} | ${cell(cold)} | ${cell(warm1)} | ${cell(warm2)} | ${(warm2.recordsPerS / warm1.recordsPerS).toFixed(2)}× | ${pct(share(warm1, warm1.compileS))} / ${pct(share(warm1, warm1.instantiateS))} · ${pct(share(warm2, warm2.compileS))} / ${pct(share(warm2, warm2.instantiateS))} |`,
+  `| BERT-6 (h512, 8 heads, FFN 2048, vocab 30522), ${records} inputs of lengths ${MIN_LEN}–${MAX_LEN} (${distinct} distinct), sumprod+maxprod+entropy, ${precision}${expand.length > 0 ? ", --expand logSoftmax" : ""} | ${cell(cold)} | ${cell(warm1)} | ${cell(warm2)} | ${(warm2.recordsPerS / warm1.recordsPerS).toFixed(2)}× | ${pct(share(warm1, warm1.compileS))} / ${pct(share(warm1, warm1.instantiateS))} · ${pct(share(warm2, warm2.compileS))} / ${pct(share(warm2, warm2.instantiateS))} |`,
 );
 fs.mkdirSync(path.join(here, "results"), { recursive: true });
-fs.writeFileSync(path.join(here, "results", `dataset-${new Date().toISOString().replace(/[:.]/g, "-")}.json`), JSON.stringify({ records, lengths: [MIN_LEN, MAX_LEN], distinct, rows }, null, 1));
+fs.writeFileSync(path.join(here, "results", `dataset-${new Date().toISOString().replace(/[:.]/g, "-")}.json`), JSON.stringify({ records, precision, lengths: [MIN_LEN, MAX_LEN], distinct, rows }, null, 1));
 fs.rmSync(tmp, { recursive: true, force: true });

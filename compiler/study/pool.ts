@@ -1,19 +1,23 @@
 // Where records run: a piscina pool of worker threads (one record runner each, records spread over
 // the cores), or the calling thread alone, where the generated module may split its own big
 // kernels over threads. Both answer with data: a record's output, its error, or a compile outcome.
+// In the pool, each thread is a piscina of its own, so that a record can be sent to the thread that
+// already holds its shape (affinity.ts) instead of to whichever is free.
 
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
+import { chooseWorker, newWorkerLoad, noteShape } from "./affinity.ts";
 import type { Overrides } from "./compileShape.ts";
 import type { StudyOptions } from "./options.ts";
 import type { Task, TaskResult } from "./poolWorker.ts";
 import { errorRecord, type DatasetRecord, type ErrorRecord, type OutputRecord } from "./record.ts";
-import { createRecordRunner, type RecordRunner, type RunnerTiming } from "./runner.ts";
+import { createRecordRunner, DEFAULT_MAX_MODELS, type RecordRunner, type RunnerTiming } from "./runner.ts";
 
 export interface Executor {
   readonly threads: number;
-  run(record: DatasetRecord): Promise<{ ok: OutputRecord } | { error: ErrorRecord }>;
+  /** `shape`: the record's shape key, for sending it where that shape is already instantiated. */
+  run(record: DatasetRecord, shape?: string): Promise<{ ok: OutputRecord } | { error: ErrorRecord }>;
   /** Compiles a shape (on a worker); null, or why the shape cannot run. */
   compile(overrides: Overrides): Promise<string | null>;
   /** Milliseconds spent so far, summed over the threads. */
@@ -47,35 +51,46 @@ export async function inlineExecutor(options: StudyOptions, runner?: RecordRunne
 // run from the build, the worker is plain JavaScript.
 const workerFile = import.meta.url.endsWith(".ts") ? "./workerEntry.js" : "./poolWorker.js";
 
-/** `workers` threads, each with its own runner; the first compile of each worker reads the cache. */
+/**
+ * `workers` threads, each with its own runner; the first compile of each worker reads the cache.
+ * A record goes to the thread that holds its shape unless that one is busier (affinity.ts).
+ */
 export function poolExecutor(options: StudyOptions, workers: number): Executor {
-  const pool = new Piscina<Task, TaskResult>({
-    filename: fileURLToPath(new URL(workerFile, import.meta.url)),
-    minThreads: workers,
-    maxThreads: workers,
-    idleTimeout: 60_000,
-  });
-  const total: RunnerTiming = { compile: 0, load: 0, run: 0 };
-  const add = (t: RunnerTiming) => {
-    total.compile += t.compile;
-    total.load += t.load;
-    total.run += t.run;
-  };
+  const threads = Array.from({ length: workers }, () => ({
+    pool: new Piscina<Task, TaskResult>({ filename: fileURLToPath(new URL(workerFile, import.meta.url)), minThreads: 1, maxThreads: 1, idleTimeout: 60_000 }),
+    load: newWorkerLoad(),
+  }));
+  const maxModels = options.maxModels ?? DEFAULT_MAX_MODELS;
+  const total: RunnerTiming = { compile: 0, load: 0, loads: 0, run: 0 };
+  async function send(task: Task, shape: string | undefined): Promise<TaskResult> {
+    const t = threads[chooseWorker(threads.map((w) => w.load), shape)]!;
+    // A compile task instantiates nothing: only records move a thread's shapes.
+    if (shape !== undefined) noteShape(t.load, shape, maxModels);
+    t.load.queued++;
+    try {
+      const r = await t.pool.run(task);
+      total.compile += r.time.compile;
+      total.load += r.time.load;
+      total.loads += r.time.loads;
+      total.run += r.time.run;
+      return r;
+    } finally {
+      t.load.queued--;
+    }
+  }
   return {
     threads: workers,
-    async run(record) {
-      const { time, ...r } = await pool.run({ options, record });
-      add(time);
+    async run(record, shape) {
+      const { time: _time, ...r } = await send({ options, record }, shape);
       if ("compiled" in r) throw new Error("study pool: a record task answered as a compile");
       return r;
     },
     async compile(overrides) {
-      const { time, ...r } = await pool.run({ options, compile: overrides });
-      add(time);
+      const { time: _time, ...r } = await send({ options, compile: overrides }, undefined);
       if (!("compiled" in r)) throw new Error("study pool: a compile task answered as a record");
       return r.compiled;
     },
     timing: () => ({ ...total }),
-    close: () => pool.close(),
+    close: async () => void (await Promise.all(threads.map((t) => t.pool.close()))),
   };
 }

@@ -13,10 +13,10 @@ export type TaskResult = ({ ok: OutputRecord } | { error: ErrorRecord } | { comp
 
 let runner: Promise<RecordRunner> | undefined;
 /** The runner's timing when the last answer left: each answer carries the time spent since. */
-const sent: RunnerTiming = { compile: 0, load: 0, run: 0 };
+const sent: RunnerTiming = { compile: 0, load: 0, loads: 0, run: 0 };
 
 function since(r: RecordRunner): RunnerTiming {
-  const t = { compile: r.timing.compile - sent.compile, load: r.timing.load - sent.load, run: r.timing.run - sent.run };
+  const t = { compile: r.timing.compile - sent.compile, load: r.timing.load - sent.load, loads: r.timing.loads - sent.loads, run: r.timing.run - sent.run };
   Object.assign(sent, r.timing);
   return t;
 }

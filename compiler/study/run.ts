@@ -7,6 +7,7 @@
 
 import { createReadStream, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { shapeOf } from "./affinity.ts";
 import type { Overrides } from "./compileShape.ts";
 import { inShard, type Shard, type StudyOptions } from "./options.ts";
 import { inlineExecutor, poolExecutor, type Executor } from "./pool.ts";
@@ -36,8 +37,8 @@ export interface StudySummary {
   /** The signal that stopped the run, if one did. */
   readonly signal?: "SIGINT" | "SIGTERM";
   readonly seconds: number;
-  /** Seconds the runners spent, summed over the threads: compiling (or finding shapes in the cache), instantiating modules, running records. */
-  readonly busy?: { readonly compile: number; readonly load: number; readonly run: number };
+  /** Seconds the runners spent, summed over the threads: compiling (or finding shapes in the cache), instantiating modules (`loads` of them), running records. */
+  readonly busy?: { readonly compile: number; readonly load: number; readonly loads: number; readonly run: number };
   /** Seconds before the first record: the model opened (its base shape compiled or found in the cache), the weights checked, the threads started. */
   readonly opened?: number;
 }
@@ -103,14 +104,17 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
         if (!compiled) compiles.set(item.key, (compiled = executor.compile(item.overrides)));
         const why = await compiled;
         const { line, id } = item.record;
-        deliver(item, why !== null ? { error: { line, id, error: why } } : await executor.run(item.record));
+        deliver(item, why !== null ? { error: { line, id, error: why } } : await executor.run(item.record, item.key));
       })().catch((e: unknown) => deliver(item, { error: errorRecord(item.record.line, item.record.id, e) }));
       inflight.add(task);
       void task.finally(() => inflight.delete(task));
     }
   };
 
-  const window = Math.max(8, executor.threads * 8);
+  // Records are sorted by shape within a window, so a shape met again in the window reuses its
+  // instance: larger windows instantiate less, and hold more finished records until the ones
+  // before them are written (a kill loses those, and --resume runs them again).
+  const window = Math.max(32, executor.threads * 16);
   let batch: Item[] = [];
   const lines = createInterface({ input: createReadStream(run.dataset, "utf8"), crlfDelay: Infinity });
   let line = 0;
@@ -129,7 +133,7 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
         deliver(item, { error: errorRecord(line, line, e) });
         continue;
       }
-      batch.push({ ...item, record, overrides, key: JSON.stringify(Object.entries(overrides).sort()) });
+      batch.push({ ...item, record, overrides, key: shapeOf(overrides) });
       if (batch.length >= window) {
         await dispatch(batch);
         batch = [];
@@ -143,7 +147,7 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
     progress.stop();
     sink.close();
     const ms = executor.timing();
-    busy = { compile: ms.compile / 1000, load: ms.load / 1000, run: ms.run / 1000 };
+    busy = { compile: ms.compile / 1000, load: ms.load / 1000, loads: ms.loads, run: ms.run / 1000 };
     await executor.close().catch(() => undefined);
     process.off("SIGINT", handlers.SIGINT).off("SIGTERM", handlers.SIGTERM);
   }

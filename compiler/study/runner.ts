@@ -14,6 +14,7 @@
 // before any record runs.
 
 import { pathToFileURL } from "node:url";
+import { setFlagsFromString } from "node:v8";
 import { bindTensors, fromNested, loadTensorFile, type TensorData, type TensorMap } from "../../runtime/weights.ts";
 import { DEFAULT_TOPK, semiringNames } from "../../ir/semirings/index.ts";
 import type { Semiring } from "../../ir/semirings/semiring.ts";
@@ -31,6 +32,8 @@ import { branchViewsJson, computeBranchViews } from "./views.ts";
 export interface RunnerTiming {
   compile: number;
   load: number;
+  /** Instances created (a shape evicted from the LRU and met again counts again). */
+  loads: number;
   run: number;
 }
 
@@ -44,6 +47,9 @@ export interface RecordRunner {
   compile(overrides: Overrides): Promise<string | undefined>;
   readonly timing: Readonly<RunnerTiming>;
 }
+
+/** Compiled shapes a runner keeps instantiated at once (each holds its own memory, weights included). */
+export const DEFAULT_MAX_MODELS = 2;
 
 /** A compiled shape, ready to run (or the reason it cannot be). */
 type Instance = { model: GeneratedModel; meta: ShapeMeta } | { error: string };
@@ -87,19 +93,43 @@ async function semiringsOf(o: StudyOptions): Promise<Map<string, Semiring>> {
 export function loadParams(o: StudyOptions, info: ModelInfo): TensorMap {
   const params = loadTensorFile(o.params);
   bindTensors(info.base.params, params, o.params, { allowExtra: o.params.toLowerCase().endsWith(".safetensors") });
+  // f32 weights as Float32Arrays once: every instance then gets the same arrays, which is how the
+  // weight caches know that two instances share their weights.
+  for (const t of info.base.params) {
+    const p = params.get(t.name);
+    if (t.dtype === "f32" && p && !(p.data instanceof Float32Array)) params.set(t.name, { ...p, data: Float32Array.from(p.data) });
+  }
   return params;
 }
 
+/**
+ * V8 compiles WebAssembly lazily, first with its baseline compiler (Liftoff), then again with
+ * TurboFan once a function is hot. A study runs one module per length, each for several seconds:
+ * the baseline pass is pure overhead there (BERT-6 f64, one length: its first record 1.5 s slower
+ * than the next with it, 0.5 s without, and less CPU in all), and on a busy machine the tier-up
+ * competes with the other workers for the cores. The flag is process-wide and only changes when
+ * code is compiled, never what it computes.
+ */
+function compileWasmOnce(): void {
+  setFlagsFromString("--no-liftoff");
+}
+
 export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner> {
+  compileWasmOnce();
   const info = await openModel(o);
   const cache = new CompileCache(o.cacheDir);
   const params = loadParams(o, info);
   const allowExtra = o.params.toLowerCase().endsWith(".safetensors");
   const inputNames = new Set(info.base.inputs.map((t) => t.name));
-  const maxModels = o.maxModels ?? 2;
+  const maxModels = o.maxModels ?? DEFAULT_MAX_MODELS;
   const views = o.branchViews ?? [];
   const semirings = views.length > 0 ? await semiringsOf(o) : new Map<string, Semiring>();
-  const timing: RunnerTiming = { compile: 0, load: 0, run: 0 };
+  const timing: RunnerTiming = { compile: 0, load: 0, loads: 0, run: 0 };
+  // Values computed from the weights alone (log|w|…), filled by the first instance and copied into
+  // the next: they do not depend on the lengths (runtime/module/kernels.ts, fillCaches).
+  const weightCaches = new Map<string, unknown>();
+  // The weights bound per expected param list (the same for most lengths): checked once, not per instance.
+  const boundParams = new Map<string, ReturnType<typeof bindTensors>>();
   // Most recently used last; each instance holds its own copy of the weights.
   const instances = new Map<string, Promise<Instance>>();
 
@@ -131,22 +161,25 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
       return await load(overrides);
     } finally {
       timing.load += performance.now() - t0;
+      timing.loads++;
     }
   }
 
   async function load(overrides: Overrides): Promise<Instance> {
     const key = shapeKey(o, overrides);
     const meta = readShapeMeta(cache, key);
-    let bound;
+    const expected = JSON.stringify(meta.params);
+    let bound = boundParams.get(expected);
     try {
-      bound = bindTensors(meta.params, params, o.params, { allowExtra });
+      bound ??= bindTensors(meta.params, params, o.params, { allowExtra });
+      boundParams.set(expected, bound);
     } catch (e) {
       const why = describeOverrides(info, overrides);
       failed.set(sameKeys(overrides), `${why ? `with config ${why} the weights do not fit: ` : ""}${oneLine(e)}`);
       return { error: failed.get(sameKeys(overrides))! };
     }
-    const mod = (await import(pathToFileURL(cache.pathOf(key, "mjs")).href)) as { createModel(p: Record<string, ArrayLike<number>>): GeneratedModel };
-    return { model: mod.createModel(bound.tensors), meta };
+    const mod = (await import(pathToFileURL(cache.pathOf(key, "mjs")).href)) as { createModel(p: Record<string, ArrayLike<number>>, o: { caches: Map<string, unknown> }): GeneratedModel };
+    return { model: mod.createModel(bound.tensors, { caches: weightCaches }), meta };
   }
 
   function instanceFor(overrides: Overrides): Promise<Instance> {

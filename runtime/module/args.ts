@@ -177,6 +177,20 @@ export function checkRunOptions(fn: string, given: unknown, space: OptionSpace):
   if (strict !== undefined && typeof strict !== "boolean") throw new Error(`${fn}: options.strict must be true or false, got ${describeValue(strict)}`);
 }
 
+/**
+ * createModel's options: { caches?: a Map kept across models of the same params } (see
+ * fillCaches in kernels.ts); returns the Map, or undefined.
+ */
+export function checkModelOptions(fn: string, given: unknown): Map<string, never> | undefined {
+  if (given === undefined) return undefined;
+  if (!isPlainObject(given)) throw new Error(`${fn}: options must be an object ({ caches }), got ${describeValue(given)}`);
+  for (const k of Object.keys(given)) if (k !== "caches") throw new Error(`${fn}: unknown option "${k}" (valid: caches)`);
+  const caches = given["caches"];
+  if (caches === undefined) return undefined;
+  if (!(caches instanceof Map)) throw new Error(`${fn}: options.caches must be a Map (new Map(), kept across models of the same params), got ${describeValue(caches)}`);
+  return caches as Map<string, never>;
+}
+
 /** A semiring name given to backward() or topPath(). */
 export function checkSemiring(fn: string, name: unknown, space: OptionSpace): string {
   if (typeof name !== "string" || !space.semirings.includes(name))

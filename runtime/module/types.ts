@@ -37,3 +37,12 @@ export interface RunOptions<S extends string, W extends string> {
   /** A non-finite forward value throws instead of being a warning (default: as compiled, --strict). */
   strict?: boolean;
 }
+/** createModel's options. */
+export interface ModelOptions {
+  /**
+   * Values computed from the params alone (log|w|…), kept across models: pass one `new Map()` to
+   * every createModel given the same param arrays (models of other lengths of the same weights),
+   * and each computes them once. Arrays changed in place after that are not noticed.
+   */
+  caches?: Map<string, unknown>;
+}

@@ -34,6 +34,15 @@ export interface RunOptions<S extends string, W extends string> {
   /** A non-finite forward value throws instead of being a warning (default: as compiled, --strict). */
   strict?: boolean;
 }
+/** createModel's options. */
+export interface ModelOptions {
+  /**
+   * Values computed from the params alone (log|w|…), kept across models: pass one `new Map()` to
+   * every createModel given the same param arrays (models of other lengths of the same weights),
+   * and each computes them once. Arrays changed in place after that are not noticed.
+   */
+  caches?: Map<string, unknown>;
+}
 export interface Inputs {
   /** f32[4] */ "x": ArrayLike<number>;
 }
@@ -57,6 +66,6 @@ export interface Model {
   topPath(semiring: SemiringName, options?: RunOptions<SemiringName, WrtName>["topPath"]): { value: number; steps: PathStep[] }[];
 }
 export declare const meta: { name: string; inputs: { name: string; shape: number[]; dtype: "f32" | "i32" }[]; params: { name: string; shape: number[] }[]; semirings: { name: SemiringName; lanes: string[]; reads: string; paths: boolean }[]; wrt: { name: WrtName; shape: number[] }[]; branches: { label: BranchLabel; shape: number[] }[] };
-export declare function createModel(params: Params): Model;
+export declare function createModel(params: Params, options?: ModelOptions): Model;
 /** createModel, after fetching the WebAssembly kernels beside the module where they cannot be read synchronously (a browser). */
-export declare function createModelAsync(params: Params): Promise<Model>;
+export declare function createModelAsync(params: Params, options?: ModelOptions): Promise<Model>;

@@ -24,11 +24,12 @@ const specs = {
 };
 const strictByDefault = false;
 
-export function createModel(params) {
+export function createModel(params, options) {
   // Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.
   const memory = newMemory(memoryPages);
   const heap = memory.buffer;
   const P = checkTensors("createModel()", "parameter", params, specs.params);
+  const C = checkModelOptions("createModel()", options);
   const v0 = new Float32Array(heap, 64, 4);
   const v1 = new Float32Array(heap, 128, 64); v1.set(P["w1"]);
   const v2 = new Float32Array(heap, 384, 16); v2.set(P["b1"]);
@@ -438,9 +439,9 @@ const wasmKernels = {
 const scratchAt = 3200;
 
 /** createModel, after fetching the kernels where they cannot be read synchronously (a browser). */
-export async function createModelAsync(params) {
+export async function createModelAsync(params, options) {
   await loadKernelFile(wasmKernels);
-  return createModel(params);
+  return createModel(params, options);
 }
 
 // ---- the model object (runtime/module/model.ts)
@@ -591,6 +592,25 @@ function instantiateKernels(memory, kernels) {
     catch {
         compiledKernels[key] = null;
         return null;
+    }
+}
+/**
+ * Fills every cache: copied from `store` where a module built from the same param arrays (by
+ * identity) computed it already, else computed by its prep kernel and, with a store, kept there.
+ * The logs of a BERT-sized model's weights take about a second in f64; the copy a fifth of that.
+ */
+function fillCaches(K, heap, F, specs, P, store) {
+    for (const c of specs) {
+        const view = new F(heap, c.at, c.length);
+        const sources = c.params.map((n) => P[n]);
+        const hit = store && c.key !== null ? store.get(c.key) : undefined;
+        if (hit && hit.data instanceof F && hit.data.length === c.length && hit.sources.length === sources.length && hit.sources.every((s, i) => s === sources[i])) {
+            view.set(hit.data);
+            continue;
+        }
+        K[c.prep](0, c.extent, 0);
+        if (store && c.key !== null)
+            store.set(c.key, { sources, data: view.slice() });
     }
 }
 
@@ -939,6 +959,25 @@ function checkRunOptions(fn, given, space) {
     const strict = given["strict"];
     if (strict !== undefined && typeof strict !== "boolean")
         throw new Error(`${fn}: options.strict must be true or false, got ${describeValue(strict)}`);
+}
+/**
+ * createModel's options: { caches?: a Map kept across models of the same params } (see
+ * fillCaches in kernels.ts); returns the Map, or undefined.
+ */
+function checkModelOptions(fn, given) {
+    if (given === undefined)
+        return undefined;
+    if (!isPlainObject(given))
+        throw new Error(`${fn}: options must be an object ({ caches }), got ${describeValue(given)}`);
+    for (const k of Object.keys(given))
+        if (k !== "caches")
+            throw new Error(`${fn}: unknown option "${k}" (valid: caches)`);
+    const caches = given["caches"];
+    if (caches === undefined)
+        return undefined;
+    if (!(caches instanceof Map))
+        throw new Error(`${fn}: options.caches must be a Map (new Map(), kept across models of the same params), got ${describeValue(caches)}`);
+    return caches;
 }
 /** A semiring name given to backward() or topPath(). */
 function checkSemiring(fn, name, space) {

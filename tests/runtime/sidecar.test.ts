@@ -46,7 +46,7 @@ describe("WebAssembly kernels beside the module", () => {
     expect(WebAssembly.validate(wasm)).toBe(true);
     expect(compiled.js).toContain(`file: new URL("./mlp.sumprod+maxprod.wasm", import.meta.url)`);
     expect(compiled.js).not.toMatch(/[A-Za-z0-9+/]{2000}/); // no base64 line left
-    expect(compiled.dts).toContain("export declare function createModelAsync(params: Params): Promise<Model>;");
+    expect(compiled.dts).toContain("export declare function createModelAsync(params: Params, options?: ModelOptions): Promise<Model>;");
 
     writeFilesAtomically(new Map([...compiled.files].map(([name, content]) => [join(tmp, "node", name), content])));
     const mod = (await import(pathToFileURL(join(tmp, "node", "mlp.sumprod+maxprod.js")).href)) as Loaded;

@@ -1,6 +1,7 @@
 // The record runner in this process: a record's results equal a direct compile of the model at
 // that record's length; lengths map to config values (discovered, or --dim); a bad record is a
-// RecordError naming line, id and fault; the compile cache is reused, and a changed model misses.
+// RecordError naming line, id and fault; the compile cache is reused, and a changed model misses;
+// instances are counted and kept up to maxModels.
 
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,6 +85,20 @@ describe("record runner", () => {
     expect(rec.error).not.toContain("\n");
     const id = JSON.parse(text.startsWith("{") ? text : "{}") as { id?: unknown };
     if (typeof id.id === "string") expect(rec.id).toBe(id.id);
+  });
+
+  test("instances: kept per shape up to maxModels; entropy's weight caches carried from length to length change nothing", async () => {
+    const options = { ...bertOptions(), semirings: ["entropy", "maxprod"] };
+    const records = [5, 8, 5].map((seq, i) => ({ line: i + 1, text: JSON.stringify({ ids: Array.from({ length: seq }, (_, k) => (k * 11 + seq) % 50) }) }));
+    const [kept, evicting] = [await createRecordRunner(options), await createRecordRunner({ ...options, maxModels: 1 })];
+    const outs = [];
+    for (const r of records) outs.push([await kept.run(r), await evicting.run(r)]);
+    expect([kept.timing.loads, evicting.timing.loads]).toEqual([2, 3]);
+    // Each record as a runner that met no other length computes it (its caches its own).
+    for (const [i, r] of records.entries()) {
+      const alone = await (await createRecordRunner(options)).run(r);
+      for (const out of outs[i]!) expect(out.results).toEqual(alone.results);
+    }
   });
 
   test("a warm cache compiles nothing; a changed model misses", async () => {

@@ -18,6 +18,7 @@ import { jsHelpers } from "./scalar.ts";
 import { hostImports, KernelCompiler, type KernelOptions } from "./vectorize.ts";
 import { allFiniteFunc } from "./allFinite.ts";
 import { FuncBuilder, ModuleBuilder } from "./wasm.ts";
+import { cacheSpecs } from "./weightCaches.ts";
 
 export interface JsModuleOptions {
   /**
@@ -226,11 +227,12 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   out.line();
 
   // ---- createModel
-  out.open(`export function createModel(params) {`);
+  out.open(`export function createModel(params, options) {`);
   out.line(`// Every buffer lives in one memory, at a fixed offset, shared with the WebAssembly kernels.`);
   out.line(`const memory = newMemory(memoryPages);`);
   out.line(`const heap = memory.buffer;`);
   out.line(`const P = checkTensors("createModel()", "parameter", params, specs.params);`);
+  out.line(`const C = checkModelOptions("createModel()", options);`);
   const view = (b: { name: string; shape: readonly number[]; dtype: string }) =>
     `new ${b.dtype === "i32" ? "Int32Array" : F}(heap, ${layout.offsets.get(b.name)}, ${sizeOf(b.shape)})`;
   for (const b of fwdBufs) {
@@ -321,11 +323,13 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   const bytes = wasm && wasm.names.size > 0 ? mod.encode() : undefined;
   if (bytes && !WebAssembly.validate(bytes)) new WebAssembly.Module(bytes); // throws, saying where
   const parallel = bytes ? (wasm?.parallel ?? []) : [];
+  const caches = bytes && wasm ? cacheSpecs(g, wasm.compiler, (b) => layout.offsets.get(b)!, shapeOf, precision) : [];
   if (bytes) {
     out.line(`// Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).`);
     out.line(`const kernels = instantiateKernels(memory, wasmKernels);`);
     out.line(`const K = kernels?.exports ?? null;`);
-    out.line(`if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)`);
+    if (caches.length > 0) out.line(`if (K) fillCaches(K, heap, ${F}, cacheSpecs, P, C); // caches of values computed from parameters only (e.g. log|w|), copied from options.caches where there`);
+    else out.line(`if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)`);
     if (parallel.length > 0) {
       out.line(`// Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).`);
       out.line(`const par = kernels ? startThreads(memory, kernels.module, wasmThreads) : null;`);
@@ -349,6 +353,12 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     out.line(`math: ${math.length > 0 ? `{ ${math.join(", ")} }` : "{}"},`);
     out.close(`};`);
     out.line(`const scratchAt = ${scratchAt};`);
+    if (caches.length > 0) {
+      out.line(`// Caches of values computed from params alone; equal keys hold equal values for the same param arrays.`);
+      out.open(`const cacheSpecs = [`);
+      for (const c of caches) out.line(`${json(c)},`);
+      out.close(`];`);
+    }
     if (parallel.length > 0) {
       const split = { kernels: parallel, max: MAX_WORKERS, scratchAt, scratch: scratchBytes, math: imports, erf: imports.includes("erf") ? jsHelpers["erf"] : null };
       out.line(`const wasmThreads = ${json(split)};`);
@@ -357,9 +367,9 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   if (opts.wasmFile) {
     out.line();
     out.line(`/** createModel, after fetching the kernels where they cannot be read synchronously (a browser). */`);
-    out.open(`export async function createModelAsync(params) {`);
+    out.open(`export async function createModelAsync(params, options) {`);
     if (bytes) out.line(`await loadKernelFile(wasmKernels);`);
-    out.line(`return createModel(params);`);
+    out.line(`return createModel(params, options);`);
     out.close();
   }
   if (opts.profile) {
@@ -398,10 +408,10 @@ function renderDts(g: Graph, semirings: readonly Semiring[], inputs: readonly No
   out.line(`topPath(semiring: SemiringName, options?: RunOptions<SemiringName, WrtName>["topPath"]): { value: number; steps: PathStep[] }[];`);
   out.close();
   out.line(`export declare const meta: { name: string; inputs: { name: string; shape: number[]; dtype: "f32" | "i32" }[]; params: { name: string; shape: number[] }[]; semirings: { name: SemiringName; lanes: string[]; reads: string; paths: boolean }[]; wrt: { name: WrtName; shape: number[] }[]; branches: { label: BranchLabel; shape: number[] }[] };`);
-  out.line(`export declare function createModel(params: Params): Model;`);
+  out.line(`export declare function createModel(params: Params, options?: ModelOptions): Model;`);
   if (async) {
     out.line(`/** createModel, after fetching the WebAssembly kernels beside the module where they cannot be read synchronously (a browser). */`);
-    out.line(`export declare function createModelAsync(params: Params): Promise<Model>;`);
+    out.line(`export declare function createModelAsync(params: Params, options?: ModelOptions): Promise<Model>;`);
   }
   return out.toString();
 }

@@ -5,10 +5,12 @@
 // BullMQ gives its running jobs to another worker once their lock expires.
 
 import { Worker } from "bullmq";
+import { shapeOf } from "../affinity.ts";
 import { errorRecord, jsonLine, parseRecord } from "../record.ts";
 import type { StudyOptions } from "../options.ts";
 import { inlineExecutor, poolExecutor, type Executor } from "../pool.ts";
 import { createRecordRunner, type RecordRunner } from "../runner.ts";
+import { overridesOf } from "../study.ts";
 import { probeRedis, studyKey, type QueueAddress, type QueueAnswer, type QueueJob } from "./protocol.ts";
 
 export interface WorkerSettings {
@@ -55,7 +57,8 @@ export async function startQueueWorker(queue: QueueAddress, s: WorkerSettings): 
     const st = await study;
     if ("refused" in st) return { error: { line: job.line, id: job.line, error: st.refused } };
     try {
-      return await st.executor.run(parseRecord({ line: job.line, text: job.text }, st.runner.inputNames));
+      const record = parseRecord({ line: job.line, text: job.text }, st.runner.inputNames);
+      return await st.executor.run(record, shapeOf(overridesOf(st.runner.info, record)));
     } catch (e) {
       return { error: errorRecord(job.line, job.line, e) };
     }

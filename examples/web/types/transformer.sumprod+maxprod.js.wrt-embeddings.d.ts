@@ -35,6 +35,15 @@ declare module "*/transformer.ts?semiring=sumprod,maxprod&wrt=embeddings" {
     /** A non-finite forward value throws instead of being a warning (default: as compiled, --strict). */
     strict?: boolean;
   }
+  /** createModel's options. */
+  export interface ModelOptions {
+    /**
+     * Values computed from the params alone (log|w|…), kept across models: pass one `new Map()` to
+     * every createModel given the same param arrays (models of other lengths of the same weights),
+     * and each computes them once. Arrays changed in place after that are not noticed.
+     */
+    caches?: Map<string, unknown>;
+  }
   export interface Inputs {
     /** i32[6] */ "ids": ArrayLike<number>;
   }
@@ -66,5 +75,5 @@ declare module "*/transformer.ts?semiring=sumprod,maxprod&wrt=embeddings" {
     topPath(semiring: SemiringName, options?: RunOptions<SemiringName, WrtName>["topPath"]): { value: number; steps: PathStep[] }[];
   }
   export const meta: { name: string; inputs: { name: string; shape: number[]; dtype: "f32" | "i32" }[]; params: { name: string; shape: number[] }[]; semirings: { name: SemiringName; lanes: string[]; reads: string; paths: boolean }[]; wrt: { name: WrtName; shape: number[] }[]; branches: { label: BranchLabel; shape: number[] }[] };
-  export function createModel(params: Params): Model;
+  export function createModel(params: Params, options?: ModelOptions): Model;
 }
