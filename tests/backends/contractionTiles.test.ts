@@ -2,8 +2,8 @@
 // plan picks, against the JS loops: row tiles of 4, 2 and 1, vector blocks of 16, 8 and 4 lanes,
 // extents that are no multiple of the tile or of the lane count (JS tails), in f32 and f64; with
 // dense adjoints, with 0̄ adjoints scattered through the rows (relu: −∞ in the log domain, an empty
-// interval for maxprod) and with all but one adjoint 0̄ (a picked element). Tolerances as in
-// parity.test.ts.
+// interval for maxprod) and with all but one adjoint 0̄ (a picked element); and one row whose
+// weights are streamed once with the reduction outermost. Tolerances as in parity.test.ts.
 
 import { describe, expect, test } from "vitest";
 import { GraphBuilder } from "../../ir/graph.ts";
@@ -32,8 +32,10 @@ function layer(R: number, I: number, O: number, head: Head) {
   return { g: b.build(out), feed };
 }
 
-// [rows, in (k), out (o)]: the tiles divide, do not divide, or leave a tail of k.
-const shapes: [number, number, number][] = [[8, 64, 12], [6, 40, 5], [3, 22, 7], [5, 9, 33]];
+// [rows, in (k), out (o)]: the tiles divide, do not divide, or leave a tail of k; one row whose
+// weights exceed plan.ts's STREAM_BYTES (8 MiB) in f32 and in f64 runs o outermost (log-sum-exp
+// sums excepted).
+const shapes: [number, number, number][] = [[8, 64, 12], [6, 40, 5], [3, 22, 7], [5, 9, 33], [1, 512, 4100], [1, 258, 4100]];
 const heads: Head[] = ["dense", "relu", "pick"];
 
 describe("a contraction's tiles agree with the JS loops", () => {
@@ -61,5 +63,10 @@ describe("a contraction's tiles agree with the JS loops", () => {
     expect(has("maxprod", /k×8/)).toBe(true);
     expect(has("maxprod", /reducing o$/)).toBe(true);
     expect(all.some((n) => !/tile/.test(n))).toBe(true);
+    for (const sr of ["sumprod", "maxprod", "topk"]) {
+      expect(has(sr, /f32x4 .*o outermost/), sr).toBe(true);
+      expect(has(sr, /f64x2 .*o outermost/), sr).toBe(true);
+    }
+    expect(all.filter((n) => /log-sum-exp/.test(n) && /outermost/.test(n))).toEqual([]);
   });
 });
