@@ -73,7 +73,7 @@ export function createModel(params, options) {
       }
     }
     v9.fill(0);
-    if (K) K.fwd_9_0(0, 3, 0); // f32x4 reducing over k
+    if (K) K.fwd_9_0(0, 3, 0); // f32x4 reducing over k, tile o×3
     else
     { // %9 = linear %6, %7, %8 : f32[3]
       for (let i0 = 0; i0 < 3; i0++) {

@@ -118,7 +118,7 @@ export class KernelCompiler implements LoweringTarget {
       const work = plan.levels.reduce((p, lv) => p * lv.extent, 1);
       // (a leave-one-out row does its last points itself, after its scans)
       const tail = plan.tail === undefined || plan.loo ? undefined : tailKernel(k0, plan.v, plan.tail);
-      return { note: plan.note, extent: outer.extent, step: outer.step, split: plan.accLevel > 0 || plan.form !== "reduce", work, scratch: plan.form === "lse" || plan.loo !== undefined, ...(tail ? { tail } : {}) };
+      return { note: plan.note, extent: outer.extent, step: outer.step, split: !plan.streams && (plan.accLevel > 0 || plan.form !== "reduce"), work, scratch: plan.form === "lse" || plan.loo !== undefined, ...(tail ? { tail } : {}) };
     } catch (e) {
       if (e instanceof Unsupported) {
         if (process.env["SEMIC_DEBUG_WASM"]) console.error(`kernel ${exportName} stays JS:`, e.stack);

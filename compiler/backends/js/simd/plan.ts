@@ -16,6 +16,15 @@ import type { KernelOptions, LoopLevel, VectorPlan, WasmLayout } from "./types.t
 
 /** Vector accumulators a tile may keep in registers. */
 const ACC_BUDGET = 8;
+/**
+ * Bytes a one-row contraction may read per pass over its reduction and keep its accumulators in
+ * registers. Beyond, each block of v re-reads rows strided by the row length from memory (BERT's
+ * tied head: 30522 × 512 f32, 62 MB, once per 16 lanes); the reduction runs outermost instead and
+ * reads the weights once, in order, its accumulators the target itself (bench/contraction.ts
+ * --rows 1: 10.4 → 4.4 ms for maxprod at 30522 × 512; at 2048 × 512 the register form is as fast).
+ * Not log-sum-exp sums: their scaled sums need the whole reduction inside the accumulators.
+ */
+const STREAM_BYTES = 8 << 20;
 
 /** Kernel k restricted to v ≥ from (v renumbered from 0). */
 export function tailKernel(k: Kernel, v: string, from: number): Kernel {
@@ -146,11 +155,17 @@ export function planKernel(k: Kernel, opts: KernelOptions, target: PlanTarget): 
       }
     }
     const form = lse ? "lse" : "map";
-    const note = `${target.VX} over ${v}${red.length ? `, reducing ${order(red).join(",")}${lse ? " as log-sum-exp sums" : ""}` : ""}${t && RB > 1 ? `, tile ${t}×${RB}` : ""}${UB > 1 ? `, ${v}×${UB * L}` : ""}`;
-    return { form, lse, v, levels, instances, accLevel, groupOf, note, ...tail };
+    const matrix = red.length === 1 && loads.some((l) => !target.layout.isInt(l.ref) && mentions(l, v) && mentions(l, red[0]!));
+    const streams = form === "map" && !t && outer.length === 0 && matrix && ext.get(red[0]!)! * vExt * (target.layout.precision === "f64" ? 8 : 4) > STREAM_BYTES;
+    if (streams) levels.unshift(...levels.splice(1));
+    const note = `${target.VX} over ${v}${red.length ? `, reducing ${order(red).join(",")}${lse ? " as log-sum-exp sums" : ""}` : ""}${t && RB > 1 ? `, tile ${t}×${RB}` : ""}${UB > 1 ? `, ${v}×${UB * L}` : ""}${streams ? `, ${red[0]} outermost` : ""}`;
+    return { form, lse, v, levels, instances, accLevel: streams ? levels.length : accLevel, groupOf, note, ...(streams ? { streams } : {}), ...tail };
   }
   const [t1, t2] = tileCands;
-  const T1 = t1 ? divides(ext.get(t1)!, [4, 2, 1].filter((x) => x * lanes <= ACC_BUDGET)) : 1;
+  // A single tiled variable whose extent is no multiple of 4 still takes enough rows to hide the
+  // accumulators' add latency: 6 or 3 before 2 and 1 (BERT's tied head, 30522 = 6 · 5087, one row:
+  // 5.5 → 3.2 ms forward). With a second tiled variable, its 2 × 4 shares loads both ways.
+  const T1 = t1 ? divides(ext.get(t1)!, (t2 ? [4, 2, 1] : [4, 6, 2, 3, 1]).filter((x) => x * lanes <= ACC_BUDGET)) : 1;
   const T2 = t2 ? divides(ext.get(t2)!, [4, 2, 1].filter((x) => x * T1 * lanes <= ACC_BUDGET)) : 1;
   const tiled = [t1, t2].filter((x): x is string => x !== undefined);
   const outer = order(tvars.filter((n) => !tiled.includes(n)));

@@ -86,6 +86,11 @@ export interface VectorPlan {
   instances: Record<string, Sx>[];
   /** The level (1-based) holding the accumulators. */
   accLevel: number;
+  /**
+   * map form: the reduction loop runs outside v (one row, weights too big for the cache), so the
+   * accumulators are the target read and written per point; its outermost loop may not be split.
+   */
+  streams?: boolean;
   /** Instance groups (map form: rows of the tile), for 0̄ skipping. */
   groupOf: number[];
   note: string;
