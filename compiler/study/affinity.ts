@@ -1,16 +1,14 @@
-// Which pool worker a record goes to. Each worker keeps its last few compiled shapes instantiated
-// (the runner's LRU, maxModels), and instantiating one costs about as much as running a record or
-// two (import, createModel, the first run's WebAssembly compile); so a record goes where its shape
-// already is, unless that worker's queue is longer than the cost of instantiating it elsewhere.
-// Strict affinity would run all the records of one shape on one worker while the other idles.
+// Which record a free pool worker takes next. Each worker keeps its last few compiled shapes
+// instantiated (the runner's LRU, maxModels), and instantiating one costs a fraction of a record's
+// run (import, createModel, the first run's WebAssembly compile); so a worker takes a record of a
+// shape it holds before any other. Records are handed out only as workers free up (late binding):
+// assigned at submission, records of unequal lengths left one worker idle at the end of a window
+// while the other still had a queue.
 
 import type { Overrides } from "./compileShape.ts";
 
 /** A record's shape as the scheduler keys it: its config overrides, sorted. */
 export const shapeOf = (overrides: Overrides): string => JSON.stringify(Object.entries(overrides).sort(([a], [b]) => (a < b ? -1 : 1)));
-
-/** Records a switch of shape is worth: a worker holding the shape wins unless it is this much busier. */
-export const SWITCH_COST = 2;
 
 /** The scheduler's view of one worker: tasks sent and not answered, and the shapes it holds. */
 export interface WorkerLoad {
@@ -24,17 +22,17 @@ export function newWorkerLoad(): WorkerLoad {
 }
 
 /**
- * The worker for a record of shape `key` (absent: no affinity, the least loaded): the least
- * queued + (SWITCH_COST unless it holds the shape); ties go to a holder, then to the lower index.
+ * The index in `pending` (shape keys in submission order; undefined: a task without a shape, a
+ * compile, which any worker runs as cheaply) of the task a free worker takes: the first it holds the
+ * shape of; else the first whose shape no worker holds (someone has to instantiate it); else the
+ * first. So a worker never idles while records wait, and one shape's many records spread over all.
  */
-export function chooseWorker(workers: readonly WorkerLoad[], key: string | undefined): number {
-  let best = 0, bestCost = Infinity, bestHolds = false;
-  workers.forEach((w, i) => {
-    const holds = key !== undefined && w.held.includes(key);
-    const cost = w.queued + (holds || key === undefined ? 0 : SWITCH_COST);
-    if (cost < bestCost || (cost === bestCost && holds && !bestHolds)) [best, bestCost, bestHolds] = [i, cost, holds];
-  });
-  return best;
+export function pickTask(worker: WorkerLoad, others: readonly WorkerLoad[], pending: readonly (string | undefined)[]): number {
+  const holds = (w: WorkerLoad, key: string | undefined) => key === undefined || w.held.includes(key);
+  const own = pending.findIndex((key) => holds(worker, key));
+  if (own >= 0) return own;
+  const nobody = pending.findIndex((key) => !others.some((w) => holds(w, key)));
+  return nobody >= 0 ? nobody : 0;
 }
 
 /** Records that `w` will run a record of shape `key` next: its LRU of `maxModels` shapes as the runner keeps it. */

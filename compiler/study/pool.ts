@@ -1,13 +1,13 @@
 // Where records run: a piscina pool of worker threads (one record runner each, records spread over
 // the cores), or the calling thread alone, where the generated module may split its own big
 // kernels over threads. Both answer with data: a record's output, its error, or a compile outcome.
-// In the pool, each thread is a piscina of its own, so that a record can be sent to the thread that
-// already holds its shape (affinity.ts) instead of to whichever is free.
+// In the pool, each thread is a piscina of its own, so that a free thread can take a record of a
+// shape it already holds (affinity.ts) instead of whichever came first.
 
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import { chooseWorker, newWorkerLoad, noteShape } from "./affinity.ts";
+import { newWorkerLoad, noteShape, pickTask } from "./affinity.ts";
 import type { Overrides } from "./compileShape.ts";
 import type { StudyOptions } from "./options.ts";
 import type { Task, TaskResult } from "./poolWorker.ts";
@@ -53,7 +53,7 @@ const workerFile = import.meta.url.endsWith(".ts") ? "./workerEntry.js" : "./poo
 
 /**
  * `workers` threads, each with its own runner; the first compile of each worker reads the cache.
- * A record goes to the thread that holds its shape unless that one is busier (affinity.ts).
+ * Tasks wait here until a thread is free, which then takes one of a shape it holds if any waits (affinity.ts).
  */
 export function poolExecutor(options: StudyOptions, workers: number): Executor {
   const threads = Array.from({ length: workers }, () => ({
@@ -62,21 +62,34 @@ export function poolExecutor(options: StudyOptions, workers: number): Executor {
   }));
   const maxModels = options.maxModels ?? DEFAULT_MAX_MODELS;
   const total: RunnerTiming = { compile: 0, load: 0, loads: 0, run: 0 };
-  async function send(task: Task, shape: string | undefined): Promise<TaskResult> {
-    const t = threads[chooseWorker(threads.map((w) => w.load), shape)]!;
-    // A compile task instantiates nothing: only records move a thread's shapes.
-    if (shape !== undefined) noteShape(t.load, shape, maxModels);
-    t.load.queued++;
-    try {
-      const r = await t.pool.run(task);
-      total.compile += r.time.compile;
-      total.load += r.time.load;
-      total.loads += r.time.loads;
-      total.run += r.time.run;
-      return r;
-    } finally {
-      t.load.queued--;
+  const pending: { task: Task; shape: string | undefined; start: (answer: Promise<TaskResult>) => void }[] = [];
+  // One task per thread at a time: the next is chosen when it answers (a record runs for seconds, the hand-off takes a message).
+  const pump = (): void => {
+    for (const t of threads) {
+      if (t.load.queued > 0 || pending.length === 0) continue;
+      const at = pickTask(t.load, threads.filter((o) => o !== t).map((o) => o.load), pending.map((p) => p.shape));
+      const [p] = pending.splice(at, 1);
+      // A compile task instantiates nothing: only records move a thread's shapes.
+      if (p!.shape !== undefined) noteShape(t.load, p!.shape, maxModels);
+      t.load.queued++;
+      p!.start(
+        t.pool.run(p!.task).finally(() => {
+          t.load.queued--;
+          pump();
+        }),
+      );
     }
+  };
+  async function send(task: Task, shape: string | undefined): Promise<TaskResult> {
+    const r = await new Promise<TaskResult>((resolve, reject) => {
+      pending.push({ task, shape, start: (answer) => void answer.then(resolve, reject) });
+      pump();
+    });
+    total.compile += r.time.compile;
+    total.load += r.time.load;
+    total.loads += r.time.loads;
+    total.run += r.time.run;
+    return r;
   }
   return {
     threads: workers,
