@@ -52,33 +52,42 @@ export async function inlineExecutor(options: StudyOptions, runner?: RecordRunne
 const workerFile = import.meta.url.endsWith(".ts") ? "./workerEntry.js" : "./poolWorker.js";
 
 /**
+ * Tasks a worker holds at once: the one it runs and the next, so that it starts the next as soon as
+ * one ends, without waiting for the calling thread to hand it over (which waits while that thread
+ * writes a record's results: a BERT-6 record with its branch values is ~28 MB of JSON). The next is
+ * chosen when the one before starts, so affinity looks one task ahead.
+ */
+const AHEAD = 2;
+
+/**
  * `workers` threads, each with its own runner; the first compile of each worker reads the cache.
- * Tasks wait here until a thread is free, which then takes one of a shape it holds if any waits (affinity.ts).
+ * Tasks wait here until a thread has room, which then takes one of a shape it holds if any waits
+ * (affinity.ts); every thread gets a task before any gets a second.
  */
 export function poolExecutor(options: StudyOptions, workers: number): Executor {
   const threads = Array.from({ length: workers }, () => ({
-    pool: new Piscina<Task, TaskResult>({ filename: fileURLToPath(new URL(workerFile, import.meta.url)), minThreads: 1, maxThreads: 1, idleTimeout: 60_000 }),
+    pool: new Piscina<Task, TaskResult>({ filename: fileURLToPath(new URL(workerFile, import.meta.url)), minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: AHEAD, idleTimeout: 60_000 }),
     load: newWorkerLoad(),
   }));
   const maxModels = options.maxModels ?? DEFAULT_MAX_MODELS;
   const total: RunnerTiming = { compile: 0, load: 0, loads: 0, run: 0 };
   const pending: { task: Task; shape: string | undefined; start: (answer: Promise<TaskResult>) => void }[] = [];
-  // One task per thread at a time: the next is chosen when it answers (a record runs for seconds, the hand-off takes a message).
   const pump = (): void => {
-    for (const t of threads) {
-      if (t.load.queued > 0 || pending.length === 0) continue;
-      const at = pickTask(t.load, threads.filter((o) => o !== t).map((o) => o.load), pending.map((p) => p.shape));
-      const [p] = pending.splice(at, 1);
-      // A compile task instantiates nothing: only records move a thread's shapes.
-      if (p!.shape !== undefined) noteShape(t.load, p!.shape, maxModels);
-      t.load.queued++;
-      p!.start(
-        t.pool.run(p!.task).finally(() => {
-          t.load.queued--;
-          pump();
-        }),
-      );
-    }
+    for (let depth = 1; depth <= AHEAD; depth++)
+      for (const t of threads) {
+        if (t.load.queued >= depth || pending.length === 0) continue;
+        const at = pickTask(t.load, threads.filter((o) => o !== t).map((o) => o.load), pending.map((p) => p.shape));
+        const [p] = pending.splice(at, 1);
+        // A compile task instantiates nothing: only records move a thread's shapes.
+        if (p!.shape !== undefined) noteShape(t.load, p!.shape, maxModels);
+        t.load.queued++;
+        p!.start(
+          t.pool.run(p!.task).finally(() => {
+            t.load.queued--;
+            pump();
+          }),
+        );
+      }
   };
   async function send(task: Task, shape: string | undefined): Promise<TaskResult> {
     const r = await new Promise<TaskResult>((resolve, reject) => {

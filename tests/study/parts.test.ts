@@ -97,6 +97,14 @@ describe("ordered sink", () => {
   });
 });
 
+describe("result lines", () => {
+  test("±Infinity and NaN anywhere in a record become strings; a finite record is plain JSON", () => {
+    expect(jsonLine({ a: [1, [2, Infinity]], b: { c: NaN, d: -Infinity }, e: "x" })).toBe('{"a":[1,[2,"Infinity"]],"b":{"c":"NaN","d":"-Infinity"},"e":"x"}\n');
+    const finite = { a: [1.5, [2e-300, -0]], b: { c: null, d: true }, e: "Infinity" };
+    expect(jsonLine(finite)).toBe(JSON.stringify(finite) + "\n");
+  });
+});
+
 describe("merge", () => {
   test("restores dataset order and checks duplicates and completeness", () => {
     const f = (name: string, lines: number[], error = false) => {
