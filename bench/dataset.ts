@@ -1,4 +1,4 @@
-// `npm run bench -- --only dataset [--records N]` (or `tsx bench/dataset.ts [--records N] [--precision f32] [--length N]`): a study
+// `npm run bench -- --only dataset [--records N]` (or `tsx bench/dataset.ts [--records N] [--precision f32] [--length N] [--no-branch-values]`): a study
 // over a dataset, timed. 200 inputs of the BERT-6 encoder (h512, 8 heads, FFN 2048) at its real
 // vocabulary 30522, lengths drawn between 8 and 40, three semirings (sumprod, maxprod, entropy),
 // through `semic run --dataset` (runStudy), three runs on one compile cache: 1 worker with the
@@ -70,7 +70,10 @@ const distinct = new Set(lengths).size;
 // maxprod and entropy walk edge by edge (about 25 s per record today); expanded into exp, sum and
 // log it has O(vocab) edges. `--primitive` times the unexpanded model.
 const expand = args.includes("--primitive") ? [] : (["log_softmax"] as const);
-const base = (cacheDir: string): StudyOptions => ({ model, params, semirings: ["sumprod", "maxprod", "entropy"], config, cacheDir, aggregate: { embeddings: [1] }, expand: [...expand], precision });
+// `--no-branch-values`: records without each branch's per-element values (25 of a record's 28 MB
+// of JSON at seq 24), as `semic run --no-branch-values` writes them.
+const branchValues = !args.includes("--no-branch-values");
+const base = (cacheDir: string): StudyOptions => ({ model, params, semirings: ["sumprod", "maxprod", "entropy"], config, cacheDir, aggregate: { embeddings: [1] }, expand: [...expand], precision, ...(branchValues ? {} : { branchValues: false }) });
 
 export interface DatasetRow {
   workers: number;
@@ -116,7 +119,7 @@ const cell = (r: DatasetRow) => `${r.recordsPerS.toPrecision(3)} records/s (${(r
 console.log(`\n| dataset | 1 worker, cold cache | 1 worker, warm cache | 2 workers, warm cache | 2 vs 1 worker (warm) | warm: compiling / instantiating (1 · 2 workers) |`);
 console.log(`|---|---|---|---|---|---|`);
 console.log(
-  `| BERT-6 (h512, 8 heads, FFN 2048, vocab 30522), ${records} inputs of lengths ${MIN_LEN}–${MAX_LEN} (${distinct} distinct), sumprod+maxprod+entropy, ${precision}${expand.length > 0 ? ", --expand logSoftmax" : ""} | ${cell(cold)} | ${cell(warm1)} | ${cell(warm2)} | ${(warm2.recordsPerS / warm1.recordsPerS).toFixed(2)}× | ${pct(share(warm1, warm1.compileS))} / ${pct(share(warm1, warm1.instantiateS))} · ${pct(share(warm2, warm2.compileS))} / ${pct(share(warm2, warm2.instantiateS))} |`,
+  `| BERT-6 (h512, 8 heads, FFN 2048, vocab 30522), ${records} inputs of lengths ${MIN_LEN}–${MAX_LEN} (${distinct} distinct), sumprod+maxprod+entropy, ${precision}${expand.length > 0 ? ", --expand logSoftmax" : ""}${branchValues ? "" : ", --no-branch-values"} | ${cell(cold)} | ${cell(warm1)} | ${cell(warm2)} | ${(warm2.recordsPerS / warm1.recordsPerS).toFixed(2)}× | ${pct(share(warm1, warm1.compileS))} / ${pct(share(warm1, warm1.instantiateS))} · ${pct(share(warm2, warm2.compileS))} / ${pct(share(warm2, warm2.instantiateS))} |`,
 );
 fs.mkdirSync(path.join(here, "results"), { recursive: true });
 fs.writeFileSync(path.join(here, "results", `dataset-${new Date().toISOString().replace(/[:.]/g, "-")}.json`), JSON.stringify({ records, precision, lengths: [MIN_LEN, MAX_LEN], distinct, rows }, null, 1));

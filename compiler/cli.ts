@@ -168,6 +168,7 @@ async function runCommand(file: string, o: RunCliOptions & DatasetCliOptions): P
   if (o.profile && (o.dataset !== undefined || (o as QueueCliOptions).queue !== undefined)) throw new CliError("--profile times the run of one input (--inputs); a study's time per record is in its progress lines");
   if ((o as QueueCliOptions).queue !== undefined) return runQueue(file, o);
   if (o.dataset !== undefined) return runDataset(file, o);
+  if (o.branchValues === false) throw new CliError("--no-branch-values applies to a study (--dataset or --queue): one input's report always has its branch values");
   const aggregate = parseAggregate(o.aggregate);
   const topPath = parseTopPathFrom(o.topPathFrom);
   const top = parsePositiveInt("--top", o.top, 5);

@@ -44,6 +44,8 @@ export interface DatasetCliOptions {
   target: "js" | "wgsl";
   json?: boolean;
   branchView?: string[];
+  /** false with --no-branch-values. */
+  branchValues?: boolean;
 }
 
 /** Exit code of a finished study with failed records. */
@@ -72,6 +74,7 @@ export function studyOptions(file: string, o: DatasetCliOptions): StudyOptions {
     ...(aggregate ? { aggregate } : {}),
     ...(topPath ? { topPath } : {}),
     ...(branchViews.length > 0 ? { branchViews } : {}),
+    ...(o.branchValues === false ? { branchValues: false } : {}),
     precision: o.precision,
     expand: parseExpand(o.expand),
     config: parseConfig(o.config),
@@ -141,6 +144,7 @@ export function addDatasetOptions(run: Command): Command {
     .option("--workers <n>", "with --dataset: worker threads (default: the number of cores; 0 runs in this thread)")
     .option("--cache-dir <dir>", "with --dataset: the compile cache (default $XDG_CACHE_HOME/semic or ~/.cache/semic)")
     .option("--dim <key=input:axis...>", "with --dataset: config key set by a record's input length, e.g. seq=ids:0 (default: discovered from the model)")
+    .option("--no-branch-values", "with --dataset: leave each branch's per-element values out of the records (most of a record's size; --branch-view still computes its views from them)")
     .addHelpText(
       "after",
       `

@@ -26,6 +26,12 @@ export interface StudyOptions {
   readonly aggregate?: Readonly<Record<string, number[]>>;
   readonly topPath?: { readonly from: string; readonly index?: number[] };
   readonly precision?: "f32" | "f64";
+  /**
+   * Whether each record keeps every branch's per-element values (default true). They are most of a
+   * record (BERT-6 seq 24: 25 of 28 MB of JSON); branch views (branchViews) are computed from them
+   * either way. Output only: no effect on the compiled code.
+   */
+  readonly branchValues?: boolean;
   /** Per-token branch views stored with each record (they read the results: no effect on the compiled code). */
   readonly branchViews?: readonly BranchViewName[];
   readonly expand?: readonly Composite[];

@@ -1,6 +1,7 @@
 // A worker thread of the study pool: one record runner per thread, created on the first task.
 // Tasks carry the study options (small, and the same for every task) so the thread needs no setup
-// message; every outcome comes back as data, a failed record included.
+// message; every outcome comes back as data, a failed record included. Tasks run one at a time,
+// so that each one's time is its own.
 
 import type { Overrides } from "./compileShape.ts";
 import type { StudyOptions } from "./options.ts";
@@ -21,7 +22,16 @@ function since(r: RecordRunner): RunnerTiming {
   return t;
 }
 
-export default async function runTask(task: Task): Promise<TaskResult> {
+/** The task before: the pool sends the next task ahead (pool.ts), and this thread runs one at a time, in order. */
+let previous: Promise<unknown> = Promise.resolve();
+
+export default function runTask(task: Task): Promise<TaskResult> {
+  const answer = previous.then(() => runOne(task));
+  previous = answer.catch(() => undefined);
+  return answer;
+}
+
+async function runOne(task: Task): Promise<TaskResult> {
   runner ??= createRecordRunner(task.options);
   const r = await runner;
   if ("compile" in task) return { compiled: (await r.compile(task.compile)) ?? null, time: since(r) };

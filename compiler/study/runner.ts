@@ -224,12 +224,15 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
       throw e;
     }
     if (Number.isNaN(r.output)) throw fail("the output is NaN");
-    const report = jsonReport({ output: r.output, results: r.results }).results;
+    // Without branch values, their per-element conversion to JSON is skipped too (views read r.results).
+    const shown = o.branchValues === false ? Object.fromEntries(Object.entries(r.results).map(([sr, x]) => [sr, { ...x, branches: {} }])) : r.results;
+    const report = jsonReport({ output: r.output, results: shown }).results;
     const results = Object.fromEntries(
       Object.entries(report).map(([sr, v]) => {
         const value = r.results[sr]?.topPathValue;
         const withViews = views.length > 0 ? { branchViews: branchViewsJson(computeBranchViews(meta.points, semirings.get(sr)!, r.results[sr]!, views)) } : {};
-        return [sr, { ...v, ...(value === undefined ? {} : { topPathValue: value }), ...withViews }];
+        const { branches: _omitted, ...rest } = v as typeof v & { branches?: unknown };
+        return [sr, { ...(o.branchValues === false ? rest : v), ...(value === undefined ? {} : { topPathValue: value }), ...withViews }];
       }),
     );
     timing.run += performance.now() - t0;

@@ -86,6 +86,22 @@ describe("worked example B through a dataset", () => {
     }
     expect(data.bars.map((c) => `${c.semiring} ${c.view}`).sort()).toEqual(["maxprod bucket_sum", "maxprod oplus", "maxprod sum", "sumprod sum"]);
   }, 60_000);
+
+  test("--no-branch-values leaves the branch values out and nothing else: the views are still computed from them", async () => {
+    const full = await semic("run", "b.ts", "--params", "b.params.json", "--dataset", "b.jsonl", "-s", "maxprod", "--branch-view", "oplus", "-o", "full.jsonl", "--cache-dir", "cache", "--workers", "0");
+    const lean = await semic("run", "b.ts", "--params", "b.params.json", "--dataset", "b.jsonl", "-s", "maxprod", "--branch-view", "oplus", "-o", "lean.jsonl", "--arrow", "lean.arrow", "--cache-dir", "cache", "--workers", "0", "--no-branch-values");
+    expect(full.code, full.stderr).toBe(0);
+    expect(lean.code, lean.stderr).toBe(0);
+    const [withValues, without] = [jsonl(at("full.jsonl")), jsonl(at("lean.jsonl"))];
+    expect(Object.keys(withValues[0]!.results["maxprod"]!)).toContain("branches");
+    without.forEach((r, i) => {
+      const { branches, ...rest } = withValues[i]!.results["maxprod"] as Record<string, unknown>;
+      expect(branches).toBeDefined();
+      expect(r.results["maxprod"]).toEqual(rest);
+    });
+    expect(tableFromIPC(readFileSync(at("lean.arrow"))).getChild("maxprod.branch.Q")).toBeNull();
+    expectUserError(await semic("run", "b.ts", "--params", "b.params.json", "--inputs", "b0.json", "-s", "maxprod", "--no-branch-values"), /--no-branch-values applies to a study/);
+  }, 60_000);
 });
 
 test("a user semiring (--semirings-from) gets its views as in a single-input run", async () => {
