@@ -8,7 +8,8 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { shapeOf } from "./affinity.ts";
-import type { Overrides } from "./compileShape.ts";
+import { CompileCache } from "./cache.ts";
+import { shapeKey, type Overrides } from "./compileShape.ts";
 import { inShard, type Shard, type StudyOptions } from "./options.ts";
 import { inlineExecutor, poolExecutor, type Executor } from "./pool.ts";
 import { createProgress } from "./progress.ts";
@@ -91,6 +92,10 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
     progress.tick(sink.written + sink.failed + sink.pending, sink.failed);
   };
 
+  // A shape already in the cache needs no compile task: sent to a worker, it would wait behind the
+  // record that worker is running, and so would every record of its shape.
+  const cache = new CompileCache(options.cacheDir);
+  const cached = (overrides: Overrides) => cache.read(shapeKey(options, overrides), "json") !== undefined;
   const inflight = new Set<Promise<void>>();
   const limit = executor.threads * 4;
   const compiles = new Map<string, Promise<string | null>>();
@@ -101,7 +106,7 @@ export async function runStudy(options: StudyOptions, run: StudyRun): Promise<St
       if (signal) return;
       const task = (async () => {
         let compiled = compiles.get(item.key);
-        if (!compiled) compiles.set(item.key, (compiled = executor.compile(item.overrides)));
+        if (!compiled) compiles.set(item.key, (compiled = cached(item.overrides) ? Promise.resolve(null) : executor.compile(item.overrides)));
         const why = await compiled;
         const { line, id } = item.record;
         deliver(item, why !== null ? { error: { line, id, error: why } } : await executor.run(item.record, item.key));
