@@ -36,6 +36,15 @@ declare module "*/transformer.ts?semiring=sumprod,maxprod&wrt=embeddings&target=
     /** A non-finite forward value throws instead of being a warning (default: as compiled, --strict). */
     strict?: boolean;
   }
+  /** createModel's options. */
+  export interface ModelOptions {
+    /**
+     * Values computed from the params alone (log|w|…), kept across models: pass one `new Map()` to
+     * every createModel given the same param arrays (models of other lengths of the same weights),
+     * and each computes them once. Arrays changed in place after that are not noticed.
+     */
+    caches?: Map<string, unknown>;
+  }
   export interface Inputs {
     /** i32[6] */ "ids": ArrayLike<number>;
   }
