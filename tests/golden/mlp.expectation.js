@@ -282,7 +282,7 @@ const memoryPages = 1;
 // 9 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
 const wasmKernels = {
   file: new URL("./mlp.expectation.wasm", import.meta.url), // wasm2wat or wasm-objdump -d prints it
-  memoryFlagAt: 41,
+  memoryFlagAt: 38,
   math: {},
 };
 const scratchAt = 2624;

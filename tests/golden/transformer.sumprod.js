@@ -1034,7 +1034,6 @@ export function createModel(params, options) {
   // Compiled kernels (null where WebAssembly SIMD is unavailable: the JS loops run instead).
   const kernels = instantiateKernels(memory, wasmKernels);
   const K = kernels?.exports ?? null;
-  if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)
   const allFinite = K ? (i) => spans[i] !== null && K.all_finite(spans[i][0], spans[i][1]) === 1 : undefined;
   return makeModel({ forward, backwards, wrt, branches, shapes, names, ops, values, infos: specs.values, scanCache, allFinite, strict: strictByDefault, output: 43, outEdges: {} }, null);
 }
@@ -1045,7 +1044,7 @@ const memoryPages = 1;
 // 57 kernels as WebAssembly SIMD (f32x4 lanes), from the same kernels as the JS loops.
 const wasmKernels = {
   file: new URL("./transformer.sumprod.wasm", import.meta.url), // wasm2wat or wasm-objdump -d prints it
-  memoryFlagAt: 41,
+  memoryFlagAt: 38,
   math: {},
 };
 const scratchAt = 22144;

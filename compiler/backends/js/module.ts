@@ -17,7 +17,7 @@ import { JsExpr, renderKernel, type RenderState } from "./render.ts";
 import { jsHelpers } from "./scalar.ts";
 import { hostImports, KernelCompiler, type KernelOptions } from "./vectorize.ts";
 import { allFiniteFunc } from "./allFinite.ts";
-import { FuncBuilder, ModuleBuilder } from "./wasm.ts";
+import { ModuleBuilder } from "./wasm.ts";
 import { cacheSpecs } from "./weightCaches.ts";
 
 export interface JsModuleOptions {
@@ -308,13 +308,7 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
   // The kernels' code, caches and scratch are final only now: their memory and instantiation come last.
   const imports = hostImports(precision, unaryOps);
   if (imports.includes("erf")) state.helpers.add("erf");
-  if (wasm) {
-    // One export that fills every cache.
-    const prep = new FuncBuilder([], []);
-    for (const { name, extent } of wasm.compiler.prep) prep.i32(0).i32(extent).i32(0).call(mod.exportIndex(name));
-    mod.addFunc(prep, "prep");
-    mod.addFunc(allFiniteFunc(precision), "all_finite");
-  }
+  if (wasm) mod.addFunc(allFiniteFunc(precision), "all_finite");
   // Temporaries of the kernels (per-row scale factors of log-sum-exp sums): one region per thread.
   const scratchBytes = Math.ceil((wasm?.compiler.scratchBytes ?? 0) / 64) * 64;
   const scratchAt = layout.bytes;
@@ -329,7 +323,6 @@ export function renderJsModule(plan: BackwardPlan, semirings: readonly Semiring[
     out.line(`const kernels = instantiateKernels(memory, wasmKernels);`);
     out.line(`const K = kernels?.exports ?? null;`);
     if (caches.length > 0) out.line(`if (K) fillCaches(K, heap, ${F}, cacheSpecs, P, C); // caches of values computed from parameters only (e.g. log|w|), copied from options.caches where there`);
-    else out.line(`if (K) K.prep(); // caches of values computed from parameters only (e.g. log|w|)`);
     if (parallel.length > 0) {
       out.line(`// Big kernels whose outermost loop writes disjoint elements split it over worker threads (Node).`);
       out.line(`const par = kernels ? startThreads(memory, kernels.module, wasmThreads) : null;`);
