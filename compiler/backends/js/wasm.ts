@@ -177,6 +177,10 @@ export class FuncBuilder {
     this.code.f64(v);
     return this;
   }
+  /** A scalar constant of the kernel's float type. */
+  float(F: "f32" | "f64", v: number): this {
+    return F === "f32" ? this.f32(v) : this.f64(v);
+  }
   v128f32(vs: readonly number[]): this {
     this.simd("v128.const");
     for (const v of vs) this.code.f32(v);

@@ -44,7 +44,7 @@ export function initAccs(em: Emission): void {
 
 export function storeAccs(em: Emission): void {
   const { e, accs, k } = em;
-  const { f, plan, F } = e;
+  const { f, plan } = e;
   const lse = plan.lse;
   if (lse) {
     // L = M + log Z, e = R/Z (M: the row's, or the block's exact form's); Z = 0 (no path): 0̄.
@@ -79,11 +79,11 @@ export function storeAccs(em: Emission): void {
       }
       // Across lanes, then into the target element.
       e.use(a.base);
-      f.mem(F === "f32" ? "f32.load" : "f64.load", a.offset);
+      f.mem(e.fop("load"), a.offset);
       for (let ln = 0; ln < e.L; ln++) {
         f.get(acc).lane(e.vop("extract_lane"), ln);
         f.op(e.fop(em.ops[l]!));
       }
-      f.mem(F === "f32" ? "f32.store" : "f64.store", a.offset);
+      f.mem(e.fop("store"), a.offset);
     });
 }

@@ -164,11 +164,9 @@ export function leaveOneOutPass(em: Emission): void {
   const live = e.cond(loo.loads.map((ld, l) => S.ne(em.prep(ld), loo.zero[l]!)).reduce((a, b) => S.or(a, b)));
   const next = loo.plus(run.map((r) => S.v(r.name)), loo.loads.map((ld) => em.prep(ld))).map((x) => e.num(x));
   const tmps = next.map(() => f.local(F));
-  const store = F === "f32" ? "f32.store" : "f64.store";
   for (const which of [1, 0] as const) {
     run.forEach((r, l) => {
-      if (F === "f32") f.f32(loo.zero[l]!);
-      else f.f64(loo.zero[l]!);
+      f.float(F, loo.zero[l]!);
       f.set(r.local);
     });
     f.i32(which === 1 ? lv.extent - 1 : 0).set(lv.local);
@@ -176,7 +174,7 @@ export function leaveOneOutPass(em: Emission): void {
     run.forEach((r, l) => {
       const a = e.scalarAddr(SCRATCH, S.add(S.v(lv.name), loo.slot(l, which)), es);
       e.use(a.base);
-      f.get(r.local).mem(store, a.offset);
+      f.get(r.local).mem(e.fop("store"), a.offset);
     });
     withShared(e, [live, ...g], () => {
       e.use(live);
@@ -207,7 +205,6 @@ function tailPoints(em: Emission, from: number, to: number): void {
   const { e, k } = em;
   const { f, F } = e;
   const es = e.esize();
-  const store = F === "f32" ? "f32.store" : "f64.store";
   const guard = e.plan.accLevel === 1;
   if (guard) f.get(1).i32(e.plan.levels[0]!.extent).op("i32.ge_s").open("if");
   const tmps = k.targets.map(() => f.local(F));
@@ -223,7 +220,7 @@ function tailPoints(em: Emission, from: number, to: number): void {
     k.targets.forEach((b, l) => {
       const a = e.scalarAddr(b, target, es);
       e.use(a.base);
-      f.get(tmps[l]!).mem(store, a.offset);
+      f.get(tmps[l]!).mem(e.fop("store"), a.offset);
     });
   }
   if (guard) f.end();

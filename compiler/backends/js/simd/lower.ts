@@ -152,7 +152,7 @@ export class ExprLowering extends NodeGraph {
     const vt = lin.terms.get(`$${v}`);
     const inAtoms = [...lin.terms.entries()].some(([key, t]) => key !== `$${v}` && mentions(t.atom, v));
     const es = this.esize();
-    const loadOp = this.F === "f32" ? "f32.load" : "f64.load";
+    const loadOp = this.fop("load");
     if (!vt && !inAtoms) {
       const a = this.scalarAddr(x.ref, index, es);
       return this.node(`F${this.sx(x)}`, "f", [a.base], () => {
@@ -176,7 +176,7 @@ export class ExprLowering extends NodeGraph {
     const int = x.ref !== SCRATCH && this.c.layout.isInt(x.ref);
     const es = int ? 4 : this.esize();
     const addrs = [...Array(this.L).keys()].map((l) => this.scalarAddr(x.ref, S.substitute(x.index[0]!, { [v]: S.add(S.v(v), l) }), es));
-    const loadOp: ScalarOp = int ? "i32.load" : this.F === "f32" ? "f32.load" : "f64.load";
+    const loadOp: ScalarOp = int ? "i32.load" : this.fop("load");
     return this.node(`G${this.sx(x)}`, "v", addrs.map((a) => a.base), () => {
       addrs.forEach((a, l) => {
         this.use(a.base);

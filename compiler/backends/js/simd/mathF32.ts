@@ -1,4 +1,5 @@
-// f32x4 exp and log (Cephes), emitted inline: a call would make V8 spill every live vector register.
+// f32x4 exp (Cephes) and log (a minimax fit of our own), emitted inline: a call would make V8 spill
+// every live vector register.
 
 import type { FuncBuilder } from "../wasm.ts";
 
@@ -15,36 +16,36 @@ const splats = (f: FuncBuilder): Splats => ({
 /** e^x of the vector in local x (overwritten), left on the stack. */
 export function emitExpF32(f: FuncBuilder, x: number): void {
   const n = f.local("v128"), y = f.local("v128");
-  const splat = (v: number) => f.v128f32([v, v, v, v]);
+  const k = splats(f);
   // x = clamp(x); n = floor(x·log2e + ½)
   f.get(x);
-  splat(88.3762626647949);
+  k.f32(88.3762626647949);
   f.simd("f32x4.min");
-  splat(-88.3762626647949);
+  k.f32(-88.3762626647949);
   f.simd("f32x4.max").set(x);
   f.get(x);
-  splat(Math.LOG2E);
+  k.f32(Math.LOG2E);
   f.simd("f32x4.mul");
-  splat(0.5);
+  k.f32(0.5);
   f.simd("f32x4.add").simd("f32x4.floor").set(n);
   // r = x − n·C1 − n·C2
   f.get(x).get(n);
-  splat(0.693359375);
+  k.f32(0.693359375);
   f.simd("f32x4.mul").simd("f32x4.sub");
   f.get(n);
-  splat(-2.12194440e-4);
+  k.f32(-2.12194440e-4);
   f.simd("f32x4.mul").simd("f32x4.sub").set(x);
   // y = poly(r)·r² + r + 1
   const p = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
-  splat(p[0]!);
+  k.f32(p[0]!);
   for (const c of p.slice(1)) {
     f.get(x).simd("f32x4.mul");
-    splat(c);
+    k.f32(c);
     f.simd("f32x4.add");
   }
   f.get(x).get(x).simd("f32x4.mul").simd("f32x4.mul");
   f.get(x).simd("f32x4.add");
-  splat(1);
+  k.f32(1);
   f.simd("f32x4.add").set(y);
   // · 2ⁿ, built from the exponent bits
   f.get(y);
@@ -141,23 +142,23 @@ function logCore(f: FuncBuilder, x: number, k: Splats, tiny?: number): void {
  */
 function logSpecial(f: FuncBuilder, x: number, y: number): void {
   const tiny = f.local("v128"), xs = f.local("v128");
-  const splat = (v: number) => f.v128f32([v, v, v, v]);
+  const k = splats(f);
   // tiny: bits(x) < 2²³ as signed integers (0, subnormals, and negatives, which end as NaN below)
-  f.v128i32([0x00800000, 0x00800000, 0x00800000, 0x00800000]);
+  k.i32(0x00800000);
   f.get(x).simd("i32x4.gt_s").set(tiny);
   f.get(x).simd("f32x4.convert_i32x4_s").get(x).get(tiny).simd("v128.bitselect").set(xs);
-  logCore(f, xs, splats(f), tiny);
+  logCore(f, xs, k, tiny);
   f.set(y);
   // ∞ and NaN are their own log
   f.get(y).get(x).get(x);
-  splat(Infinity);
+  k.f32(Infinity);
   f.simd("f32x4.lt").simd("v128.bitselect").set(y);
-  splat(-Infinity);
+  k.f32(-Infinity);
   f.get(y).get(x);
-  splat(0);
+  k.f32(0);
   f.simd("f32x4.eq").simd("v128.bitselect").set(y);
-  splat(NaN);
+  k.f32(NaN);
   f.get(y).get(x);
-  splat(0);
+  k.f32(0);
   f.simd("f32x4.lt").simd("v128.bitselect").set(y);
 }

@@ -62,7 +62,7 @@ export class NodeGraph {
   }
 
   fconst(v: number): ValueNode {
-    return this.node(`fc:${Object.is(v, -0) ? "-0" : v}`, "f", [], () => (this.F === "f32" ? this.f.f32(v) : this.f.f64(v)), { trivial: true });
+    return this.node(`fc:${Object.is(v, -0) ? "-0" : v}`, "f", [], () => this.f.float(this.F, v), { trivial: true });
   }
   vconst(vs: number[]): ValueNode {
     return this.node(`vc:${vs.join(",")}`, "v", [], () => (this.F === "f32" ? this.f.v128f32(vs) : this.f.v128f64(vs)), { trivial: true });

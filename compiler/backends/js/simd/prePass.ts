@@ -35,8 +35,7 @@ function sepPass(em: Emission): void {
         if (mono.delta) return;
         const pr = mono.factors.filter((x) => em.hasRed(x)).reduce<Sx>((a, x) => S.mul(a, x), S.c(1));
         const local = e.scalarLocal.get(em.sumName(l, m, g))!.local;
-        if (F === "f32") f.f32(0);
-        else f.f64(0);
+        f.float(F, 0);
         f.set(local);
         loopsOver(em, sep.red, () => {
           f.get(local);
@@ -64,14 +63,12 @@ export function prePass(em: Emission): void {
     const B = em.lseParts(env).B;
     const M = f.local(F);
     e.scalarLocal.set(em.Mname(g), { local: M, depth: plan.accLevel - 1 });
-    if (F === "f32") f.f32(-Infinity);
-    else f.f64(-Infinity);
+    f.float(F, -Infinity);
     f.set(M);
     // and the smallest finite B: beyond LSE_LIMITS' range from M, the row's blocks take the exact form.
     const low = f.local(F);
     e.scalarLocal.set(lowName(g), { local: low, depth: plan.accLevel - 1 });
-    if (F === "f32") f.f32(Infinity);
-    else f.f64(Infinity);
+    f.float(F, Infinity);
     f.set(low);
     loops(em, plan.accLevel, n, () => 1, () => {
       f.get(M);
@@ -95,11 +92,9 @@ export function prePass(em: Emission): void {
     }
     // No path at all: any finite reference.
     f.get(M);
-    if (F === "f32") f.f32(-Infinity);
-    else f.f64(-Infinity);
+    f.float(F, -Infinity);
     f.op(e.fop("eq")).open("if");
-    if (F === "f32") f.f32(0);
-    else f.f64(0);
+    f.float(F, 0);
     f.set(M).end();
     const wide = f.local(F);
     e.scalarLocal.set(wideName(g), { local: wide, depth: plan.accLevel - 1 });
@@ -109,7 +104,7 @@ export function prePass(em: Emission): void {
       const a = e.scalarAddr(SCRATCH, S.add(em.redFlat, g * em.redSize), em.es);
       e.use(a.base);
       e.use(e.num(S.exp(S.sub(B, S.v(em.Mname(g))))));
-      f.mem(F === "f32" ? "f32.store" : "f64.store", a.offset);
+      f.mem(e.fop("store"), a.offset);
     });
     // The products' per-row terms, scaled: s·P_r (0 where s is: no path through that point).
     lse.products?.forEach((prod, l) => {
@@ -120,7 +115,7 @@ export function prePass(em: Emission): void {
         e.use(dst.base);
         const s = em.scaleOf(g);
         e.use(e.num(S.select(S.eq(s, 0), 0, S.mul(s, perRow))));
-        f.mem(F === "f32" ? "f32.store" : "f64.store", dst.offset);
+        f.mem(e.fop("store"), dst.offset);
       });
     });
   }
