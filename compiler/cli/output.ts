@@ -55,10 +55,12 @@ export class Status {
 /** Whether an error is the user's (one line, exit 1) rather than a bug in semic (exit 2). */
 export const isUserError = (e: unknown): e is Error => e instanceof SemicError || e instanceof WeightsError || e instanceof CliError;
 
-/** `semic: <message>` on one line (multi-line messages, e.g. several binding problems, are joined with "; "). */
+/** An error's message (or any value) on one line: multi-line messages, e.g. several binding problems, joined with "; ". */
+export const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n").map((s) => s.trim()).filter((s) => s !== "").join("; ");
+
+/** `semic: <message>` on one line. */
 export function formatError(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  const line = message.split("\n").map((s) => s.trim()).filter((s) => s !== "").join("; ");
+  const line = oneLine(e);
   return isUserError(e) ? `semic: ${line}` : `semic: internal error: ${line} (set SEMIC_DEBUG=1 for the stack trace)`;
 }
 

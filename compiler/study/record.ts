@@ -2,7 +2,7 @@
 // keys carried to the output untouched. A record that cannot be used becomes a RecordError, which
 // names its line and id so the run can report it and go on.
 
-import { isUserError } from "../cli/output.ts";
+import { isUserError, oneLine } from "../cli/output.ts";
 
 /** A dataset line as read from the file: its 1-based line number and its text. */
 export interface RawRecord {
@@ -46,7 +46,7 @@ export class RecordError extends Error {
     readonly id: string | number,
     message: string,
   ) {
-    super(message.split("\n").map((s) => s.trim()).filter((s) => s !== "").join("; "));
+    super(oneLine(message));
     this.name = "RecordError";
   }
 
@@ -58,9 +58,8 @@ export class RecordError extends Error {
 /** The error record of anything a record's processing threw (a bug in semic is named as one). */
 export function errorRecord(line: number, id: string | number, e: unknown): ErrorRecord {
   if (e instanceof RecordError) return e.toJSON();
-  const message = e instanceof Error ? e.message : String(e);
-  const oneLine = message.split("\n").map((s) => s.trim()).filter((s) => s !== "").join("; ");
-  return { line, id, error: isUserError(e) ? oneLine : `internal error: ${oneLine}` };
+  const message = oneLine(e);
+  return { line, id, error: isUserError(e) ? message : `internal error: ${message}` };
 }
 
 const plainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -19,8 +19,10 @@ import { bindTensors, fromNested, loadTensorFile, type TensorData, type TensorMa
 import { DEFAULT_TOPK, semiringNames } from "../../ir/semirings/index.ts";
 import type { Semiring } from "../../ir/semirings/semiring.ts";
 import { loadSemiringFiles, resolveSemirings } from "../cli/load.ts";
+import { oneLine } from "../cli/output.ts";
 import { jsonReport } from "../cli/report.ts";
 import type { GeneratedModel } from "../compile.ts";
+import { shapeOf } from "./affinity.ts";
 import { CompileCache } from "./cache.ts";
 import { ensureCompiled, loadStudyGraph, readShapeMeta, shapeKey, type Overrides, type ShapeMeta } from "./compileShape.ts";
 import type { StudyOptions } from "./options.ts";
@@ -53,10 +55,6 @@ export const DEFAULT_MAX_MODELS = 2;
 
 /** A compiled shape, ready to run (or the reason it cannot be). */
 type Instance = { model: GeneratedModel; meta: ShapeMeta } | { error: string };
-
-const sameKeys = (o: Overrides) => JSON.stringify(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
-
-const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n").map((s) => s.trim()).filter((s) => s !== "").join("; ");
 
 /** Ids read by gather must index a row of its table: the generated code does not check them. */
 function checkVocab(meta: ShapeMeta, inputs: Record<string, TensorData>, record: DatasetRecord): void {
@@ -102,20 +100,14 @@ export function loadParams(o: StudyOptions, info: ModelInfo): TensorMap {
   return params;
 }
 
-/**
- * V8 compiles WebAssembly lazily, first with its baseline compiler (Liftoff), then again with
- * TurboFan once a function is hot. A study runs one module per length, each for several seconds:
- * the baseline pass is pure overhead there (BERT-6 f64, one length: its first record 1.5 s slower
- * than the next with it, 0.5 s without, and less CPU in all), and on a busy machine the tier-up
- * competes with the other workers for the cores. The flag is process-wide and only changes when
- * code is compiled, never what it computes.
- */
-function compileWasmOnce(): void {
-  setFlagsFromString("--no-liftoff");
-}
-
 export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner> {
-  compileWasmOnce();
+  // V8 compiles WebAssembly lazily, first with its baseline compiler (Liftoff), then again with
+  // TurboFan once a function is hot. A study runs one module per length, each for several seconds:
+  // the baseline pass is pure overhead there (BERT-6 f64, one length: its first record 1.5 s slower
+  // than the next with it, 0.5 s without, and less CPU in all), and on a busy machine the tier-up
+  // competes with the other workers for the cores. The flag is process-wide and only changes when
+  // code is compiled, never what it computes.
+  setFlagsFromString("--no-liftoff");
   const info = await openModel(o);
   const cache = new CompileCache(o.cacheDir);
   const params = loadParams(o, info);
@@ -138,7 +130,7 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
   const failed = new Map<string, string>();
 
   async function compile(overrides: Overrides): Promise<string | undefined> {
-    const k = sameKeys(overrides);
+    const k = shapeOf(overrides);
     if (failed.has(k)) return failed.get(k);
     const t0 = performance.now();
     try {
@@ -175,15 +167,15 @@ export async function createRecordRunner(o: StudyOptions): Promise<RecordRunner>
       boundParams.set(expected, bound);
     } catch (e) {
       const why = describeOverrides(info, overrides);
-      failed.set(sameKeys(overrides), `${why ? `with config ${why} the weights do not fit: ` : ""}${oneLine(e)}`);
-      return { error: failed.get(sameKeys(overrides))! };
+      failed.set(shapeOf(overrides), `${why ? `with config ${why} the weights do not fit: ` : ""}${oneLine(e)}`);
+      return { error: failed.get(shapeOf(overrides))! };
     }
     const mod = (await import(pathToFileURL(cache.pathOf(key, "mjs")).href)) as { createModel(p: Record<string, ArrayLike<number>>, o: { caches: Map<string, unknown> }): GeneratedModel };
     return { model: mod.createModel(bound.tensors, { caches: weightCaches }), meta };
   }
 
   function instanceFor(overrides: Overrides): Promise<Instance> {
-    const k = sameKeys(overrides);
+    const k = shapeOf(overrides);
     let p = instances.get(k);
     if (p) instances.delete(k);
     else p = instantiate(overrides);
