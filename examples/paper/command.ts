@@ -1,7 +1,8 @@
-// What every experiment command shares: a positive-integer flag parser and the entry point that
-// prints a user error as one line (exit 1) and anything else as an internal error (exit 2).
+// What every experiment command shares: its --quick and --out options, a positive-integer flag
+// parser, and the entry point that prints a user error as one line (exit 1) and anything else as an
+// internal error (exit 2).
 
-import { InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { formatError, isUserError } from "../../compiler/cli/output.ts";
 
 export const positiveInt = (what: string) => (v: string): number => {
@@ -19,3 +20,7 @@ export function runCommand(moduleFile: string, main: () => Promise<void>): void 
     process.exit(isUserError(e) ? 1 : 2);
   });
 }
+
+/** The command of figure `name`: `--quick` (described by `quick`) and `--out <dir>` for `<name>.json` and `<name>.html`. */
+export const figureCommand = (name: string, description: string, quick: string): Command =>
+  new Command(name).description(description).option("--quick", quick).option("--out <dir>", `where ${name}.json and ${name}.html go`, `${name}-out`);

@@ -9,11 +9,10 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
 import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
 import { train } from "../../compiler/train/train.ts";
-import { positiveInt, runCommand } from "./command.ts";
+import { figureCommand, positiveInt, runCommand } from "./command.ts";
 import { makeExample, rng, type Example } from "../scripts/firstTokenTask.ts";
 import { Fig2Reader, type InputReading } from "./fig2Read.ts";
 import { renderFig2Page } from "./fig2Page.ts";
@@ -98,10 +97,7 @@ export async function runFig2(o: Fig2Options, log: (line: string) => void = () =
 export type Fig2Results = Awaited<ReturnType<typeof runFig2>>;
 
 async function main() {
-  const program = new Command("fig2")
-    .description("The paper's §5.1 experiment (Fig. 2): which branch carries each token's max-product flow, under both semantics.")
-    .option("--quick", "1 seed and small data (a smoke run, about a minute)")
-    .option("--out <dir>", "where fig2.json and fig2.html go", "fig2-out")
+  const program = figureCommand("fig2", "The paper's §5.1 experiment (Fig. 2): which branch carries each token's max-product flow, under both semantics.", "1 seed and small data (a smoke run, about a minute)")
     .option("--seeds <n>", "training seeds (full: 5)", positiveInt("--seeds"))
     .option("--positives <n>", "positive validation inputs read per seed (full: 1000)", positiveInt("--positives"))
     .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig2.ts --out results/fig2\n  npx tsx examples/paper/fig2.ts --quick --out /tmp/fig2")

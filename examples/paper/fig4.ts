@@ -10,11 +10,10 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
 import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { CliError } from "../../compiler/cli/load.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
-import { positiveInt, runCommand } from "./command.ts";
+import { figureCommand, positiveInt, runCommand } from "./command.ts";
 import { checkpointSource } from "./agreement/checkpoint.ts";
 import { AgreementReader } from "./agreement/read.ts";
 import { FULL_LM, QUICK_LM, readSentences, trainedLm, type LmSetup } from "./agreement/setup.ts";
@@ -82,10 +81,7 @@ export type Fig4Results = Awaited<ReturnType<typeof runFig4>>;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 async function main() {
-  const program = new Command("fig4")
-    .description("The paper's §5.2 experiment (Fig. 4) on a generated agreement corpus: per layer, which branch carries the subject's, the attractors' and all tokens' top path, under both semantics.")
-    .option("--quick", "a small model and 24 sentences (a smoke run, under a minute)")
-    .option("--out <dir>", "where fig4.json and fig4.html go", "fig4-out")
+  const program = figureCommand("fig4", "The paper's §5.2 experiment (Fig. 4) on a generated agreement corpus: per layer, which branch carries the subject's, the attractors' and all tokens' top path, under both semantics.", "a small model and 24 sentences (a smoke run, under a minute)")
     .option("--sentences <n>", "held-out sentences read (full: 1000)", positiveInt("--sentences"))
     .option("--cache <dir>", "keep the trained masked LM's weights here and reuse them (fig6 and fig7 train the same model)")
     .option("--checkpoint <dir>", "read a Hugging Face BertForMaskedLM directory (config.json, model.safetensors, vocab.txt or tokenizer.json) instead of training")

@@ -12,12 +12,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
 import { CliError } from "../../compiler/cli/load.ts";
 import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
 import { train } from "../../compiler/train/train.ts";
-import { positiveInt, runCommand } from "./command.ts";
+import { figureCommand, positiveInt, runCommand } from "./command.ts";
 import { onlineCode } from "./fig5Mdl.ts";
 import { renderFig5Page } from "./fig5Page.ts";
 import { Fig5Modules, type Fig5Reader } from "./fig5Read.ts";
@@ -103,10 +102,7 @@ export type Fig5Results = Awaited<ReturnType<typeof runFig5>>;
 export type Fig5Run = Fig5Results["runs"][number];
 
 async function main() {
-  const program = new Command("fig5")
-    .description("The paper's §5.3 experiment (Fig. 5): gradient entropy against task difficulty (online-code MDL) over the App. C tasks.")
-    .option("--quick", "1 seed, a small model and little data (a smoke run, about a minute)")
-    .option("--out <dir>", "where fig5.json and fig5.html go", "fig5-out")
+  const program = figureCommand("fig5", "The paper's §5.3 experiment (Fig. 5): gradient entropy against task difficulty (online-code MDL) over the App. C tasks.", "1 seed, a small model and little data (a smoke run, about a minute)")
     .option("--seeds <n>", "training seeds per task (full: 3)", positiveInt("--seeds"))
     .option("--seed <s>", "run this one training seed (e.g. seeds in parallel processes, then --merge)", positiveInt("--seed"))
     .option("--merge <fig5.json...>", "combine earlier runs' results (e.g. one per seed) and redraw the page, instead of running")

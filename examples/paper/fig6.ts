@@ -15,11 +15,10 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
 import { compileGraph, importModule } from "../../compiler/compile.ts";
 import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
-import { positiveInt, runCommand } from "./command.ts";
+import { figureCommand, positiveInt, runCommand } from "./command.ts";
 import { loadModel } from "../../compiler/frontend/index.ts";
 import type { SemanticsName } from "../../compiler/semantics.ts";
 import { rng } from "../../compiler/train/random.ts";
@@ -178,10 +177,7 @@ export function renderFig6Page(r: Fig6Results): string {
 }
 
 async function main() {
-  const program = new Command("fig6")
-    .description("The paper's App. B.1 (Fig. 6): path entropy vs sentence length (fig4's masked LM) and vs MLP hidden size (trained here).")
-    .option("--quick", "a small model, 3 lengths, 3 hidden sizes and 1 seed (a smoke run, about a minute)")
-    .option("--out <dir>", "where fig6.json and fig6.html go", "fig6-out")
+  const program = figureCommand("fig6", "The paper's App. B.1 (Fig. 6): path entropy vs sentence length (fig4's masked LM) and vs MLP hidden size (trained here).", "a small model, 3 lengths, 3 hidden sizes and 1 seed (a smoke run, about a minute)")
     .option("--seeds <n>", "MLP training seeds per hidden size (full: 5)", positiveInt("--seeds"))
     .option("--cache <dir>", "keep the trained masked LM's weights here and reuse them (fig4 and fig7 train the same model)")
     .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig6.ts --out results/fig6 --cache /tmp/semic-lm\n  npx tsx examples/paper/fig6.ts --quick --out /tmp/fig6")

@@ -10,12 +10,11 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
 import { CliError } from "../../compiler/cli/load.ts";
 import { writeFilesAtomically } from "../../compiler/cli/output.ts";
 import { stringifyJson } from "../../compiler/cli/report.ts";
 import type { SemanticsName } from "../../compiler/semantics.ts";
-import { positiveInt, runCommand } from "./command.ts";
+import { figureCommand, positiveInt, runCommand } from "./command.ts";
 import { generateCorpus, type Sentence } from "./agreement/corpus.ts";
 import { renderPlotPage, type Draw } from "./plotPage.ts";
 import { spearmanTest } from "./rank.ts";
@@ -131,10 +130,7 @@ export function renderFig7Page(r: Fig7Results): string {
 }
 
 async function main() {
-  const program = new Command("fig7")
-    .description("The paper's App. B.2 (Fig. 7): input path entropy vs number of attractors per length bin, with Spearman's ρ, on fig4's masked LM.")
-    .option("--quick", "a small model and 3 sentences per cell (a smoke run, under a minute)")
-    .option("--out <dir>", "where fig7.json and fig7.html go", "fig7-out")
+  const program = figureCommand("fig7", "The paper's App. B.2 (Fig. 7): input path entropy vs number of attractors per length bin, with Spearman's ρ, on fig4's masked LM.", "a small model and 3 sentences per cell (a smoke run, under a minute)")
     .option("--per-cell <n>", "sentences per length bin and attractor count (full: 50)", positiveInt("--per-cell"))
     .option("--cache <dir>", "keep the trained masked LM's weights here and reuse them (fig4 and fig6 train the same model)")
     .addHelpText("after", "\nExamples:\n  npx tsx examples/paper/fig7.ts --out results/fig7 --cache /tmp/semic-lm\n  npx tsx examples/paper/fig7.ts --quick --out /tmp/fig7")
